@@ -1,0 +1,7 @@
+// The typed library API; the CLI only wraps it.
+export * from './data/types.js';
+export * from './util/errors.js';
+export * from './util/matrix.js';
+export * from './models/card.js';
+export type { Backbone } from './models/backbone.js';
+export * from './results/schema.js';

@@ -1,0 +1,75 @@
+import { z } from 'zod';
+
+/**
+ * One result file per (model, dataset, protocol): metrics, what was chosen and why,
+ * per-sample test scores so anyone can recompute a metric, and provenance.
+ * Stored at `<results>/<model>/<dataset>/<protocol>.json` (MTEB-style: per model and task).
+ */
+export const RESULT_SCHEMA_VERSION = 'medprobe.result/v1';
+
+const MetricValue = z.number().nullable();
+
+export const ConfidenceIntervalSchema = z.object({ low: z.number(), high: z.number(), level: z.number(), resamples: z.number().int() });
+
+export const ResultSchema = z.object({
+  schema: z.literal(RESULT_SCHEMA_VERSION),
+  model: z.object({
+    name: z.string(),
+    fingerprint: z.string(),
+    inputSize: z.number().int(),
+    feature: z.string(),
+    runtime: z.object({ name: z.string(), version: z.string() }),
+  }),
+  dataset: z.object({
+    name: z.string(),
+    fingerprint: z.string(),
+    task: z.object({ type: z.enum(['binary', 'multi-class', 'multi-label', 'ordinal']), labels: z.array(z.string()) }),
+    dims: z.union([z.literal(2), z.literal(3)]),
+    modality: z.string().optional(),
+    preprocessing: z.record(z.string(), z.unknown()),
+    splitSizes: z.record(z.string(), z.number().int()),
+  }),
+  protocol: z.object({
+    name: z.string(),
+    /** The full search space as configured. */
+    config: z.record(z.string(), z.unknown()),
+  }),
+  selection: z.object({
+    metric: z.string(),
+    split: z.string(),
+    /** Hyperparameters of the chosen configuration. */
+    chosen: z.record(z.string(), z.unknown()),
+    /** Every candidate's validation score, so the grid can be plotted. */
+    candidates: z.array(z.object({ params: z.record(z.string(), z.unknown()), score: MetricValue })),
+  }),
+  /** Test metrics of the chosen configuration (refit on train+val where the protocol says so). */
+  metrics: z.record(z.string(), MetricValue),
+  /** Bootstrap CIs keyed like `metrics`, when computed. */
+  ci: z.record(z.string(), ConfidenceIntervalSchema).optional(),
+  /** Extra protocol-specific tables (per-class AUROC, few-shot curves, …). */
+  extra: z.record(z.string(), z.unknown()).optional(),
+  predictions: z.object({
+    split: z.string(),
+    ids: z.array(z.string()),
+    /** labelWidth integers per sample. */
+    labels: z.array(z.array(z.number().int())),
+    /** Per-sample scores: class probabilities (multi-class), positive-class score (binary), per-label scores (multi-label). */
+    scores: z.array(z.array(z.number())),
+  }),
+  provenance: z.object({
+    medprobe: z.string(),
+    node: z.string(),
+    runtime: z.record(z.string(), z.string()),
+    seed: z.number().int(),
+    files: z.record(z.string(), z.string()),
+    featureCacheKeys: z.record(z.string(), z.string()),
+    startedAt: z.string(),
+    wallSeconds: z.record(z.string(), z.number()),
+    host: z.string(),
+  }),
+});
+
+export type Result = z.infer<typeof ResultSchema>;
+
+/** Fields that legitimately differ between two runs of the same config. */
+export const VOLATILE_PROVENANCE_FIELDS = ['startedAt', 'wallSeconds', 'host'] as const;
