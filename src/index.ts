@@ -5,3 +5,7 @@ export * from './util/matrix.js';
 export * from './models/card.js';
 export type { Backbone } from './models/backbone.js';
 export * from './results/schema.js';
+export * from './results/store.js';
+export * from './results/leaderboard.js';
+export * from './report/markdown.js';
+export * from './report/exports.js';
