@@ -1,5 +1,6 @@
 // The typed library API; the CLI only wraps it.
 export * from './data/types.js';
+export * from './data/transforms/index.js';
 export * from './util/errors.js';
 export * from './util/matrix.js';
 export * from './models/card.js';
