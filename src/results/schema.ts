@@ -9,7 +9,14 @@ export const RESULT_SCHEMA_VERSION = 'medprobe.result/v1';
 
 const MetricValue = z.number().nullable();
 
-export const ConfidenceIntervalSchema = z.object({ low: z.number(), high: z.number(), level: z.number(), resamples: z.number().int() });
+export const ConfidenceIntervalSchema = z.object({
+  low: z.number(),
+  high: z.number(),
+  level: z.number(),
+  resamples: z.number().int(),
+  /** Replicates on which the metric was undefined (e.g. one class only). */
+  skipped: z.number().int().optional(),
+});
 
 export const ResultSchema = z.object({
   schema: z.literal(RESULT_SCHEMA_VERSION),
@@ -57,6 +64,8 @@ export const ResultSchema = z.object({
     scores: z.array(z.array(z.number())),
   }),
   provenance: z.object({
+    /** Hash of everything that determines this result's numbers; a rerun with the same key is skipped. */
+    unitKey: z.string().optional(),
     medprobe: z.string(),
     node: z.string(),
     runtime: z.record(z.string(), z.string()),

@@ -1,0 +1,159 @@
+import { promises as fs } from 'node:fs';
+import path from 'node:path';
+import { z } from 'zod';
+import YAML from 'yaml';
+import { MedprobeError } from '../util/errors.js';
+
+/**
+ * A suite file names the models, the datasets and the protocols of a run.
+ * Every object is strict: a typo'd key is an error that names the key and the file,
+ * never a silently ignored setting.
+ */
+
+const ModelEntry = z
+  .object({
+    /** A model card (YAML/JSON); its `file` is resolved relative to the card. */
+    card: z.string().optional(),
+    /** A local folder in the transformers.js / HF layout (config.json, preprocessor_config.json, onnx/model.onnx). */
+    hub: z.string().optional(),
+    /** Overrides the card's name in results. */
+    name: z.string().optional(),
+    /** Run at another input size than the card's native one (ViTs with dynamic H/W). */
+    inputSize: z.number().int().positive().optional(),
+    /** Feature names to extract; the first is the one protocols use by default. */
+    features: z.array(z.string()).optional(),
+  })
+  .strict()
+  .refine((m) => (m.card ? 1 : 0) + (m.hub ? 1 : 0) === 1, 'give exactly one of `card` or `hub`');
+
+const MedmnistDataset = z
+  .object({
+    source: z.literal('medmnist'),
+    /** Registry name, e.g. pneumoniamnist. */
+    name: z.string(),
+    /** Local npz; when absent the file is looked up in (or pulled into) the cache. */
+    file: z.string().optional(),
+    size: z.union([z.literal(28), z.literal(64), z.literal(128), z.literal(224)]).default(28),
+    /** Named built-in recipe or an inline one; defaults to `medmnist-default`. */
+    recipe: z.unknown().optional(),
+    /** 3D only: axis along which volumes are sliced (0 = first array axis). */
+    sliceAxis: z.union([z.literal(0), z.literal(1), z.literal(2)]).default(0),
+    /** Pull the file from MedMNIST's official URL when it is not in the cache. */
+    pull: z.boolean().default(false),
+  })
+  .strict();
+
+export const DatasetEntrySchema = MedmnistDataset;
+
+const KnnConfig = z
+  .object({
+    k: z.array(z.number().int().positive()).nonempty().default([10, 20, 100, 200]),
+    temperature: z.number().positive().default(0.07),
+  })
+  .strict();
+
+const LinearConfig = z
+  .object({
+    lr: z.array(z.number().positive()).nonempty().default([1e-1, 5e-2, 1e-2, 5e-3, 1e-3, 5e-4, 1e-4, 1e-5]),
+    weightDecay: z.array(z.number().nonnegative()).nonempty().default([0]),
+    epochs: z.number().int().positive().default(100),
+    batchSize: z.number().int().positive().default(128),
+  })
+  .strict();
+
+export const ProtocolsSchema = z
+  .object({
+    knn: KnnConfig.optional(),
+    linear: LinearConfig.optional(),
+  })
+  .strict()
+  .refine((p) => Object.keys(p).length > 0, 'name at least one protocol');
+
+export const SuiteSchema = z
+  .object({
+    name: z.string().default('suite'),
+    seed: z.number().int().nonnegative().default(0),
+    /** Feature cache and downloads; default $MEDPROBE_CACHE or ~/.cache/medprobe. */
+    cacheDir: z.string().optional(),
+    /** Where result JSONs go; default `results/` next to the suite file. */
+    resultsDir: z.string().optional(),
+    batchSize: z.number().int().positive().default(32),
+    /** Metric used to choose hyperparameters on the validation split. */
+    selectionMetric: z.enum(['auroc', 'accuracy', 'balancedAccuracy', 'macroF1']).default('auroc'),
+    bootstrap: z.object({ resamples: z.number().int().nonnegative().default(1000), level: z.number().gt(0).lt(1).default(0.95) }).strict().default({ resamples: 1000, level: 0.95 }),
+    models: z.array(ModelEntry).nonempty(),
+    datasets: z.array(DatasetEntrySchema).nonempty(),
+    protocols: ProtocolsSchema,
+  })
+  .strict();
+
+export type Suite = z.infer<typeof SuiteSchema>;
+export type ModelEntry = z.infer<typeof ModelEntry>;
+export type DatasetEntry = z.infer<typeof DatasetEntrySchema>;
+export type KnnConfig = z.infer<typeof KnnConfig>;
+export type LinearConfig = z.infer<typeof LinearConfig>;
+
+export interface LoadedSuite {
+  suite: Suite;
+  file: string;
+  /** Directory that relative paths in the suite are resolved against. */
+  baseDir: string;
+}
+
+function editDistance(a: string, b: string): number {
+  const d = Array.from({ length: a.length + 1 }, (_, i) => [i, ...Array(b.length).fill(0)]);
+  for (let j = 1; j <= b.length; j++) d[0][j] = j;
+  for (let i = 1; i <= a.length; i++)
+    for (let j = 1; j <= b.length; j++) d[i][j] = Math.min(d[i - 1][j] + 1, d[i][j - 1] + 1, d[i - 1][j - 1] + (a[i - 1] === b[j - 1] ? 0 : 1));
+  return d[a.length][b.length];
+}
+
+function describeIssue(issue: z.core.$ZodIssue, file: string): string {
+  const where = issue.path.length ? issue.path.join('.') : '(top level)';
+  if (issue.code === 'unrecognized_keys') {
+    const keys = (issue as { keys: string[] }).keys;
+    return `unknown key${keys.length > 1 ? 's' : ''} ${keys.map((k) => `'${k}'`).join(', ')} at ${where} in ${file}`;
+  }
+  return `${where}: ${issue.message} in ${file}`;
+}
+
+/** Known keys at the place of an unrecognized key, for a "did you mean" hint. */
+function suggestion(issue: z.core.$ZodIssue, raw: unknown): string | undefined {
+  if (issue.code !== 'unrecognized_keys') return undefined;
+  const known: Record<string, readonly string[]> = {
+    '': Object.keys(SuiteSchema.shape),
+    protocols: ['knn', 'linear'],
+  };
+  const top = issue.path.length === 0 ? '' : String(issue.path[0]);
+  const candidates = known[top] ?? (top === 'protocols' ? known.protocols : undefined);
+  if (!candidates) return undefined;
+  const bad = (issue as { keys: string[] }).keys[0];
+  const best = [...candidates].sort((x, y) => editDistance(bad, x) - editDistance(bad, y))[0];
+  void raw;
+  return best && editDistance(bad, best) <= 3 ? `did you mean '${best}'?` : `valid keys: ${candidates.join(', ')}`;
+}
+
+export function parseSuite(raw: unknown, file: string): Suite {
+  const r = SuiteSchema.safeParse(raw);
+  if (!r.success) {
+    const issue = r.error.issues[0];
+    throw new MedprobeError(`invalid suite: ${describeIssue(issue, file)}`, { file, hint: suggestion(issue, raw) ?? 'see examples/pneumonia.yaml' });
+  }
+  return r.data;
+}
+
+export async function loadSuite(file: string): Promise<LoadedSuite> {
+  let text: string;
+  try {
+    text = await fs.readFile(file, 'utf8');
+  } catch {
+    throw new MedprobeError(`suite file not found: ${file}`, { file, hint: 'pass the path of a suite YAML, e.g. examples/pneumonia.yaml' });
+  }
+  let raw: unknown;
+  try {
+    raw = YAML.parse(text);
+  } catch (e) {
+    throw new MedprobeError(`suite ${file} is not valid YAML: ${(e as Error).message.split('\n')[0]}`, { file });
+  }
+  return { suite: parseSuite(raw, file), file: path.resolve(file), baseDir: path.dirname(path.resolve(file)) };
+}
