@@ -1,0 +1,166 @@
+import { promises as fs } from 'node:fs';
+import path from 'node:path';
+import type { DatasetSource, Image2D, Sample, SplitName, SplitSource, Volume3D } from '../types.js';
+import { SPLIT_NAMES, labelWidth } from '../types.js';
+import { MedprobeError } from '../../util/errors.js';
+import { hashFile } from '../../util/hash.js';
+import { writeJsonAtomic } from '../../util/atomic.js';
+import type { NpyArray } from '../../util/npy.js';
+import { openNpz, requireNpzKeys } from '../npz.js';
+import { medmnistInfo, parseMedMNISTFileName, type MedMNISTInfo } from './registry.js';
+
+/**
+ * A MedMNIST npz as a `DatasetSource`. All six arrays are inflated once at open; samples are
+ * views into them (no per-sample copies), so `get(i)` is free and images are never decoded twice.
+ */
+
+export interface OpenMedMNISTOptions {
+  /** Registry name, when the file name is not MedMNIST's own (`pneumoniamnist_64.npz`). */
+  name?: string;
+}
+
+interface Sidecar {
+  size: number;
+  mtimeMs: number;
+  sha256: string;
+}
+
+/**
+ * sha256 of a file, cached beside it in `<file>.sha256` keyed by size + mtime, so the second
+ * open of a multi-GB npz does not re-read it. A read-only directory just means no cache.
+ */
+export async function cachedSha256(file: string): Promise<string> {
+  const st = await fs.stat(file);
+  const sidecar = `${file}.sha256`;
+  try {
+    const s = JSON.parse(await fs.readFile(sidecar, 'utf8')) as Sidecar;
+    if (s.size === st.size && s.mtimeMs === st.mtimeMs && /^[0-9a-f]{64}$/.test(s.sha256)) return s.sha256;
+  } catch {
+    // absent or unreadable: compute below
+  }
+  const sha256 = await hashFile(file, 'sha256');
+  try {
+    await writeJsonAtomic(sidecar, { size: st.size, mtimeMs: st.mtimeMs, sha256 } satisfies Sidecar);
+  } catch {
+    // read-only data folders are normal (shared datasets); the hash is still correct, only uncached
+  }
+  return sha256;
+}
+
+function resolveInfo(file: string, name?: string): MedMNISTInfo {
+  if (name) return medmnistInfo(name);
+  const parsed = parseMedMNISTFileName(path.basename(file));
+  if (!parsed) {
+    // Reuse the registry's error (it lists the valid names), but say which file we could not place.
+    try {
+      medmnistInfo(path.basename(file).replace(/(_\d+)?\.npz$/i, ''));
+    } catch (e) {
+      throw new MedprobeError(`cannot tell which MedMNIST dataset ${file} is from its name`, {
+        file,
+        hint: `pass the dataset name (--name / { name }); ${(e as MedprobeError).hint}`,
+      });
+    }
+  }
+  return medmnistInfo(parsed!.name);
+}
+
+function fail(file: string, what: string, hint = 'the file does not look like an official MedMNIST npz; download it again'): MedprobeError {
+  return new MedprobeError(`${file}: ${what}`, { file, hint });
+}
+
+function intLabels(arr: NpyArray, file: string, key: string): Int32Array {
+  const d = arr.data;
+  if (d instanceof BigInt64Array) throw fail(file, `${key} holds values beyond int32`);
+  if (d instanceof Float32Array || d instanceof Float64Array) {
+    const out = new Int32Array(d.length);
+    for (let i = 0; i < d.length; i++) {
+      if (!Number.isInteger(d[i])) throw fail(file, `${key}[${i}] = ${d[i]} is not an integer class label`);
+      out[i] = d[i];
+    }
+    return out;
+  }
+  return d instanceof Int32Array ? d : Int32Array.from(d);
+}
+
+function buildSplit(
+  info: MedMNISTInfo,
+  file: string,
+  split: SplitName,
+  images: NpyArray,
+  labelsArr: NpyArray,
+): SplitSource {
+  const imgKey = `${split}_images`;
+  const labKey = `${split}_labels`;
+  if (images.dtype !== 'uint8') throw fail(file, `${imgKey} has dtype ${images.dtype}, expected uint8`);
+  const s = images.shape;
+  const n = s[0] ?? 0;
+  const labelN = labelsArr.shape[0] ?? 0;
+  if (labelN !== n) {
+    throw fail(file, `${split} split has ${n} images but ${labelN} labels`);
+  }
+  const width = labelWidth(info.task);
+  const labelCols = labelsArr.shape.length === 1 ? 1 : labelsArr.shape.slice(1).reduce((a, b) => a * b, 1);
+  if (labelCols !== width) {
+    throw fail(file, `${labKey} has ${labelCols} column(s) per sample, ${info.name} (${info.task.type}) needs ${width}`);
+  }
+  const labels = intLabels(labelsArr, file, labKey);
+  const max = info.task.type === 'multi-label' ? 1 : info.task.labels.length - 1;
+  for (let i = 0; i < labels.length; i++) {
+    const v = labels[i];
+    if (v < 0 || v > max) {
+      throw fail(file, `${labKey}: sample ${Math.floor(i / width)} has label ${v}, outside 0..${max} for ${info.name}`);
+    }
+  }
+
+  let get: (i: number) => Image2D | Volume3D;
+  const data = images.data as Uint8Array;
+  if (info.dims === 2) {
+    const channels = s.length === 3 ? 1 : s.length === 4 ? s[3] : -1;
+    if (channels !== info.channels) {
+      throw fail(file, `${imgKey} has shape (${s.join(', ')}); ${info.name} images are ${info.channels === 1 ? '[N, H, W]' : '[N, H, W, 3]'}`);
+    }
+    const [, height, width2] = s;
+    const stride = height * width2 * channels;
+    get = (i) => ({ kind: '2d', width: width2, height, channels, data: data.subarray(i * stride, (i + 1) * stride) });
+  } else {
+    if (s.length !== 4 && !(s.length === 5 && s[4] === 1)) {
+      throw fail(file, `${imgKey} has shape (${s.join(', ')}); ${info.name} volumes are [N, D, H, W]`);
+    }
+    const [, depth, height, width3] = s;
+    const stride = depth * height * width3;
+    get = (i) => ({ kind: '3d', depth, height, width: width3, data: data.subarray(i * stride, (i + 1) * stride) });
+  }
+
+  const ids = Array.from({ length: n }, (_, i) => `${split}/${i}`);
+  return {
+    size: n,
+    labels,
+    ids,
+    async get(index: number): Promise<Sample> {
+      if (!Number.isInteger(index) || index < 0 || index >= n) throw new RangeError(`${info.name} ${split}: index ${index} outside 0..${n - 1}`);
+      return { id: ids[index], image: get(index), label: labels.subarray(index * width, (index + 1) * width) };
+    },
+  };
+}
+
+export interface MedMNISTSource extends DatasetSource {
+  /** The registry entry this file was matched to. */
+  readonly info: MedMNISTInfo;
+  /** Image edge length found in the file (28, 64, 128 or 224). */
+  readonly size: number;
+}
+
+/** Open a MedMNIST npz (v2 or MedMNIST+ size) and validate it against the registry. */
+export async function openMedMNIST(file: string, opts: OpenMedMNISTOptions = {}): Promise<MedMNISTSource> {
+  const info = resolveInfo(file, opts.name);
+  const npz = await openNpz(file);
+  const keys = SPLIT_NAMES.flatMap((s) => [`${s}_images`, `${s}_labels`]);
+  requireNpzKeys(npz, keys);
+  const [fingerprint, ...arrays] = await Promise.all([cachedSha256(file), ...keys.map((k) => npz.read(k))]);
+  const splits: Partial<Record<SplitName, SplitSource>> = {};
+  SPLIT_NAMES.forEach((split, k) => {
+    splits[split] = buildSplit(info, file, split, arrays[2 * k], arrays[2 * k + 1]);
+  });
+  const size = arrays[0].shape[1];
+  return { name: info.name, task: info.task, dims: info.dims, fingerprint, files: [path.resolve(file)], splits, info, size };
+}

@@ -1,0 +1,52 @@
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { existsSync } from 'node:fs';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { openMedMNIST } from '../../src/data/medmnist/source.js';
+import { medmnistFile, medmnistInfo } from '../../src/data/medmnist/registry.js';
+import { hashFile } from '../../src/util/hash.js';
+
+// Real MedMNIST files in ../shared (read-only, never copied into the repo); skipped when absent.
+const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
+const dataDir = path.join(path.resolve(root, '../shared'), 'data/medmnist');
+
+const cases = [
+  { file: 'pneumoniamnist.npz', name: 'pneumoniamnist', size: 28 as const, counts: [4708, 524, 624], dims: 2 },
+  { file: 'adrenalmnist3d.npz', name: 'adrenalmnist3d', size: 28 as const, counts: [1188, 98, 298], dims: 3 },
+];
+
+for (const c of cases) {
+  const file = path.join(dataDir, c.file);
+  test(`real ${c.file}: MD5 matches the registry, splits and labels as published`, { skip: existsSync(file) ? false : `${file} not present` }, async () => {
+    assert.equal(await hashFile(file, 'md5'), medmnistFile(c.name, c.size).md5);
+    const ds = await openMedMNIST(file);
+    assert.equal(ds.name, c.name);
+    assert.equal(ds.dims, c.dims);
+    const info = medmnistInfo(c.name);
+    const counts = [ds.splits.train!.size, ds.splits.val!.size, ds.splits.test!.size];
+    assert.deepEqual(counts, c.counts);
+    assert.deepEqual(counts, [info.nSamples.train, info.nSamples.val, info.nSamples.test]);
+    for (const split of ['train', 'val', 'test'] as const) {
+      const labels = ds.splits[split]!.labels;
+      const seen = new Set(labels);
+      // Binary tasks: both classes occur in every split, nothing else does.
+      assert.deepEqual([...seen].sort(), [0, 1], `${split} labels`);
+      const last = await ds.splits[split]!.get(labels.length - 1);
+      const edge = c.dims === 2 ? 28 * 28 : 28 ** 3;
+      assert.equal(last.image.data.length, edge);
+    }
+  });
+}
+
+test('every MedMNIST file in ../shared has the MD5 that info.py publishes', { skip: existsSync(dataDir) ? false : `${dataDir} not present` }, async () => {
+  const { readdirSync } = await import('node:fs');
+  const { parseMedMNISTFileName } = await import('../../src/data/medmnist/registry.js');
+  const files = readdirSync(dataDir).filter((f) => f.endsWith('.npz'));
+  assert.ok(files.length > 0);
+  for (const f of files) {
+    const parsed = parseMedMNISTFileName(f);
+    assert.ok(parsed, `${f} is a MedMNIST file name`);
+    assert.equal(await hashFile(path.join(dataDir, f), 'md5'), medmnistFile(parsed.name, parsed.size).md5, f);
+  }
+});

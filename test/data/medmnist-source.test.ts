@@ -1,0 +1,138 @@
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { createHash } from 'node:crypto';
+import { mkdtemp, readFile, rm, utimes, writeFile } from 'node:fs/promises';
+import os from 'node:os';
+import path from 'node:path';
+import { openMedMNIST } from '../../src/data/medmnist/source.js';
+import { MedprobeError } from '../../src/util/errors.js';
+import { medmnistArrays, writeNpz } from './npz-fixture.js';
+
+async function withDir(fn: (dir: string) => Promise<void>): Promise<void> {
+  const dir = await mkdtemp(path.join(os.tmpdir(), 'medprobe-mm-'));
+  try {
+    await fn(dir);
+  } finally {
+    await rm(dir, { recursive: true, force: true });
+  }
+}
+
+const medErr = (re: RegExp, file?: string) => (e: unknown) => {
+  assert.ok(e instanceof MedprobeError, `expected MedprobeError, got ${String(e)}`);
+  assert.match(e.message, re);
+  if (file) assert.ok(e.message.includes(file), `message names the file: ${e.message}`);
+  return true;
+};
+
+test('2D grayscale npz opens as Image2D views with labels and a sha256 fingerprint', async () => {
+  await withDir(async (dir) => {
+    const file = path.join(dir, 'pneumoniamnist.npz');
+    const bytes = await writeNpz(file, medmnistArrays({ counts: [5, 2, 3], imageShape: [28, 28] }));
+    const ds = await openMedMNIST(file);
+    assert.equal(ds.name, 'pneumoniamnist');
+    assert.equal(ds.dims, 2);
+    assert.equal(ds.size, 28);
+    assert.equal(ds.task.type, 'binary');
+    assert.deepEqual(ds.task.labels, ['normal', 'pneumonia']);
+    assert.equal(ds.fingerprint, createHash('sha256').update(bytes).digest('hex'));
+    assert.deepEqual(ds.files, [path.resolve(file)]);
+    assert.deepEqual([ds.splits.train!.size, ds.splits.val!.size, ds.splits.test!.size], [5, 2, 3]);
+    const train = ds.splits.train!;
+    assert.deepEqual([...train.labels], [0, 1, 0, 1, 0]);
+    const s3 = await train.get(3);
+    assert.equal(s3.id, 'train/3');
+    assert.deepEqual([...s3.label], [1]);
+    assert.equal(s3.image.kind, '2d');
+    if (s3.image.kind !== '2d') return;
+    assert.deepEqual([s3.image.width, s3.image.height, s3.image.channels], [28, 28, 1]);
+    assert.equal(s3.image.data.length, 784);
+    assert.deepEqual([s3.image.data[0], s3.image.data[1], s3.image.data[2]], [0, 3, (3 * 7 + 2) & 0xff]);
+    // Views, not copies: consecutive samples share one buffer, 784 bytes apart.
+    const s4 = await train.get(4);
+    assert.equal(s4.image.data.buffer, s3.image.data.buffer);
+    assert.equal(s4.image.data.byteOffset - s3.image.data.byteOffset, 784);
+    const t2 = await ds.splits.test!.get(2);
+    assert.deepEqual([t2.image.data[0], t2.image.data[1]], [2, 2]);
+    await assert.rejects(train.get(5), RangeError);
+  });
+});
+
+test('RGB 2D, multi-label and 3D files map to the right shapes and label widths', async () => {
+  await withDir(async (dir) => {
+    const blood = path.join(dir, 'bloodmnist_64.npz');
+    await writeNpz(blood, medmnistArrays({ counts: [3, 1, 1], imageShape: [64, 64, 3], classes: 8 }));
+    const b = await openMedMNIST(blood);
+    assert.equal(b.size, 64);
+    assert.equal(b.task.type, 'multi-class');
+    const img = (await b.splits.train!.get(2)).image;
+    assert.ok(img.kind === '2d' && img.channels === 3 && img.data.length === 64 * 64 * 3);
+
+    const chest = path.join(dir, 'chest-copy.npz');
+    await writeNpz(chest, medmnistArrays({ counts: [2, 1, 1], imageShape: [28, 28], labelWidth: 14 }));
+    const c = await openMedMNIST(chest, { name: 'ChestMNIST' });
+    assert.equal(c.name, 'chestmnist');
+    assert.equal(c.task.type, 'multi-label');
+    assert.equal(c.splits.train!.labels.length, 2 * 14);
+    const l1 = (await c.splits.train!.get(1)).label;
+    // fixture: label[i] = 1 when i*5 % 3 == 0 over the flat array; row 1 covers flat 14..27.
+    assert.deepEqual([...l1], Array.from({ length: 14 }, (_, k) => (((14 + k) * 5) % 3 === 0 ? 1 : 0)));
+
+    const adrenal = path.join(dir, 'adrenalmnist3d.npz');
+    await writeNpz(adrenal, medmnistArrays({ counts: [2, 1, 2], imageShape: [28, 28, 28] }));
+    const a = await openMedMNIST(adrenal);
+    assert.equal(a.dims, 3);
+    const v = (await a.splits.test!.get(1)).image;
+    assert.ok(v.kind === '3d');
+    if (v.kind !== '3d') return;
+    assert.deepEqual([v.depth, v.height, v.width, v.data.length], [28, 28, 28, 28 ** 3]);
+    assert.deepEqual([v.data[0], v.data[1]], [2, 1]);
+  });
+});
+
+test('validation: label/image count mismatch, label range, channels, unknown names', async () => {
+  await withDir(async (dir) => {
+    const mismatch = path.join(dir, 'pneumoniamnist.npz');
+    await writeNpz(mismatch, medmnistArrays({ counts: [5, 2, 3], labelCounts: [5, 3, 3], imageShape: [28, 28] }));
+    await assert.rejects(openMedMNIST(mismatch), medErr(/val split has 2 images but 3 labels/, mismatch));
+
+    const range = path.join(dir, 'breastmnist.npz');
+    await writeNpz(range, medmnistArrays({ counts: [4, 1, 1], imageShape: [28, 28], classes: 3 }));
+    await assert.rejects(openMedMNIST(range), medErr(/train_labels: sample 2 has label 2, outside 0\.\.1 for breastmnist/, range));
+
+    const gray = path.join(dir, 'dermamnist.npz');
+    await writeNpz(gray, medmnistArrays({ counts: [2, 1, 1], imageShape: [28, 28], classes: 7 }));
+    await assert.rejects(openMedMNIST(gray), medErr(/train_images has shape \(2, 28, 28\); dermamnist images are \[N, H, W, 3\]/, gray));
+
+    const chestOneCol = path.join(dir, 'chestmnist.npz');
+    await writeNpz(chestOneCol, medmnistArrays({ counts: [2, 1, 1], imageShape: [28, 28] }));
+    await assert.rejects(openMedMNIST(chestOneCol), medErr(/train_labels has 1 column\(s\) per sample, chestmnist \(multi-label\) needs 14/));
+
+    const odd = path.join(dir, 'mystery.npz');
+    await writeNpz(odd, medmnistArrays({ counts: [1, 1, 1], imageShape: [28, 28] }));
+    await assert.rejects(openMedMNIST(odd), (e: unknown) => e instanceof MedprobeError && /cannot tell which MedMNIST dataset/.test(e.message) && /pathmnist, chestmnist/.test(e.hint ?? ''));
+    await assert.rejects(openMedMNIST(odd, { name: 'cifar10' }), (e: unknown) => e instanceof MedprobeError && /unknown MedMNIST dataset 'cifar10'/.test(e.message) && /synapsemnist3d/.test(e.hint ?? ''));
+
+    const partial = path.join(dir, 'octmnist.npz');
+    const arr = medmnistArrays({ counts: [1, 1, 1], imageShape: [28, 28] });
+    delete arr.test_labels;
+    await writeNpz(partial, arr);
+    await assert.rejects(openMedMNIST(partial), medErr(/missing test_labels/, partial));
+  });
+});
+
+test('fingerprint is cached in <file>.sha256 keyed by size and mtime', async () => {
+  await withDir(async (dir) => {
+    const file = path.join(dir, 'retinamnist.npz');
+    await writeNpz(file, medmnistArrays({ counts: [2, 1, 1], imageShape: [28, 28, 3], classes: 5 }));
+    const first = await openMedMNIST(file);
+    const sidecar = JSON.parse(await readFile(`${file}.sha256`, 'utf8'));
+    assert.equal(sidecar.sha256, first.fingerprint);
+    // A planted hash with matching size+mtime is trusted: proof the second open does not re-hash.
+    const planted = 'ab'.repeat(32);
+    await writeFile(`${file}.sha256`, JSON.stringify({ ...sidecar, sha256: planted }));
+    assert.equal((await openMedMNIST(file)).fingerprint, planted);
+    // Touching the file invalidates it.
+    await utimes(file, new Date(), new Date(Date.now() + 5000));
+    assert.equal((await openMedMNIST(file)).fingerprint, first.fingerprint);
+  });
+});

@@ -1,0 +1,100 @@
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { mkdtemp, rm, writeFile } from 'node:fs/promises';
+import os from 'node:os';
+import path from 'node:path';
+import { openNpz, requireNpzKeys } from '../../src/data/npz.js';
+import { MedprobeError } from '../../src/util/errors.js';
+import { npzBytes, writeNpz } from './npz-fixture.js';
+
+async function withDir(fn: (dir: string) => Promise<void>): Promise<void> {
+  const dir = await mkdtemp(path.join(os.tmpdir(), 'medprobe-npz-'));
+  try {
+    await fn(dir);
+  } finally {
+    await rm(dir, { recursive: true, force: true });
+  }
+}
+
+const medErr = (re: RegExp, file?: string) => (e: unknown) => {
+  assert.ok(e instanceof MedprobeError, `expected MedprobeError, got ${String(e)}`);
+  assert.match(e.message, re);
+  if (file) assert.ok(e.message.includes(file), `message names the file: ${e.message}`);
+  assert.ok(e.hint, 'has a hint');
+  assert.ok(!e.oneLine().includes('\n'));
+  return true;
+};
+
+const arrays = () => ({
+  images: { data: Uint8Array.from({ length: 2 * 4 * 4 }, (_, i) => i), shape: [2, 4, 4] },
+  feats: { data: Float32Array.from([0.5, -1, 2, 3.5, 1e-3, 9]), shape: [3, 2] },
+});
+
+test('reads deflated and stored members, entry by entry', async () => {
+  await withDir(async (dir) => {
+    for (const level of [6, 0] as const) {
+      const file = path.join(dir, `a${level}.npz`);
+      await writeNpz(file, arrays(), { level });
+      const npz = await openNpz(file);
+      assert.deepEqual(npz.keys, ['images', 'feats']);
+      const img = await npz.read('images');
+      assert.equal(img.dtype, 'uint8');
+      assert.deepEqual(img.shape, [2, 4, 4]);
+      assert.deepEqual([...img.data], Array.from({ length: 32 }, (_, i) => i));
+      const f = await npz.read('feats');
+      assert.deepEqual(f.shape, [3, 2]);
+      assert.deepEqual(f.data, Float32Array.from([0.5, -1, 2, 3.5, 1e-3, 9]));
+      assert.equal(npz.sizeOf('images'), 128 + 32);
+    }
+  });
+});
+
+test('missing key lists expected and found keys', async () => {
+  await withDir(async (dir) => {
+    const file = path.join(dir, 'k.npz');
+    await writeNpz(file, arrays());
+    const npz = await openNpz(file);
+    await assert.rejects(npz.read('labels'), medErr(/no array 'labels' \(found: images, feats\)/, file));
+    assert.throws(() => requireNpzKeys(npz, ['images', 'train_labels', 'test_labels']), medErr(/missing train_labels, test_labels \(expected images, train_labels, test_labels; found images, feats\)/, file));
+  });
+});
+
+test('missing file, directory, non-zip and truncated zip give clear errors', async () => {
+  await withDir(async (dir) => {
+    await assert.rejects(openNpz(path.join(dir, 'none.npz')), medErr(/no such npz file/));
+    await assert.rejects(openNpz(dir), medErr(/is a directory/));
+    const text = path.join(dir, 'text.npz');
+    await writeFile(text, 'this is certainly not a zip archive, just some words long enough to scan');
+    await assert.rejects(openNpz(text), medErr(/not a zip\/npz archive/, text));
+    await writeFile(path.join(dir, 'tiny.npz'), 'PK');
+    await assert.rejects(openNpz(path.join(dir, 'tiny.npz')), medErr(/not a zip\/npz archive/));
+    const bytes = npzBytes(arrays());
+    const cut = path.join(dir, 'cut.npz');
+    await writeFile(cut, bytes.subarray(0, Math.floor(bytes.length * 0.6)));
+    await assert.rejects(openNpz(cut), medErr(/truncated npz/, cut));
+  });
+});
+
+test('a damaged member is reported as a corrupt entry, naming it', async () => {
+  await withDir(async (dir) => {
+    // Big, compressible member so the damage lands inside its deflate stream.
+    const big = { big: { data: Float32Array.from({ length: 20000 }, (_, i) => i % 97), shape: [20000] } };
+    const bytes = npzBytes(big);
+    for (const at of [0.3, 0.5]) {
+      const bad = Uint8Array.from(bytes);
+      const pos = Math.floor(bytes.length * at);
+      bad[pos] ^= 0xff;
+      bad[pos + 1] ^= 0x55;
+      const file = path.join(dir, `bad${at}.npz`);
+      await writeFile(file, bad);
+      const npz = await openNpz(file);
+      await assert.rejects(npz.read('big'), medErr(/corrupt entry 'big'/, file));
+    }
+    // Stored member: only the CRC can notice.
+    const stored = Uint8Array.from(npzBytes(big, { level: 0 }));
+    stored[1000] ^= 0x01;
+    const file = path.join(dir, 'stored.npz');
+    await writeFile(file, stored);
+    await assert.rejects((await openNpz(file)).read('big'), medErr(/corrupt entry 'big': CRC-32/, file));
+  });
+});
