@@ -9,6 +9,7 @@ export * from './data/medmnist/registry.js';
 export * from './data/medmnist/source.js';
 export * from './models/card.js';
 export type { Backbone } from './models/backbone.js';
+export * from './metrics/classification.js';
 export * from './results/schema.js';
 export * from './results/store.js';
 export * from './results/leaderboard.js';
