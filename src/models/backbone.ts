@@ -19,3 +19,24 @@ export interface Backbone {
   run(batch: Float32Array, n: number, features: readonly string[]): Promise<Record<string, Matrix>>;
   dispose(): Promise<void>;
 }
+
+/** A dense NCHW float32 tensor: [n, channels, height, width]. */
+export interface Tensor4 {
+  readonly data: Float32Array;
+  readonly dims: readonly [number, number, number, number];
+}
+
+/**
+ * A backbone that can also return spatial maps, for segmentation decoders.
+ * `maps` names graph outputs (`feature_map`, `last_hidden_state`) or transformer blocks
+ * (`block:-1`, `block:-4`; one block each). Token outputs come back as the patch grid
+ * [n, D, H/p, W/p] (CLS and registers dropped; block outputs get the final LayerNorm);
+ * CNN maps come back as they are (NHWC graphs are transposed to NCHW).
+ */
+export interface GridBackbone extends Backbone {
+  runGrid(batch: Float32Array, n: number, maps: readonly string[]): Promise<Record<string, Tensor4>>;
+}
+
+export function isGridBackbone(b: Backbone): b is GridBackbone {
+  return typeof (b as Partial<GridBackbone>).runGrid === 'function';
+}

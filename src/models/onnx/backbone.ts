@@ -1,0 +1,297 @@
+import { promises as fs } from 'node:fs';
+import { createRequire } from 'node:module';
+import os from 'node:os';
+import ort from 'onnxruntime-node';
+import { MedprobeError } from '../../util/errors.js';
+import { hashFile } from '../../util/hash.js';
+import { concatCols, matrix, type Matrix } from '../../util/matrix.js';
+import type { GridBackbone, Tensor4 } from '../backbone.js';
+import type { LoadedCard, ModelCard, TokenView } from '../card.js';
+import { blockOutputName, isBlockRef, parseBlockRef } from './block-ref.js';
+import { exposeLastBlocks } from './expose-blocks.js';
+import { checkImageInput, resolveInputSize } from './input-check.js';
+import { defaultTokenView, globalAverage, nhwcToNchw, patchGrid, tokenLayout, tokenView } from './token-views.js';
+
+const ORT_VERSION: string = createRequire(import.meta.url)('onnxruntime-node/package.json').version;
+
+export interface OnnxBackboneOptions {
+  /** Side length to run at (default: the card's `input.size`). ViTs need a dynamic-H/W export for other sizes. */
+  inputSize?: number;
+  /** Where edited graphs (block outputs exposed) are cached; default `$MEDPROBE_CACHE` or `.medprobe/cache`. */
+  cacheDir?: string;
+  /** ORT intra-op threads; default os.availableParallelism(). */
+  threads?: number;
+}
+
+/** A feature as the backbone resolves it: which graph output(s) and which view. */
+interface FeatureSpec {
+  /** Graph output name, or a `block:` ref. */
+  output: string;
+  /** Negative block indices when `output` is a block ref. */
+  blocks?: number[];
+  view?: TokenView;
+}
+
+/** How many last blocks the editor exposes at least, so the usual "last 4" grid needs one edit. */
+const MIN_EXPOSED_BLOCKS = 4;
+
+export function defaultCacheDir(): string {
+  return process.env.MEDPROBE_CACHE ?? '.medprobe/cache';
+}
+
+/**
+ * A frozen ONNX model run by onnxruntime-node on CPU. One session is kept for the life of the
+ * backbone and reused for every batch; graphs with a dynamic batch axis take the whole batch
+ * in one run, fixed-batch graphs are fed in chunks of their batch size.
+ */
+export class OnnxBackbone implements GridBackbone {
+  readonly runtime = { name: 'onnxruntime-node', version: ORT_VERSION };
+  readonly features: readonly string[];
+  private session: ort.InferenceSession;
+  private exposedBlocks = 0;
+  private readonly specs: Map<string, FeatureSpec>;
+
+  private constructor(
+    readonly card: ModelCard,
+    readonly fingerprint: string,
+    readonly inputSize: number,
+    private readonly modelPath: string,
+    session: ort.InferenceSession,
+    private readonly fixedBatch: number | null,
+    private readonly opts: OnnxBackboneOptions,
+  ) {
+    this.session = session;
+    this.specs = resolveFeatures(card, session.outputNames, modelPath);
+    this.features = [...this.specs.keys()];
+  }
+
+  static async open(loaded: LoadedCard, opts: OnnxBackboneOptions = {}): Promise<OnnxBackbone> {
+    const { card, modelPath } = loaded;
+    try {
+      const st = await fs.stat(modelPath);
+      if (!st.isFile()) throw new Error('not a file');
+    } catch {
+      throw new MedprobeError(`ONNX model not found: ${modelPath}`, {
+        file: modelPath,
+        hint: `the card ${loaded.cardPath} names file '${card.file}', resolved relative to the card's folder; fix the path or put the model there`,
+      });
+    }
+    const fingerprint = await hashFile(modelPath);
+    const session = await createSession(modelPath, opts.threads);
+    try {
+      const input = checkImageInput(card, session, modelPath);
+      const inputSize = resolveInputSize(card, input, opts.inputSize, modelPath);
+      return new OnnxBackbone(card, fingerprint, inputSize, modelPath, session, input.fixedBatch, opts);
+    } catch (e) {
+      await session.release();
+      throw e;
+    }
+  }
+
+  async run(batch: Float32Array, n: number, features: readonly string[]): Promise<Record<string, Matrix>> {
+    const specs = features.map((f) => this.spec(f));
+    const outputs = await this.forward(batch, n, specs);
+    const result: Record<string, Matrix> = {};
+    features.forEach((f, i) => {
+      result[f] = this.featureMatrix(specs[i], outputs, n);
+    });
+    return result;
+  }
+
+  async runGrid(batch: Float32Array, n: number, maps: readonly string[]): Promise<Record<string, Tensor4>> {
+    const specs: FeatureSpec[] = maps.map((m) => {
+      if (!isBlockRef(m)) {
+        if (!this.session.outputNames.includes(m)) throw this.unknownOutput(m);
+        return { output: m };
+      }
+      const blocks = parseBlockRef(m);
+      if (!blocks || blocks.length !== 1) throw new MedprobeError(`runGrid takes one block per map, got '${m}'`, { hint: "ask for 'block:-1', 'block:-4', … separately" });
+      return { output: m, blocks };
+    });
+    const outputs = await this.forward(batch, n, specs);
+    const result: Record<string, Tensor4> = {};
+    maps.forEach((m, i) => {
+      const s = specs[i];
+      const t = outputs.get(s.blocks ? blockOutputName(s.blocks[0]) : s.output)!;
+      if (t.dims.length === 4) {
+        result[m] = this.card.input.layout === 'NHWC' ? nhwcToNchw(t.data, t.dims) : { data: t.data, dims: t.dims as [number, number, number, number] };
+      } else if (t.dims.length === 3) {
+        result[m] = patchGrid(t.data, n, t.dims[1], t.dims[2], tokenLayout(this.card, this.inputSize, t.dims[1], m));
+      } else {
+        throw new MedprobeError(`model ${this.card.name}: output ${m} has shape [${t.dims.join(',')}], not a spatial map or token sequence`, {
+          hint: 'runGrid takes 4-D feature maps or 3-D token outputs',
+        });
+      }
+    });
+    return result;
+  }
+
+  async dispose(): Promise<void> {
+    await this.session.release();
+  }
+
+  private spec(feature: string): FeatureSpec {
+    const s = this.specs.get(feature);
+    if (!s) {
+      throw new MedprobeError(`model ${this.card.name} has no feature '${feature}'`, {
+        hint: `available: ${this.features.join(', ')}`,
+      });
+    }
+    return s;
+  }
+
+  private unknownOutput(name: string): MedprobeError {
+    return new MedprobeError(`model ${this.card.name}: graph ${this.modelPath} has no output '${name}'`, {
+      file: this.modelPath,
+      hint: `graph outputs: ${this.session.outputNames.join(', ')}`,
+    });
+  }
+
+  /** Runs the graph once (per fixed-batch chunk) and returns the outputs the specs need. */
+  private async forward(batch: Float32Array, n: number, specs: readonly FeatureSpec[]): Promise<Map<string, { data: Float32Array; dims: number[] }>> {
+    const s = this.inputSize;
+    const per = 3 * s * s;
+    if (batch.length !== n * per) throw new RangeError(`batch has ${batch.length} values, expected ${n}×3×${s}×${s}`);
+    const needBlocks = Math.max(0, ...specs.flatMap((sp) => (sp.blocks ?? []).map((k) => -k)));
+    if (needBlocks > this.exposedBlocks) await this.exposeBlocks(needBlocks);
+    const fetches = [...new Set(specs.flatMap((sp) => (sp.blocks ? sp.blocks.map(blockOutputName) : [sp.output])))];
+    const chunk = this.fixedBatch ?? n;
+    const parts: Record<string, ort.Tensor>[] = [];
+    for (let start = 0; start < n; start += chunk) {
+      const m = Math.min(chunk, n - start);
+      let x = batch.subarray(start * per, (start + m) * per);
+      if (m < chunk) {
+        // A fixed-batch graph gets a zero-padded last chunk; the padding rows are dropped below.
+        const padded = new Float32Array(chunk * per);
+        padded.set(x);
+        x = padded;
+      }
+      const dims = this.card.input.layout === 'NHWC' ? [chunk, s, s, 3] : [chunk, 3, s, s];
+      const data = this.card.input.layout === 'NHWC' ? nchwToNhwc(x, chunk, s) : x;
+      parts.push(await this.session.run({ [this.card.input.name]: new ort.Tensor('float32', data, dims) }, fetches));
+    }
+    const out = new Map<string, { data: Float32Array; dims: number[] }>();
+    for (const name of fetches) {
+      const first = parts[0][name];
+      if (first.type !== 'float32') {
+        throw new MedprobeError(`model ${this.card.name}: output ${name} is ${first.type}, not float32`, { file: this.modelPath, hint: 'pick a float output as the feature' });
+      }
+      const rowLen = first.dims.slice(1).reduce((a, b) => a * b, 1);
+      const data = new Float32Array(n * rowLen);
+      parts.forEach((p, i) => {
+        const rows = Math.min(chunk, n - i * chunk);
+        data.set((p[name].data as Float32Array).subarray(0, rows * rowLen), i * chunk * rowLen);
+      });
+      out.set(name, { data, dims: [n, ...first.dims.slice(1)] });
+      for (const p of parts) p[name].dispose();
+    }
+    return out;
+  }
+
+  private featureMatrix(spec: FeatureSpec, outputs: Map<string, { data: Float32Array; dims: number[] }>, n: number): Matrix {
+    const names = spec.blocks ? spec.blocks.map(blockOutputName) : [spec.output];
+    const mats = names.map((name) => {
+      const t = outputs.get(name)!;
+      const label = spec.blocks ? spec.output : name;
+      if (t.dims.length === 2) {
+        if (spec.view) throw new MedprobeError(`model ${this.card.name}: output ${label} is a [N,D] vector, view '${spec.view}' needs tokens`, { hint: 'drop the view' });
+        return matrix(n, t.dims[1], t.data);
+      }
+      if (t.dims.length === 4) {
+        if (spec.view) throw new MedprobeError(`model ${this.card.name}: output ${label} is a 4-D map, view '${spec.view}' needs tokens`, { hint: 'drop the view: maps are globally averaged' });
+        return globalAverage(t.data, t.dims, this.card.input.layout);
+      }
+      if (t.dims.length === 3) {
+        const layout = tokenLayout(this.card, this.inputSize, t.dims[1], label);
+        return tokenView(t.data, n, t.dims[1], t.dims[2], layout, spec.view ?? defaultTokenView(layout), this.card.name);
+      }
+      throw new MedprobeError(`model ${this.card.name}: output ${label} has shape [${t.dims.join(',')}]; features must be [N,D], [N,T,D] or [N,C,H,W]`, {
+        hint: 'pick another output in the card',
+      });
+    });
+    return mats.length === 1 ? mats[0] : concatCols(...mats);
+  }
+
+  /** Swaps the session for one over the edited graph that also outputs (at least) the last `needed` blocks. */
+  private async exposeBlocks(needed: number): Promise<void> {
+    const edited = await exposeLastBlocks(this.modelPath, this.fingerprint, Math.max(needed, MIN_EXPOSED_BLOCKS), this.opts.cacheDir ?? defaultCacheDir(), {
+      needed,
+      tokensOutput: this.card.vit?.tokensOutput,
+    });
+    const session = await createSession(edited.file, this.opts.threads);
+    await this.session.release();
+    this.session = session;
+    this.exposedBlocks = edited.exposed;
+  }
+}
+
+async function createSession(file: string, threads?: number): Promise<ort.InferenceSession> {
+  try {
+    return await ort.InferenceSession.create(file, {
+      executionProviders: ['cpu'],
+      intraOpNumThreads: threads ?? os.availableParallelism(),
+      interOpNumThreads: 1,
+      graphOptimizationLevel: 'all',
+      logSeverityLevel: 3,
+    });
+  } catch (e) {
+    const raw = String((e as Error).message ?? e).split('\n')[0].slice(0, 200);
+    throw new MedprobeError(`cannot load ONNX model ${file}: ${raw}`, {
+      file,
+      cause: e,
+      hint: 'the file is truncated, corrupt or not an ONNX model; re-download or re-export it (check its sha256 against the source)',
+    });
+  }
+}
+
+function nchwToNhwc(x: Float32Array, n: number, s: number): Float32Array {
+  const out = new Float32Array(x.length);
+  const hw = s * s;
+  for (let i = 0; i < n; i++)
+    for (let c = 0; c < 3; c++)
+      for (let p = 0; p < hw; p++) out[(i * hw + p) * 3 + c] = x[(i * 3 + c) * hw + p];
+  return out;
+}
+
+/** Feature names → specs: the card's outputs and views, plus the standard ViT views when the card has `vit`. */
+function resolveFeatures(card: ModelCard, graphOutputs: readonly string[], modelPath: string): Map<string, FeatureSpec> {
+  const specs = new Map<string, FeatureSpec>();
+  const checkOutput = (feature: string, output: string): void => {
+    if (isBlockRef(output)) {
+      if (!parseBlockRef(output)) {
+        throw new MedprobeError(`model card ${card.name}: feature '${feature}' has malformed block ref '${output}'`, { hint: "write 'block:-1' or 'block:-4..-1' (negative indices count from the last block)" });
+      }
+      return;
+    }
+    if (!graphOutputs.includes(output)) {
+      throw new MedprobeError(`model card ${card.name}: feature '${feature}' reads output '${output}', which ${modelPath} does not have`, {
+        file: modelPath,
+        hint: `graph outputs: ${graphOutputs.join(', ')}`,
+      });
+    }
+  };
+  for (const [feature, output] of Object.entries(card.outputs)) {
+    checkOutput(feature, output);
+    specs.set(feature, isBlockRef(output) ? { output, blocks: parseBlockRef(output)! } : { output });
+  }
+  for (const [feature, v] of Object.entries(card.features ?? {})) {
+    if (specs.has(feature)) throw new MedprobeError(`model card ${card.name}: feature '${feature}' is in both outputs and features`, { hint: 'rename one of them' });
+    checkOutput(feature, v.output);
+    if (v.view && card.vit && !card.vit.hasClsToken && (v.view === 'cls' || v.view === 'cls+mean-patch')) {
+      throw new MedprobeError(`model card ${card.name}: feature '${feature}' asks for view '${v.view}' but the model has no CLS token (vit.hasClsToken: false)`, {
+        hint: "use 'mean-patch'",
+      });
+    }
+    specs.set(feature, { output: v.output, view: v.view, blocks: isBlockRef(v.output) ? parseBlockRef(v.output)! : undefined });
+  }
+  const vit = card.vit;
+  if (vit && graphOutputs.includes(vit.tokensOutput)) {
+    const views: TokenView[] = vit.hasClsToken ? ['cls', 'mean-patch', 'cls+mean-patch'] : ['mean-patch'];
+    for (const view of views) {
+      if (!specs.has(view)) specs.set(view, { output: vit.tokensOutput, view });
+      const last4 = `last4/${view}`;
+      if (!specs.has(last4)) specs.set(last4, { output: 'block:-4..-1', blocks: [-4, -3, -2, -1], view });
+    }
+  }
+  return specs;
+}
