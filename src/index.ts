@@ -17,6 +17,7 @@ export { exposeLastBlocks, findBlockOutputs, type ExposedBlocks } from './models
 export { readGraphIO, type GraphIO } from './models/onnx/graph-io.js';
 export { parseBlockRef, blockOutputName } from './models/onnx/block-ref.js';
 export * from './models/fixtures/tiny-cnn.js';
+export * from './metrics/classification.js';
 export * from './results/schema.js';
 export * from './results/store.js';
 export * from './results/leaderboard.js';
