@@ -1,0 +1,133 @@
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { promises as fs } from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { FeatureCache, featureKey } from '../../src/features/cache.js';
+import { extractFeatures, meanOverGroups, volumeSlices } from '../../src/features/extract.js';
+import type { Backbone } from '../../src/models/backbone.js';
+import type { SplitSource, Volume3D } from '../../src/data/types.js';
+import { parseNpy } from '../../src/util/npy.js';
+
+async function tmp(): Promise<string> {
+  return fs.mkdtemp(path.join(os.tmpdir(), 'medprobe-cache-'));
+}
+
+const parts = { modelFingerprint: 'm', inputSize: 4, datasetFingerprint: 'd', split: 'train', preprocessing: 'p', feature: 'pooled' };
+
+test('feature key changes with every part and not with key order', () => {
+  const k = featureKey(parts);
+  assert.equal(k, featureKey({ feature: 'pooled', preprocessing: 'p', split: 'train', datasetFingerprint: 'd', inputSize: 4, modelFingerprint: 'm' }));
+  for (const [name, v] of Object.entries({ modelFingerprint: 'm2', inputSize: 8, datasetFingerprint: 'd2', split: 'val', preprocessing: 'q', feature: 'cls' })) {
+    assert.notEqual(featureKey({ ...parts, [name]: v }), k, name);
+  }
+});
+
+test('cache round-trips a matrix as numpy-readable float32 npy, with 3D offsets', async () => {
+  const root = await tmp();
+  const cache = new FeatureCache(root);
+  const key = featureKey(parts);
+  assert.equal(await cache.has(key), false);
+  const data = Float32Array.from([1, 2, 3, 4, 5, 6]);
+  const meta = { ...parts, idsHash: 'h', createdAt: 'now', extractSeconds: 1, medprobe: '0' };
+  await cache.write(key, { data, rows: 3, cols: 2 }, meta, Int32Array.from([0, 1, 3]));
+  assert.equal(await cache.has(key), true);
+  const back = await cache.read(key);
+  assert.deepEqual(Array.from(back.matrix.data), [1, 2, 3, 4, 5, 6]);
+  assert.deepEqual(Array.from(back.offsets!), [0, 1, 3]);
+  const raw = parseNpy(new Uint8Array(await fs.readFile(path.join(cache.entryDir(key), 'features.npy'))));
+  assert.deepEqual(raw.shape, [3, 2]);
+  assert.equal(raw.dtype, 'float32');
+  assert.match(new TextDecoder().decode((await fs.readFile(path.join(cache.entryDir(key), 'features.npy'))).subarray(0, 80)), /'descr': '<f4'/);
+  // no temp directories are left behind
+  const siblings = await fs.readdir(path.dirname(cache.entryDir(key)));
+  assert.deepEqual(siblings, [key]);
+  // a second writer of the same key is harmless
+  await cache.write(key, { data, rows: 3, cols: 2 }, meta, Int32Array.from([0, 1, 3]));
+  assert.deepEqual(await fs.readdir(path.dirname(cache.entryDir(key))), [key]);
+  await fs.rm(root, { recursive: true });
+});
+
+test('an entry without a manifest (killed mid-write) is not a cache hit; a corrupt one is a clear error', async () => {
+  const root = await tmp();
+  const cache = new FeatureCache(root);
+  const key = featureKey(parts);
+  await fs.mkdir(cache.entryDir(key), { recursive: true });
+  await fs.writeFile(path.join(cache.entryDir(key), 'features.npy'), 'garbage');
+  assert.equal(await cache.has(key), false);
+  await fs.writeFile(path.join(cache.entryDir(key), 'manifest.json'), '{"rows": 3, "cols": 2}');
+  await assert.rejects(cache.read(key), /npy|feature cache entry/);
+  await fs.rm(root, { recursive: true });
+});
+
+/** A fake backbone whose feature is [sum of the image, number of pixels]: easy to check by hand. */
+function sumBackbone(size: number): Backbone {
+  return {
+    card: { name: 'sum', file: 'x', format: 'onnx', input: { name: 'x', layout: 'NCHW', size, channels: 3, rescale: 1, mean: [0, 0, 0], std: [1, 1, 1], resample: 'bilinear' }, outputs: { pooled: 'y' } } as never,
+    fingerprint: 'f',
+    inputSize: size,
+    features: ['pooled'],
+    runtime: { name: 'fake', version: '0' },
+    async run(batch, n) {
+      const per = 3 * size * size;
+      const out = new Float32Array(n * 2);
+      for (let i = 0; i < n; i++) {
+        let s = 0;
+        for (let j = 0; j < per; j++) s += batch[i * per + j];
+        out[2 * i] = s;
+        out[2 * i + 1] = per;
+      }
+      return { pooled: { data: out, rows: n, cols: 2 } };
+    },
+    async dispose() {},
+  };
+}
+
+test('extractFeatures keeps sample order across batches and embeds volumes slice by slice', async () => {
+  const size = 2;
+  const n = 7;
+  const split: SplitSource = {
+    size: n,
+    labels: new Int32Array(n),
+    ids: Array.from({ length: n }, (_, i) => `s${i}`),
+    async get(i) {
+      return { id: `s${i}`, label: new Int32Array(1), image: { kind: '2d', width: 2, height: 2, channels: 1, data: new Uint8Array(4).fill(i) } };
+    },
+  };
+  const prepare = (img: { data: ArrayLike<number> }, out: Float32Array, off: number) => {
+    for (let c = 0; c < 3; c++) for (let j = 0; j < 4; j++) out[off + c * 4 + j] = img.data[j];
+  };
+  const r = await extractFeatures({ backbone: sumBackbone(size), split, features: ['pooled'], prepare: prepare as never, batchSize: 3 });
+  assert.equal(r.matrices.pooled.rows, 7);
+  assert.deepEqual(Array.from({ length: 7 }, (_, i) => r.matrices.pooled.data[2 * i]), [0, 12, 24, 36, 48, 60, 72]);
+  assert.equal(r.offsets, undefined);
+
+  const vol: Volume3D = { kind: '3d', depth: 3, height: 2, width: 2, data: Uint8Array.from([0, 0, 0, 0, 1, 1, 1, 1, 2, 2, 2, 2]) };
+  const split3: SplitSource = { size: 2, labels: new Int32Array(2), ids: ['a', 'b'], async get(i) {
+    return { id: 'ab'[i], label: new Int32Array(1), image: vol };
+  } };
+  const r3 = await extractFeatures({ backbone: sumBackbone(size), split: split3, features: ['pooled'], prepare: prepare as never, batchSize: 4 });
+  assert.deepEqual(Array.from(r3.offsets!), [0, 3, 6]);
+  const mean = meanOverGroups(r3.matrices.pooled, r3.offsets!);
+  // slices sum to 0, 12, 24 → mean 12 per volume
+  assert.deepEqual(Array.from(mean.data), [12, 12, 12, 12]);
+});
+
+test('volumeSlices cuts each axis with the right shape and values', () => {
+  // data[z][y][x] = 100z + 10y + x, D=2 H=3 W=4
+  const D = 2, H = 3, W = 4;
+  const data = new Int16Array(D * H * W);
+  for (let z = 0; z < D; z++) for (let y = 0; y < H; y++) for (let x = 0; x < W; x++) data[z * H * W + y * W + x] = 100 * z + 10 * y + x;
+  const v: Volume3D = { kind: '3d', depth: D, height: H, width: W, data };
+  const ax0 = volumeSlices(v, 0);
+  assert.equal(ax0.length, 2);
+  assert.equal(ax0[1].data[5], 111); // z=1, y=1, x=1
+  const ax1 = volumeSlices(v, 1);
+  assert.equal(ax1.length, 3);
+  assert.deepEqual([ax1[2].height, ax1[2].width], [2, 4]);
+  assert.equal(ax1[2].data[1 * 4 + 3], 123); // y=2 → z=1, x=3
+  const ax2 = volumeSlices(v, 2);
+  assert.equal(ax2.length, 4);
+  assert.deepEqual([ax2[3].height, ax2[3].width], [2, 3]);
+  assert.equal(ax2[3].data[1 * 3 + 2], 123); // x=3 → z=1, y=2
+});
