@@ -1,6 +1,7 @@
 // The typed library API; the CLI only wraps it.
 export * from './data/types.js';
 export * from './data/transforms/index.js';
+export * from './data/recipes/index.js';
 export * from './util/errors.js';
 export * from './util/matrix.js';
 export * from './util/npy.js';
