@@ -1,0 +1,126 @@
+import onnxProto from 'onnx-proto';
+import * as ort from 'onnxruntime-node';
+
+const { onnx } = onnxProto;
+
+/**
+ * A tiny ONNX graph builder. Protocols need a handful of fixed graphs (similarity + top-k,
+ * a multi-head SGD step, a head evaluation); building them at run time from a few lines of
+ * TypeScript keeps the heavy math in ONNX Runtime without shipping .onnx files.
+ */
+export type ElemType = 'float' | 'int64';
+/** A dimension: a fixed size, or a symbolic name that ORT resolves from the fed tensor. */
+export type Dim = number | string;
+/** Integers become INT attributes; wrap a value as `{ f: 1 }` to force a FLOAT attribute. */
+export type AttrValue = number | number[] | string | { f: number };
+
+const ELEM: Record<ElemType, number> = {
+  float: onnx.TensorProto.DataType.FLOAT,
+  int64: onnx.TensorProto.DataType.INT64,
+};
+
+/** Opset 17: Softmax over one axis, ReduceSum with axes as an input, LayerNorm-era ops. */
+export const OPSET = 17;
+
+function valueInfo(name: string, type: ElemType, dims: readonly Dim[]) {
+  return onnx.ValueInfoProto.create({
+    name,
+    type: {
+      tensorType: {
+        elemType: ELEM[type],
+        shape: { dim: dims.map((d) => (typeof d === 'number' ? { dimValue: d } : { dimParam: d })) },
+      },
+    },
+  });
+}
+
+function attribute(name: string, v: AttrValue) {
+  const A = onnx.AttributeProto.AttributeType;
+  if (typeof v === 'string') return onnx.AttributeProto.create({ name, type: A.STRING, s: new TextEncoder().encode(v) });
+  if (Array.isArray(v)) return onnx.AttributeProto.create({ name, type: A.INTS, ints: v });
+  if (typeof v === 'object') return onnx.AttributeProto.create({ name, type: A.FLOAT, f: v.f });
+  if (Number.isInteger(v) && !Object.is(v, -0)) return onnx.AttributeProto.create({ name, type: A.INT, i: v });
+  return onnx.AttributeProto.create({ name, type: A.FLOAT, f: v });
+}
+
+export class GraphBuilder {
+  private readonly nodes: ReturnType<typeof onnx.NodeProto.create>[] = [];
+  private readonly inits: ReturnType<typeof onnx.TensorProto.create>[] = [];
+  private readonly ins: ReturnType<typeof onnx.ValueInfoProto.create>[] = [];
+  private readonly outs: ReturnType<typeof onnx.ValueInfoProto.create>[] = [];
+  private counter = 0;
+
+  constructor(private readonly name: string) {}
+
+  input(name: string, dims: readonly Dim[], type: ElemType = 'float'): string {
+    this.ins.push(valueInfo(name, type, dims));
+    return name;
+  }
+
+  output(name: string, dims: readonly Dim[], type: ElemType = 'float'): string {
+    this.outs.push(valueInfo(name, type, dims));
+    return name;
+  }
+
+  /** A constant baked into the graph. */
+  constFloat(values: readonly number[], dims: readonly number[] = [values.length]): string {
+    const name = `c${this.counter++}`;
+    this.inits.push(onnx.TensorProto.create({ name, dataType: ELEM.float, dims: [...dims], floatData: [...values] }));
+    return name;
+  }
+
+  constInt64(values: readonly number[], dims: readonly number[] = [values.length]): string {
+    const name = `c${this.counter++}`;
+    this.inits.push(onnx.TensorProto.create({ name, dataType: ELEM.int64, dims: [...dims], int64Data: [...values] }));
+    return name;
+  }
+
+  /**
+   * Adds one node; returns its output names. `outputs` are explicit names (to match graph
+   * outputs) or a count of fresh intermediate names.
+   */
+  op(opType: string, inputs: readonly string[], attrs: Record<string, AttrValue> = {}, outputs: readonly string[] | number = 1): string[] {
+    const outNames = typeof outputs === 'number' ? Array.from({ length: outputs }, () => `t${this.counter++}`) : [...outputs];
+    const attribute_ = Object.entries(attrs).map(([k, v]) => attribute(k, v));
+    this.nodes.push(onnx.NodeProto.create({ opType, input: [...inputs], output: outNames, name: `n${this.nodes.length}_${opType}`, attribute: attribute_ }));
+    return outNames;
+  }
+
+  /** Single-output convenience. */
+  op1(opType: string, inputs: readonly string[], attrs: Record<string, AttrValue> = {}, output?: string): string {
+    return this.op(opType, inputs, attrs, output ? [output] : 1)[0];
+  }
+
+  toBytes(): Uint8Array {
+    const model = onnx.ModelProto.create({
+      irVersion: 8,
+      producerName: 'medprobe',
+      opsetImport: [{ domain: '', version: OPSET }],
+      graph: onnx.GraphProto.create({ name: this.name, node: this.nodes, initializer: this.inits, input: this.ins, output: this.outs }),
+    });
+    return onnx.ModelProto.encode(model).finish();
+  }
+}
+
+/**
+ * ORT session for an engine graph. Thread count follows ORT's default (all cores) unless
+ * MEDPROBE_ORT_THREADS says otherwise — shared machines want to cap it.
+ */
+export async function createEngineSession(bytes: Uint8Array): Promise<ort.InferenceSession> {
+  const threads = Number(process.env.MEDPROBE_ORT_THREADS ?? 0);
+  return ort.InferenceSession.create(bytes, {
+    graphOptimizationLevel: 'all',
+    executionMode: 'sequential',
+    ...(threads > 0 ? { intraOpNumThreads: threads, interOpNumThreads: 1 } : {}),
+  });
+}
+
+export function floatTensor(data: Float32Array, dims: readonly number[]): ort.Tensor {
+  return new ort.Tensor('float32', data, dims);
+}
+
+export function int64Tensor(values: readonly number[], dims: readonly number[] = [values.length]): ort.Tensor {
+  return new ort.Tensor('int64', BigInt64Array.from(values.map((v) => BigInt(v))), dims);
+}
+
+export { ort };

@@ -1,0 +1,281 @@
+import { createRng, deriveSeed, permutation } from '../util/random.js';
+import { GraphBuilder, createEngineSession, floatTensor, type ort } from './graph.js';
+import type { RowSource } from './rows.js';
+
+/**
+ * Many logistic-regression heads over the same features, trained together: one ONNX Runtime
+ * run per mini-batch computes the logits of every head with a single MatMul
+ * ([B,D] × [D, H·C]), the hand-derived gradient and the SGD-momentum update.
+ *
+ *   xs = (x − mean) ⊙ inv_std                       standardisation inside the graph: the
+ *                                                  feature matrix is never copied or rescaled
+ *   P  = act(xs·W + b)   per head (softmax over its C columns, or sigmoid)
+ *   Δ  = (P − Y) / B                               ∂(mean cross-entropy)/∂logits
+ *   gW = xsᵀ·Δ + wd ⊙ W,  gb = Σ_rows Δ            (no decay on the bias, as torch param groups usually do)
+ *   V ← μV + gW,  W ← W − lr ⊙ V                   torch.optim.SGD(momentum=μ, dampening=0)
+ *
+ * lr and wd are per-column vectors, so heads with different hyperparameters share the run.
+ */
+export type HeadActivation = 'softmax' | 'sigmoid';
+
+export interface HeadHyper {
+  lr: number;
+  weightDecay: number;
+}
+
+/** Trained heads of one feature set: W [D × H·C] (head h owns columns h·C … h·C+C−1), b [H·C]. */
+export interface HeadBank {
+  activation: HeadActivation;
+  dim: number;
+  classes: number;
+  heads: number;
+  mean: Float32Array;
+  invStd: Float32Array;
+  w: Float32Array;
+  b: Float32Array;
+}
+
+function buildStep(activation: HeadActivation, C: number): Uint8Array {
+  const g = new GraphBuilder(`medprobe_heads_step_${activation}`);
+  const x = g.input('x', ['B', 'D']);
+  const y = g.input('y', ['B', C]);
+  const mean = g.input('mean', [1, 'D']);
+  const invStd = g.input('inv_std', [1, 'D']);
+  const w = g.input('w', ['D', 'HC']);
+  const b = g.input('b', [1, 'HC']);
+  const v = g.input('v', ['D', 'HC']);
+  const vb = g.input('vb', [1, 'HC']);
+  const lr = g.input('lr', [1, 'HC']);
+  const wd = g.input('wd', [1, 'HC']);
+  const invB = g.input('inv_batch', [1]);
+  const mom = g.input('momentum', [1]);
+  const xs = g.op1('Mul', [g.op1('Sub', [x, mean]), invStd]);
+  const logits = g.op1('Gemm', [xs, w, b]);
+  const perHead = g.op1('Reshape', [logits, g.constInt64([0, -1, C])]);
+  const p = activation === 'softmax' ? g.op1('Softmax', [perHead], { axis: -1 }) : g.op1('Sigmoid', [perHead]);
+  const diff = g.op1('Sub', [p, g.op1('Reshape', [y, g.constInt64([0, 1, C])])]);
+  const delta = g.op1('Mul', [g.op1('Reshape', [diff, g.constInt64([0, -1])]), invB]);
+  const gw = g.op1('Gemm', [xs, delta, g.op1('Mul', [w, wd])], { transA: 1 });
+  const gb = g.op1('ReduceSum', [delta, g.constInt64([0])], { keepdims: 1 });
+  const vNew = g.op1('Add', [g.op1('Mul', [v, mom]), gw], {}, 'v_new');
+  const vbNew = g.op1('Add', [g.op1('Mul', [vb, mom]), gb], {}, 'vb_new');
+  g.op1('Sub', [w, g.op1('Mul', [vNew, lr])], {}, 'w_new');
+  g.op1('Sub', [b, g.op1('Mul', [vbNew, lr])], {}, 'b_new');
+  g.output('w_new', ['D', 'HC']);
+  g.output('b_new', [1, 'HC']);
+  g.output('v_new', ['D', 'HC']);
+  g.output('vb_new', [1, 'HC']);
+  return g.toBytes();
+}
+
+function buildPredict(activation: HeadActivation, C: number): Uint8Array {
+  const g = new GraphBuilder(`medprobe_heads_predict_${activation}`);
+  const x = g.input('x', ['N', 'D']);
+  const mean = g.input('mean', [1, 'D']);
+  const invStd = g.input('inv_std', [1, 'D']);
+  const w = g.input('w', ['D', 'HC']);
+  const b = g.input('b', [1, 'HC']);
+  const xs = g.op1('Mul', [g.op1('Sub', [x, mean]), invStd]);
+  const perHead = g.op1('Reshape', [g.op1('Gemm', [xs, w, b]), g.constInt64([0, -1, C])]);
+  const p = activation === 'softmax' ? g.op1('Softmax', [perHead], { axis: -1 }) : g.op1('Sigmoid', [perHead]);
+  g.op1('Reshape', [p, g.constInt64([0, -1])], {}, 'probs');
+  g.output('probs', ['N', 'HC']);
+  return g.toBytes();
+}
+
+const sessions = new Map<string, Promise<ort.InferenceSession>>();
+function session(kind: 'step' | 'predict', activation: HeadActivation, C: number): Promise<ort.InferenceSession> {
+  const key = `${kind}/${activation}/${C}`;
+  let s = sessions.get(key);
+  if (!s) {
+    s = createEngineSession(kind === 'step' ? buildStep(activation, C) : buildPredict(activation, C));
+    sessions.set(key, s);
+  }
+  return s;
+}
+
+/**
+ * Per-column mean and 1/std (population std, as sklearn's StandardScaler) over all rows,
+ * streamed block by block in float64. A constant column gets inv_std 1: it is all zeros
+ * after centring, so any finite factor is right and none divides by zero.
+ */
+export function columnStats(src: RowSource, blockRows = 1024): { mean: Float32Array; invStd: Float32Array } {
+  const D = src.cols;
+  const sum = new Float64Array(D);
+  const sq = new Float64Array(D);
+  const scratch = new Float32Array(blockRows * D);
+  // Two passes (mean, then centred squares) avoid the cancellation of E[x²] − E[x]².
+  for (let s = 0; s < src.rows; s += blockRows) {
+    const e = Math.min(src.rows, s + blockRows);
+    const blk = src.block(s, e, scratch);
+    for (let i = 0; i < e - s; i++) for (let j = 0; j < D; j++) sum[j] += blk[i * D + j];
+  }
+  const mean = new Float64Array(D);
+  for (let j = 0; j < D; j++) mean[j] = sum[j] / Math.max(1, src.rows);
+  for (let s = 0; s < src.rows; s += blockRows) {
+    const e = Math.min(src.rows, s + blockRows);
+    const blk = src.block(s, e, scratch);
+    for (let i = 0; i < e - s; i++) {
+      for (let j = 0; j < D; j++) {
+        const c = blk[i * D + j] - mean[j];
+        sq[j] += c * c;
+      }
+    }
+  }
+  const invStd = new Float32Array(D);
+  for (let j = 0; j < D; j++) {
+    const sd = Math.sqrt(sq[j] / Math.max(1, src.rows));
+    invStd[j] = sd > 1e-12 ? 1 / sd : 1;
+  }
+  return { mean: Float32Array.from(mean), invStd };
+}
+
+export interface TrainHeadsOptions {
+  /** Feature sets over the same rows; each gets its own heads and its own MatMul per batch. */
+  sources: readonly RowSource[];
+  /** Hyperparameters of the heads of each source (same order as `sources`). */
+  heads: readonly (readonly HeadHyper[])[];
+  /** Targets [rows × C]: one-hot (softmax) or 0/1 per output (sigmoid). */
+  targets: Float32Array;
+  classes: number;
+  activation: HeadActivation;
+  epochs: number;
+  batchSize: number;
+  seed: number;
+  momentum?: number;
+  /** Called after every step with (steps done, total steps). */
+  onStep?: (done: number, total: number) => void;
+}
+
+/**
+ * Mini-batch SGD with momentum and a per-step cosine schedule lr·½(1+cos(π·t/T)) from zero
+ * init. Batch order is a fresh seeded permutation per epoch (deriveSeed(seed, "epoch e")),
+ * shared by all feature sets, so a run is reproducible and the heads see the same batches.
+ * The last batch of an epoch may be smaller (scaled by its own size, like drop_last=False).
+ */
+export async function trainHeads(opts: TrainHeadsOptions): Promise<HeadBank[]> {
+  const { sources, targets, classes: C, activation, epochs, batchSize } = opts;
+  const n = sources[0].rows;
+  for (const s of sources) if (s.rows !== n) throw new RangeError('feature sets must have the same rows');
+  if (targets.length !== n * C) throw new RangeError(`targets hold ${targets.length} values, expected ${n}×${C}`);
+  const momentum = opts.momentum ?? 0.9;
+  const step = await session('step', activation, C);
+
+  const state = sources.map((src, si) => {
+    const H = opts.heads[si].length;
+    const HC = H * C;
+    const lrBase = new Float32Array(HC);
+    const wd = new Float32Array(HC);
+    opts.heads[si].forEach((h, hi) => {
+      lrBase.fill(h.lr, hi * C, (hi + 1) * C);
+      wd.fill(h.weightDecay, hi * C, (hi + 1) * C);
+    });
+    const { mean, invStd } = columnStats(src);
+    return {
+      src,
+      H,
+      HC,
+      lrBase,
+      lr: new Float32Array(HC),
+      wdT: floatTensor(wd, [1, HC]),
+      meanT: floatTensor(mean, [1, src.cols]),
+      invStdT: floatTensor(invStd, [1, src.cols]),
+      mean,
+      invStd,
+      w: floatTensor(new Float32Array(src.cols * HC), [src.cols, HC]),
+      b: floatTensor(new Float32Array(HC), [1, HC]),
+      v: floatTensor(new Float32Array(src.cols * HC), [src.cols, HC]),
+      vb: floatTensor(new Float32Array(HC), [1, HC]),
+      x: new Float32Array(batchSize * src.cols),
+    };
+  });
+
+  const momT = floatTensor(Float32Array.of(momentum), [1]);
+  const yBuf = new Float32Array(batchSize * C);
+  const idx = new Int32Array(batchSize);
+  const stepsPerEpoch = Math.ceil(n / batchSize);
+  const total = stepsPerEpoch * epochs;
+  let t = 0;
+  for (let e = 0; e < epochs; e++) {
+    const perm = permutation(n, createRng(deriveSeed(opts.seed, `epoch ${e}`)));
+    for (let s = 0; s < n; s += batchSize) {
+      const B = Math.min(batchSize, n - s);
+      idx.set(perm.subarray(s, s + B));
+      // Ascending order inside a batch: the gradient is a sum, so order is irrelevant to the
+      // math, and disk-backed sources read neighbouring rows together.
+      idx.subarray(0, B).sort();
+      for (let k = 0; k < B; k++) yBuf.set(targets.subarray(idx[k] * C, (idx[k] + 1) * C), k * C);
+      const factor = 0.5 * (1 + Math.cos((Math.PI * t) / total));
+      const yT = floatTensor(yBuf.subarray(0, B * C), [B, C]);
+      const invB = floatTensor(Float32Array.of(1 / B), [1]);
+      for (const st of state) {
+        const D = st.src.cols;
+        st.src.gather(idx, B, st.x);
+        for (let c = 0; c < st.HC; c++) st.lr[c] = st.lrBase[c] * factor;
+        const r = await step.run({
+          x: floatTensor(st.x.subarray(0, B * D), [B, D]),
+          y: yT,
+          mean: st.meanT,
+          inv_std: st.invStdT,
+          w: st.w,
+          b: st.b,
+          v: st.v,
+          vb: st.vb,
+          lr: floatTensor(st.lr, [1, st.HC]),
+          wd: st.wdT,
+          inv_batch: invB,
+          momentum: momT,
+        });
+        st.w = r.w_new;
+        st.b = r.b_new;
+        st.v = r.v_new;
+        st.vb = r.vb_new;
+      }
+      t++;
+      opts.onStep?.(t, total);
+    }
+  }
+  return state.map((st) => ({
+    activation,
+    dim: st.src.cols,
+    classes: C,
+    heads: st.H,
+    mean: st.mean,
+    invStd: st.invStd,
+    w: new Float32Array(st.w.data as Float32Array),
+    b: new Float32Array(st.b.data as Float32Array),
+  }));
+}
+
+/**
+ * Probabilities of every head for every row: [rows × H·C], head h in columns h·C … h·C+C−1.
+ * Rows are scored in blocks so memory stays bounded for disk-backed sources.
+ */
+export async function predictHeads(bank: HeadBank, src: RowSource, blockRows = 4096): Promise<Float32Array> {
+  if (src.cols !== bank.dim) throw new RangeError(`heads expect ${bank.dim}-d features, got ${src.cols}-d`);
+  const HC = bank.heads * bank.classes;
+  const out = new Float32Array(src.rows * HC);
+  const sess = await session('predict', bank.activation, bank.classes);
+  const scratch = new Float32Array(Math.min(blockRows, Math.max(1, src.rows)) * bank.dim);
+  const common = {
+    mean: floatTensor(bank.mean, [1, bank.dim]),
+    inv_std: floatTensor(bank.invStd, [1, bank.dim]),
+    w: floatTensor(bank.w, [bank.dim, HC]),
+    b: floatTensor(bank.b, [1, HC]),
+  };
+  for (let s = 0; s < src.rows; s += blockRows) {
+    const e = Math.min(src.rows, s + blockRows);
+    const x = src.block(s, e, scratch);
+    const r = await sess.run({ ...common, x: floatTensor(x, [e - s, bank.dim]) });
+    out.set(r.probs.data as Float32Array, s * HC);
+  }
+  return out;
+}
+
+/** Head h's columns out of a [rows × H·C] block. */
+export function headColumns(all: Float32Array, rows: number, heads: number, classes: number, h: number): Float32Array {
+  const out = new Float32Array(rows * classes);
+  const HC = heads * classes;
+  for (let i = 0; i < rows; i++) out.set(all.subarray(i * HC + h * classes, i * HC + (h + 1) * classes), i * classes);
+  return out;
+}

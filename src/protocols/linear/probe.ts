@@ -1,0 +1,240 @@
+import { labelWidth, type TaskInfo } from '../../data/types.js';
+import { headColumns, predictHeads, trainHeads, type HeadActivation, type HeadHyper } from '../../engine/heads.js';
+import { matrixRows, stackedRows, type RowSource } from '../../engine/rows.js';
+import { MedprobeError } from '../../util/errors.js';
+import type { Matrix } from '../../util/matrix.js';
+import { deriveSeed } from '../../util/random.js';
+import { DEFAULT_SELECTION_METRIC, bestCandidate, selectionScore, type SelectionMetric } from '../select.js';
+import { scoreWidth, type Candidate, type ProtocolContext, type ProtocolOutcome } from '../types.js';
+import { assertBothOutcomes, assertLabels, splitLabel } from '../validate.js';
+
+/** The reference study's learning-rate grid. */
+export const DEFAULT_LR_GRID: readonly number[] = [1e-1, 5e-2, 1e-2, 5e-3, 1e-3, 5e-4, 1e-4, 1e-5];
+export const DEFAULT_WEIGHT_DECAY_GRID: readonly number[] = [0];
+export const DEFAULT_PROBE_EPOCHS = 20;
+export const DEFAULT_PROBE_BATCH = 128;
+
+/**
+ * The reference study's feature views: last block or last 4 blocks (CLS concatenated),
+ * CLS alone or CLS + mean patch token. Backbones without tokens (CNNs) give one pooled view;
+ * any other names work too — each named matrix simply gets its own heads.
+ */
+export type FeatureSetName = 'last1/cls' | 'last1/cls+mean' | 'last4/cls' | 'last4/cls+mean' | (string & {});
+
+export type FeatureInput = Matrix | RowSource;
+
+/** A split for the probe: one feature matrix, or several named views of the same rows (keys: FeatureSetName). */
+export interface ProbeSplit {
+  features: FeatureInput | Readonly<Record<string, FeatureInput>>;
+  labels: Int32Array;
+  ids?: readonly string[];
+}
+
+export interface LinearProbeGrid {
+  lr?: readonly number[];
+  weightDecay?: readonly number[];
+}
+
+export interface LinearProbeOptions extends ProtocolContext {
+  train: ProbeSplit;
+  val: ProbeSplit;
+  test: ProbeSplit;
+  task: TaskInfo;
+  grid?: LinearProbeGrid;
+  /** Same as grid.lr (flat form used by suite configs); grid.lr wins when both are given. */
+  lrGrid?: readonly number[];
+  /** Same as grid.weightDecay. */
+  weightDecayGrid?: readonly number[];
+  epochs?: number;
+  batchSize?: number;
+  momentum?: number;
+  seed?: number;
+  selectMetric?: SelectionMetric;
+  /** Progress over SGD steps (grid then refit). */
+  onProgress?: (phase: 'grid' | 'refit', done: number, total: number) => void;
+}
+
+/** Name used when a split carries a single unnamed feature matrix. */
+export const SINGLE_FEATURE_SET = 'features';
+
+function isMatrix(f: unknown): f is Matrix {
+  return typeof f === 'object' && f !== null && (f as Matrix).data instanceof Float32Array && typeof (f as Matrix).rows === 'number';
+}
+function isRowSource(f: unknown): f is RowSource {
+  return typeof f === 'object' && f !== null && typeof (f as RowSource).gather === 'function';
+}
+
+function featureSets(split: ProbeSplit): Map<string, RowSource> {
+  const f = split.features;
+  if (isMatrix(f)) return new Map([[SINGLE_FEATURE_SET, matrixRows(f)]]);
+  if (isRowSource(f)) return new Map([[SINGLE_FEATURE_SET, f]]);
+  return new Map(Object.entries(f).map(([k, v]) => [k, isMatrix(v) ? matrixRows(v) : v]));
+}
+
+/** Streams the rows once: NaN/Inf rejected with the offending sample ids (first few + count). */
+function assertFiniteRows(src: RowSource, ids: readonly string[] | undefined, where: string, name: string): void {
+  const block = 2048;
+  const scratch = new Float32Array(block * src.cols);
+  const bad: number[] = [];
+  let count = 0;
+  for (let s = 0; s < src.rows; s += block) {
+    const e = Math.min(src.rows, s + block);
+    const d = src.block(s, e, scratch);
+    for (let i = 0; i < e - s; i++) {
+      for (let j = 0; j < src.cols; j++) {
+        if (!Number.isFinite(d[i * src.cols + j])) {
+          if (bad.length < 5) bad.push(s + i);
+          count++;
+          break;
+        }
+      }
+    }
+  }
+  if (count === 0) return;
+  const names = bad.map((i) => ids?.[i] ?? `#${i}`).join(', ');
+  throw new MedprobeError(`${where}: ${count} of ${src.rows} samples have NaN/Inf features (${name}): ${names}${count > bad.length ? ', …' : ''}`, {
+    hint: 'these images likely failed preprocessing (empty or constant image, bad windowing); fix or drop them and re-extract features',
+  });
+}
+
+export function headActivation(task: TaskInfo): HeadActivation {
+  return task.type === 'multi-class' || task.type === 'ordinal' ? 'softmax' : 'sigmoid';
+}
+
+/**
+ * Training targets [rows × scoreWidth]: one-hot for softmax heads, the 0/1 label for the single
+ * sigmoid output of a binary task, the 0/1 label vector for multi-label.
+ */
+export function probeTargets(task: TaskInfo, labels: Int32Array): Float32Array {
+  const C = scoreWidth(task);
+  const rows = labels.length / labelWidth(task);
+  const out = new Float32Array(rows * C);
+  if (task.type === 'multi-label' || task.type === 'binary') {
+    for (let i = 0; i < out.length; i++) out[i] = labels[i];
+  } else {
+    for (let i = 0; i < rows; i++) out[i * C + labels[i]] = 1;
+  }
+  return out;
+}
+
+function checkGrid(name: string, values: readonly number[], allowZero: boolean): void {
+  if (values.length === 0) throw new MedprobeError(`linear probe ${name} grid is empty`, { hint: `list at least one ${name}` });
+  for (const v of values) {
+    if (!Number.isFinite(v) || v < 0 || (!allowZero && v === 0)) {
+      throw new MedprobeError(`linear probe ${name} ${v} is not ${allowZero ? 'a non-negative' : 'a positive'} number`, { hint: 'fix the grid in the suite file' });
+    }
+  }
+}
+
+/**
+ * Logistic-regression probe over a grid (feature set × lr × weight decay), all heads trained
+ * together in ONNX Runtime (engine/heads.ts). Each head is scored on val; the winner is
+ * retrained from scratch on train+val (same epochs, schedule and seed scheme; standardisation
+ * statistics recomputed on train+val, since they belong to the fitting data) and scores test.
+ */
+export async function runLinearProbe(opts: LinearProbeOptions): Promise<ProtocolOutcome> {
+  const { task } = opts;
+  const lrs = [...(opts.grid?.lr ?? opts.lrGrid ?? DEFAULT_LR_GRID)];
+  const wds = [...(opts.grid?.weightDecay ?? opts.weightDecayGrid ?? DEFAULT_WEIGHT_DECAY_GRID)];
+  const epochs = opts.epochs ?? DEFAULT_PROBE_EPOCHS;
+  const batchSize = opts.batchSize ?? DEFAULT_PROBE_BATCH;
+  const momentum = opts.momentum ?? 0.9;
+  const seed = opts.seed ?? 0;
+  const metric = opts.selectMetric ?? DEFAULT_SELECTION_METRIC;
+  checkGrid('lr', lrs, false);
+  checkGrid('weight decay', wds, true);
+  if (!Number.isInteger(epochs) || epochs < 1) throw new MedprobeError(`linear probe epochs must be a positive integer, got ${epochs}`, { hint: 'fix epochs in the suite file' });
+  if (!Number.isInteger(batchSize) || batchSize < 1) throw new MedprobeError(`linear probe batch size must be a positive integer, got ${batchSize}`, { hint: 'fix batchSize in the suite file' });
+
+  const where = (s: string) => splitLabel(opts.dataset, s);
+  const sets = { train: featureSets(opts.train), val: featureSets(opts.val), test: featureSets(opts.test) };
+  const names = [...sets.train.keys()];
+  if (names.length === 0) throw new MedprobeError(`${where('train')}: no feature sets given to the linear probe`, { hint: 'pass at least one feature matrix' });
+  for (const split of ['train', 'val', 'test'] as const) {
+    const have = sets[split];
+    const probe = opts[split];
+    for (const name of names) {
+      const src = have.get(name);
+      if (!src) throw new MedprobeError(`${where(split)}: feature set '${name}' is missing (have: ${[...have.keys()].join(', ')})`, { hint: 'give every split the same feature sets' });
+      if (src.cols !== sets.train.get(name)!.cols) throw new MedprobeError(`${where(split)}: feature set '${name}' is ${src.cols}-d but ${sets.train.get(name)!.cols}-d in train`, { hint: 'all splits must come from the same model and feature' });
+      assertFiniteRows(src, probe.ids, where(split), name);
+      const rows = src.rows;
+      if (split !== 'test' || probe.labels.length > 0) assertLabels(task, probe.labels, rows, where(split));
+    }
+  }
+  assertBothOutcomes(task, opts.train.labels, where('train'));
+  assertBothOutcomes(task, opts.val.labels, where('val'));
+
+  const C = scoreWidth(task);
+  const activation = headActivation(task);
+  const hypers: HeadHyper[] = [];
+  for (const weightDecay of wds) for (const lr of lrs) hypers.push({ lr, weightDecay });
+
+  const banks = await trainHeads({
+    sources: names.map((n) => sets.train.get(n)!),
+    heads: names.map(() => hypers),
+    targets: probeTargets(task, opts.train.labels),
+    classes: C,
+    activation,
+    epochs,
+    batchSize,
+    momentum,
+    seed: deriveSeed(seed, 'linear-probe/grid'),
+    onStep: opts.onProgress && ((d, t) => opts.onProgress!('grid', d, t)),
+  });
+
+  const candidates: Candidate[] = [];
+  for (let si = 0; si < names.length; si++) {
+    const valSrc = sets.val.get(names[si])!;
+    const probs = await predictHeads(banks[si], valSrc);
+    hypers.forEach((h, hi) => {
+      const scores = headColumns(probs, valSrc.rows, hypers.length, C, hi);
+      candidates.push({ params: { features: names[si], lr: h.lr, weightDecay: h.weightDecay }, score: selectionScore(metric, task, opts.val.labels, scores) });
+    });
+  }
+  const best = bestCandidate(candidates, where('val'), metric);
+  const chosen = candidates[best].params as { features: string; lr: number; weightDecay: number };
+
+  const refitSrc = stackedRows(sets.train.get(chosen.features)!, sets.val.get(chosen.features)!);
+  const refitLabels = new Int32Array(opts.train.labels.length + opts.val.labels.length);
+  refitLabels.set(opts.train.labels, 0);
+  refitLabels.set(opts.val.labels, opts.train.labels.length);
+  const [refit] = await trainHeads({
+    sources: [refitSrc],
+    heads: [[{ lr: chosen.lr, weightDecay: chosen.weightDecay }]],
+    targets: probeTargets(task, refitLabels),
+    classes: C,
+    activation,
+    epochs,
+    batchSize,
+    momentum,
+    seed: deriveSeed(seed, 'linear-probe/refit'),
+    onStep: opts.onProgress && ((d, t) => opts.onProgress!('refit', d, t)),
+  });
+  const testScores = await predictHeads(refit, sets.test.get(chosen.features)!);
+
+  return {
+    protocol: 'linear',
+    config: {
+      featureSets: names,
+      lrGrid: lrs,
+      weightDecayGrid: wds,
+      epochs,
+      batchSize,
+      optimizer: { name: 'sgd', momentum, schedule: 'cosine per step', init: 'zeros' },
+      loss: activation === 'softmax' ? 'softmax cross-entropy' : 'sigmoid cross-entropy',
+      standardise: 'per-feature mean/std of the fitting rows (train for the grid, train+val for the refit)',
+      refit: 'train+val',
+      seed,
+      selectMetric: metric,
+    },
+    selection: { metric, split: 'val' },
+    chosen: { ...chosen },
+    candidates,
+    testScores,
+    scoreWidth: C,
+    extra: {
+      standardisation: { rows: 'train+val', mean: Array.from(refit.mean), invStd: Array.from(refit.invStd) },
+    },
+  };
+}
