@@ -13,6 +13,8 @@ export interface Backbone {
   readonly inputSize: number;
   /** Feature names this backbone can produce (keys of card.outputs, plus derived views). */
   readonly features: readonly string[];
+  /** The model file this backbone runs (provenance). */
+  readonly modelPath?: string;
   /** Runtime name and version, for provenance. */
   readonly runtime: { name: string; version: string };
   /** One forward pass over `n` images; returns each requested feature as an [n × dim] matrix. */

@@ -55,7 +55,7 @@ export class OnnxBackbone implements GridBackbone {
     readonly card: ModelCard,
     readonly fingerprint: string,
     readonly inputSize: number,
-    private readonly modelPath: string,
+    readonly modelPath: string,
     session: ort.InferenceSession,
     private readonly fixedBatch: number | null,
     private readonly opts: OnnxBackboneOptions,
