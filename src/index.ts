@@ -19,6 +19,7 @@ export { readGraphIO, type GraphIO } from './models/onnx/graph-io.js';
 export { parseBlockRef, blockOutputName } from './models/onnx/block-ref.js';
 export * from './models/fixtures/tiny-cnn.js';
 export * from './metrics/classification.js';
+export * from './metrics/bootstrap.js';
 export * from './results/schema.js';
 export * from './results/store.js';
 export * from './results/leaderboard.js';
