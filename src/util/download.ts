@@ -1,6 +1,7 @@
 import { createHash, type Hash } from 'node:crypto';
 import { createReadStream, promises as fs } from 'node:fs';
 import path from 'node:path';
+import cliProgress from 'cli-progress';
 import { MedprobeError } from './errors.js';
 
 /**
@@ -204,4 +205,31 @@ export async function download(url: string, dest: string, opts: DownloadOptions 
     await fs.rename(part, dest);
     return { file: dest, bytes: done, ...got, resumedFrom: offset, headers: headerRecord(res.headers) };
   }
+}
+
+/**
+ * A byte progress bar (MB, MB/s, ETA) on stderr when it is a terminal; a no-op otherwise.
+ * Pass `onProgress` to `download` and call `stop` when it settles.
+ */
+export function terminalByteProgress(label: string): { onProgress: (done: number, total: number | undefined) => void; stop: () => void } {
+  if (!process.stderr.isTTY || process.env.MEDPROBE_QUIET === '1') return { onProgress: () => {}, stop: () => {} };
+  let bar: cliProgress.SingleBar | undefined;
+  const start = performance.now();
+  const mb = (n: number) => (n / 1e6).toFixed(1);
+  return {
+    onProgress(done, total) {
+      if (!bar) {
+        bar = new cliProgress.SingleBar(
+          { stream: process.stderr, format: `${label} |{bar}| {mb}/{totalMb} MB · {rate} MB/s · ETA {eta_formatted}`, hideCursor: true, fps: 5 },
+          cliProgress.Presets.shades_classic,
+        );
+        bar.start(total ?? 0, 0, { mb: '0.0', totalMb: total ? mb(total) : '?', rate: '0.0' });
+      }
+      const secs = Math.max((performance.now() - start) / 1000, 1e-9);
+      bar.update(done, { mb: mb(done), rate: mb(done / secs) });
+    },
+    stop() {
+      bar?.stop();
+    },
+  };
 }

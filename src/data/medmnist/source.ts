@@ -3,7 +3,7 @@ import path from 'node:path';
 import type { DatasetSource, Image2D, Sample, SplitName, SplitSource, Volume3D } from '../types.js';
 import { SPLIT_NAMES, labelWidth } from '../types.js';
 import { MedprobeError } from '../../util/errors.js';
-import { hashFile } from '../../util/hash.js';
+import { hashFile, type HashAlgorithm } from '../../util/hash.js';
 import { writeJsonAtomic } from '../../util/atomic.js';
 import type { NpyArray } from '../../util/npy.js';
 import { openNpz, requireNpzKeys } from '../npz.js';
@@ -22,29 +22,37 @@ export interface OpenMedMNISTOptions {
 interface Sidecar {
   size: number;
   mtimeMs: number;
-  sha256: string;
+  /** Hex digest, under the algorithm's name (`sha256`, `md5`). */
+  [algorithm: string]: string | number;
 }
 
 /**
- * sha256 of a file, cached beside it in `<file>.sha256` keyed by size + mtime, so the second
- * open of a multi-GB npz does not re-read it. A read-only directory just means no cache.
+ * A file's hash, cached beside it in `<file>.<algorithm>` keyed by size + mtime, so the second
+ * open (or pull) of a multi-GB npz does not re-read it. A read-only directory just means no cache.
  */
-export async function cachedSha256(file: string): Promise<string> {
+export async function cachedFileHash(file: string, algorithm: HashAlgorithm): Promise<string> {
   const st = await fs.stat(file);
-  const sidecar = `${file}.sha256`;
+  const sidecar = `${file}.${algorithm}`;
+  const hexLen = algorithm === 'md5' ? 32 : 64;
   try {
     const s = JSON.parse(await fs.readFile(sidecar, 'utf8')) as Sidecar;
-    if (s.size === st.size && s.mtimeMs === st.mtimeMs && /^[0-9a-f]{64}$/.test(s.sha256)) return s.sha256;
+    const h = s[algorithm];
+    if (s.size === st.size && s.mtimeMs === st.mtimeMs && typeof h === 'string' && h.length === hexLen && /^[0-9a-f]+$/.test(h)) return h;
   } catch {
     // absent or unreadable: compute below
   }
-  const sha256 = await hashFile(file, 'sha256');
+  const digest = await hashFile(file, algorithm);
   try {
-    await writeJsonAtomic(sidecar, { size: st.size, mtimeMs: st.mtimeMs, sha256 } satisfies Sidecar);
+    await writeJsonAtomic(sidecar, { size: st.size, mtimeMs: st.mtimeMs, [algorithm]: digest } satisfies Sidecar);
   } catch {
-    // read-only data folders are normal (shared datasets); the hash is still correct, only uncached
+    // read-only data folders are normal (shared datasets); the hash is still right, only uncached
   }
-  return sha256;
+  return digest;
+}
+
+/** sha256 of a file via `cachedFileHash` (`<file>.sha256`). */
+export function cachedSha256(file: string): Promise<string> {
+  return cachedFileHash(file, 'sha256');
 }
 
 function resolveInfo(file: string, name?: string): MedMNISTInfo {
