@@ -46,7 +46,13 @@ function errorCode(e: unknown): string | undefined {
   return undefined;
 }
 
-function offlineError(url: string, dest: string, e: unknown): MedprobeError {
+/** True for fetch failures that mean the host could not be reached (as opposed to an HTTP error). */
+export function isNetworkError(e: unknown): boolean {
+  return NETWORK_CODES.has(errorCode(e) ?? '') || (e instanceof TypeError && /fetch failed/i.test(e.message));
+}
+
+/** The one-line error for a host that cannot be reached (offline, DNS, refused). */
+export function unreachableError(url: string, dest: string, e: unknown): MedprobeError {
   const code = errorCode(e) ?? (e as Error).message;
   const host = (() => {
     try {
@@ -118,7 +124,7 @@ export async function download(url: string, dest: string, opts: DownloadOptions 
     } catch (e) {
       clearTimeout(timer);
       if (timedOut) throw new MedprobeError(`no response from ${url} within ${timeoutMs} ms`, { file: dest, hint: 'the server or network is slow; retry, or raise the timeout', cause: e });
-      if (NETWORK_CODES.has(errorCode(e) ?? '') || e instanceof TypeError) throw offlineError(url, dest, e);
+      if (isNetworkError(e)) throw unreachableError(url, dest, e);
       throw e;
     }
 
