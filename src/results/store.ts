@@ -12,16 +12,20 @@ export interface StoredResult {
 /**
  * Result files live at `<results>/<model>/<dataset>/<protocol>.json`, so only JSON files at
  * depth ≥ 3 are results. Shallower files (a leaderboard export someone wrote into the folder)
- * and folders starting with `.` or `_` (temp files of atomic writes, dataset-level side files
- * such as `_datasets/`) are not results and are skipped rather than rejected.
+ * and entries starting with `.` (temp files of atomic writes) are not results and are skipped
+ * rather than rejected. The top-level `_datasets/` folder is reserved for dataset side files
+ * (docs/site.md). Other `_`-prefixed folders are searched: `safeSegment` turns a model name that
+ * starts with a symbol into `_…`.
  */
+export const RESERVED_RESULTS_DIRS = ['_datasets'];
+
 async function findResultFiles(root: string, rel: string[] = []): Promise<string[]> {
   const dir = path.join(root, ...rel);
   const entries = await fs.readdir(dir, { withFileTypes: true });
   entries.sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
   const out: string[] = [];
   for (const e of entries) {
-    if (e.name.startsWith('.') || e.name.startsWith('_')) continue;
+    if (e.name.startsWith('.') || (rel.length === 0 && RESERVED_RESULTS_DIRS.includes(e.name))) continue;
     if (e.isDirectory()) out.push(...(await findResultFiles(root, [...rel, e.name])));
     else if (e.isFile() && e.name.endsWith('.json') && rel.length >= 2) out.push([...rel, e.name].join('/'));
   }

@@ -30,10 +30,11 @@ test('loadResults reads <model>/<dataset>/<protocol>.json in path order and skip
     await put(dir, 'm1/notes.json', { any: 1 });
     await put(dir, '_datasets/ds.json', { leakage: {} });
     await put(dir, 'm1/ds/.tmp-knn.json-1-abcd', 'torn');
+    await put(dir, '_img_/ds/knn.json', makeResult({ model: '<img>', dataset: 'ds', protocol: 'knn', metrics: { auroc: 0.6 } }));
     const files = await loadResultFiles(dir);
-    assert.deepEqual(files.map((f) => f.file), ['m1/ds/linear.json', 'm2/ds/knn.json']);
+    assert.deepEqual(files.map((f) => f.file), ['_img_/ds/knn.json', 'm1/ds/linear.json', 'm2/ds/knn.json']);
     const results = await loadResults(dir);
-    assert.deepEqual(results.map((r) => r.metrics.auroc), [0.8, 0.7]);
+    assert.deepEqual(results.map((r) => r.metrics.auroc), [0.6, 0.8, 0.7]);
   });
 });
 

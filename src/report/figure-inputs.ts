@@ -1,0 +1,138 @@
+import { promises as fs } from 'node:fs';
+import path from 'node:path';
+import { z } from 'zod';
+import { MedprobeError } from '../util/errors.js';
+import type { Result } from '../results/schema.js';
+
+/**
+ * Shapes the site reads from `result.extra` and from dataset side files. The result schema keeps
+ * `extra` open (`Record<string, unknown>`); these are the keys the site understands, validated
+ * here so a malformed table fails with the file named instead of drawing a wrong figure.
+ */
+
+/**
+ * `result.extra.fewShot`: one curve per result. `shots` is the number of labelled examples per
+ * class; `mean`/`sd` summarise the test metric over `runs` random draws of the support set.
+ */
+export const FewShotExtraSchema = z.object({
+  metric: z.string(),
+  points: z
+    .array(z.object({ shots: z.number().positive(), mean: z.number(), sd: z.number().nonnegative(), runs: z.number().int().positive().optional() }))
+    .min(1),
+});
+export type FewShotExtra = z.infer<typeof FewShotExtraSchema>;
+
+/** `result.extra.overlays`: PNG paths relative to the folder of the result file. */
+export const OverlaysExtraSchema = z.array(z.string().min(1));
+
+/**
+ * A leakage check summary (`result.extra.leakage`, or `leakage` in a dataset side file):
+ * how near-duplicates were looked for and how many cross split boundaries. `pairs` counts
+ * duplicates per split pair, e.g. `{ "train-test": 3 }`.
+ */
+export const LeakageSummarySchema = z.object({
+  method: z.string(),
+  threshold: z.number().optional(),
+  checked: z.number().int().nonnegative().optional(),
+  crossSplitDuplicates: z.number().int().nonnegative(),
+  pairs: z.record(z.string(), z.number().int().nonnegative()).optional(),
+  notes: z.string().optional(),
+});
+export type LeakageSummary = z.infer<typeof LeakageSummarySchema>;
+
+/**
+ * `<results>/_datasets/<any>.json`: what a result file cannot say about a dataset. Every field but
+ * `name` is optional; result files supply task, modality, split sizes and preprocessing.
+ */
+export const DatasetInfoSchema = z.object({
+  name: z.string(),
+  description: z.string().optional(),
+  licence: z.string().optional(),
+  citation: z.string().optional(),
+  url: z.string().optional(),
+  modality: z.string().optional(),
+  leakage: LeakageSummarySchema.optional(),
+});
+export type DatasetInfo = z.infer<typeof DatasetInfoSchema>;
+
+function invalid(what: string, file: string, err: z.ZodError): MedprobeError {
+  const issue = err.issues[0];
+  return new MedprobeError(`invalid ${what} in ${file}: ${issue.path.join('.') || '(root)'}: ${issue.message}`, {
+    file,
+    hint: 'see docs/site.md for the expected shape',
+  });
+}
+
+export function fewShotOf(r: Result, file: string): FewShotExtra | undefined {
+  if (r.extra?.fewShot === undefined) return undefined;
+  const p = FewShotExtraSchema.safeParse(r.extra.fewShot);
+  if (!p.success) throw invalid('extra.fewShot', file, p.error);
+  return p.data;
+}
+
+export function overlaysOf(r: Result, file: string): string[] {
+  if (r.extra?.overlays === undefined) return [];
+  const p = OverlaysExtraSchema.safeParse(r.extra.overlays);
+  if (!p.success) throw invalid('extra.overlays', file, p.error);
+  return p.data;
+}
+
+export function leakageOf(r: Result, file: string): LeakageSummary | undefined {
+  if (r.extra?.leakage === undefined) return undefined;
+  const p = LeakageSummarySchema.safeParse(r.extra.leakage);
+  if (!p.success) throw invalid('extra.leakage', file, p.error);
+  return p.data;
+}
+
+/** Dataset side files in `<results>/_datasets/*.json`; none is fine. */
+export async function loadDatasetInfos(resultsDir: string): Promise<DatasetInfo[]> {
+  const dir = path.join(resultsDir, '_datasets');
+  let names: string[];
+  try {
+    names = (await fs.readdir(dir)).filter((n) => n.endsWith('.json') && !n.startsWith('.')).sort();
+  } catch {
+    return [];
+  }
+  const out: DatasetInfo[] = [];
+  for (const n of names) {
+    const file = path.join(dir, n);
+    let raw: unknown;
+    try {
+      raw = JSON.parse(await fs.readFile(file, 'utf8'));
+    } catch (e) {
+      throw new MedprobeError(`dataset info ${file} is not valid JSON: ${(e as Error).message.split('\n')[0]}`, { file, hint: 'fix or delete it' });
+    }
+    const p = DatasetInfoSchema.safeParse(raw);
+    if (!p.success) throw invalid('dataset info', file, p.error);
+    out.push(p.data);
+  }
+  return out;
+}
+
+const LR_KEYS = ['lr', 'learningRate', 'learning_rate'];
+
+/** A linear-probe candidate as the grid figure sees it: head family (all params but lr), lr, val score. */
+export interface GridPoint {
+  family: string;
+  lr: number;
+  score: number;
+}
+
+/** Candidates that have a numeric learning rate and a score; others cannot be placed on the lr axis. */
+export function gridPointsOf(r: Result): GridPoint[] {
+  const out: GridPoint[] = [];
+  for (const c of r.selection.candidates) {
+    const lrKey = LR_KEYS.find((k) => typeof c.params[k] === 'number');
+    if (!lrKey || c.score === null || !Number.isFinite(c.score)) continue;
+    const lr = c.params[lrKey] as number;
+    if (!(lr > 0)) continue;
+    const family =
+      Object.keys(c.params)
+        .filter((k) => k !== lrKey)
+        .sort()
+        .map((k) => `${k}=${typeof c.params[k] === 'object' ? JSON.stringify(c.params[k]) : String(c.params[k])}`)
+        .join(' · ') || 'all';
+    out.push({ family, lr, score: c.score });
+  }
+  return out;
+}

@@ -1,0 +1,100 @@
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { promises as fs } from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { JSDOM } from 'jsdom';
+import { buildSite } from '../../src/report/site.js';
+import { jsonForScriptTag } from '../../src/report/escape.js';
+import { CATALOG, XSS_NAME, writeSiteFixture } from './site-fixture.js';
+
+test('buildSite: pages, figures, raw results and escaping, checked in Node', async () => {
+  const tmp = await fs.mkdtemp(path.join(os.tmpdir(), 'medprobe-site-'));
+  try {
+    const results = path.join(tmp, 'results');
+    const out = path.join(tmp, 'site');
+    await writeSiteFixture(results);
+    const built = await buildSite(results, out, { catalog: CATALOG });
+    assert.ok(built.pages.includes('index.html'));
+    // 3 models with results (2 with cards), 4 datasets.
+    assert.equal(built.pages.filter((p) => p.startsWith('models/')).length, 3);
+    assert.equal(built.pages.filter((p) => p.startsWith('datasets/')).length, 4);
+    assert.deepEqual(built.skipped, []);
+
+    const index = await fs.readFile(path.join(out, 'index.html'), 'utf8');
+    // No inline executable script: every <script> is either the JSON block or a src= file.
+    const scripts = [...index.matchAll(/<script\b([^>]*)>/g)].map((m) => m[1]);
+    assert.deepEqual(scripts, [' type="application/json" id="medprobe-data"', ' src="assets/site.js"']);
+    assert.ok(!index.includes(XSS_NAME), 'raw XSS name must not appear in the page');
+    const { document } = new JSDOM(index).window;
+    const csp = document.querySelector('meta[http-equiv="Content-Security-Policy"]')!.getAttribute('content')!;
+    assert.match(csp, /script-src 'self';/);
+    assert.ok(!csp.includes('unsafe-inline') || !/script-src[^;]*unsafe-inline/.test(csp));
+    const data = JSON.parse(document.getElementById('medprobe-data')!.textContent!);
+    assert.ok(Object.keys(data.links.models).includes(XSS_NAME), 'the name round-trips through the JSON block');
+    const all = data.views['all|all'];
+    const linear = all.find((t: { protocol: string }) => t.protocol === 'linear');
+    const xssRow = linear.rows.find((r: { model: string }) => r.model === XSS_NAME);
+    const mri = linear.columns.findIndex((c: { dataset: string }) => c.dataset === 'brain-mri');
+    assert.equal(xssRow.cells[mri], null, 'missing cell stays missing');
+    assert.ok(data.views['CT|all'].every((t: { columns: { modality: string }[] }) => t.columns.every((c) => c.modality === 'CT')));
+
+    // Figures: inline SVG with title/desc and marks; downloads exist and the PNG is a PNG.
+    const figs = [...document.querySelectorAll('figure.fig svg')];
+    assert.equal(figs.length, 3);
+    for (const svg of figs) {
+      assert.ok(svg.querySelector('title')?.textContent);
+      assert.ok(svg.querySelector('desc')?.textContent);
+      assert.ok(svg.querySelectorAll('[aria-label="dot"] circle').length > 0, 'figure has dots');
+    }
+    const cross = document.querySelector('#fig-cross-task-rank desc')!.textContent!;
+    // Hand-worked from site-fixture AUROC (chest, adrenal, brain): rad-dino ranks knn 1,3,1 and linear 1,3,2 → 11/6 = 1.83,
+    // Dice 0.61 > 0.55 → 1. The XSS model: knn 3,1,3 and linear 3,1 (brain missing) → 11/5 = 2.20; segmentation 2.
+    assert.match(cross, /rad-dino: 1\.83 vs 1\.00/);
+    assert.match(cross, /alert\(1\)>: 2\.20 vs 2\.00/);
+    for (const f of built.figures) {
+      const svg = await fs.readFile(path.join(out, f), 'utf8');
+      assert.match(svg, /^<svg xmlns="http:\/\/www\.w3\.org\/2000\/svg"/);
+      const pngHead = (await fs.readFile(path.join(out, f.replace(/\.svg$/, '.png')))).subarray(0, 8);
+      assert.deepEqual([...pngHead], [0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a]);
+    }
+    assert.ok(built.figures.some((f) => f.startsWith('figures/few-shot-')));
+    assert.equal(built.figures.filter((f) => f.startsWith('figures/grid-')).length, 8);
+
+    // Model page of the XSS model: name, organisation and rule are text, results link to raw JSON + CSV.
+    const xssPage = built.pages.find((p) => p.startsWith('models/') && !/dinov2|rad-dino/.test(p))!;
+    const html = await fs.readFile(path.join(out, xssPage), 'utf8');
+    assert.ok(!/<img src=x|<b>evil|<script>alert/.test(html));
+    const md = new JSDOM(html).window.document;
+    assert.equal(md.querySelector('h1')!.textContent, XSS_NAME);
+    assert.equal(md.querySelectorAll('img').length, 0);
+    const links = [...md.querySelectorAll('a')].map((a) => a.getAttribute('href')!);
+    const raw = links.filter((h) => h.endsWith('.json'));
+    assert.equal(raw.length, 3 + 2 + 1);
+    for (const h of raw) JSON.parse(await fs.readFile(path.resolve(out, 'models', h), 'utf8'));
+    const csv = await fs.readFile(path.resolve(out, 'models', links.find((h) => h.endsWith('.predictions.csv'))!), 'utf8');
+    assert.equal(csv, 'id,label,score\na,0,0.1\nb,1,0.8\nc,1,0.6\nd,0,0.3\n');
+
+    // A model without a catalog entry says so; the dataset page shows preprocessing, leakage, overlay.
+    const rad = await fs.readFile(path.join(out, 'models/rad-dino.html'), 'utf8');
+    assert.match(rad, /No card/);
+    const ds = new JSDOM(await fs.readFile(path.join(out, 'datasets/chest-xray.html'), 'utf8')).window.document;
+    assert.match(ds.body.textContent!, /Cross-split near-duplicates\s*1/);
+    assert.match(ds.body.textContent!, /CC BY 4\.0/);
+    assert.ok(ds.querySelector('th[scope="col"]') && ds.querySelector('caption'));
+    const seg = new JSDOM(await fs.readFile(path.join(out, 'datasets/brain-seg.html'), 'utf8')).window.document;
+    const img = seg.querySelector('.overlays img')!;
+    assert.match(img.getAttribute('alt')!, /Segmentation overlay 1 of 1: rad-dino/);
+    await fs.access(path.resolve(out, 'datasets', img.getAttribute('src')!));
+    assert.match(await fs.readFile(path.join(out, 'leaderboard.md'), 'utf8'), /&lt;img src=x onerror=alert\(1\)&gt;/);
+  } finally {
+    await fs.rm(tmp, { recursive: true, force: true });
+  }
+});
+
+test('jsonForScriptTag cannot close the script element and round-trips', () => {
+  const v = { name: '</script><script>alert(1)</script><!-- & \u2028' };
+  const s = jsonForScriptTag(v);
+  assert.ok(!/[<>&\u2028]/.test(s));
+  assert.deepEqual(JSON.parse(s), v);
+});
