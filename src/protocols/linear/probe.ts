@@ -50,6 +50,11 @@ export interface LinearProbeOptions extends ProtocolContext {
   momentum?: number;
   seed?: number;
   selectMetric?: SelectionMetric;
+  /**
+   * 'train+val' (default): retrain the winner on train+val before scoring test. 'none': score
+   * test with the grid head itself — few-shot runs need this, or val labels would leak in.
+   */
+  refit?: 'train+val' | 'none';
   /** Progress over SGD steps (grid then refit). */
   onProgress?: (phase: 'grid' | 'refit', done: number, total: number) => void;
 }
@@ -195,23 +200,34 @@ export async function runLinearProbe(opts: LinearProbeOptions): Promise<Protocol
   const best = bestCandidate(candidates, where('val'), metric);
   const chosen = candidates[best].params as { features: string; lr: number; weightDecay: number };
 
-  const refitSrc = stackedRows(sets.train.get(chosen.features)!, sets.val.get(chosen.features)!);
-  const refitLabels = new Int32Array(opts.train.labels.length + opts.val.labels.length);
-  refitLabels.set(opts.train.labels, 0);
-  refitLabels.set(opts.val.labels, opts.train.labels.length);
-  const [refit] = await trainHeads({
-    sources: [refitSrc],
-    heads: [[{ lr: chosen.lr, weightDecay: chosen.weightDecay }]],
-    targets: probeTargets(task, refitLabels),
-    classes: C,
-    activation,
-    epochs,
-    batchSize,
-    momentum,
-    seed: deriveSeed(seed, 'linear-probe/refit'),
-    onStep: opts.onProgress && ((d, t) => opts.onProgress!('refit', d, t)),
-  });
-  const testScores = await predictHeads(refit, sets.test.get(chosen.features)!);
+  const refitMode = opts.refit ?? 'train+val';
+  let final = { ...banks[names.indexOf(chosen.features)] };
+  if (refitMode === 'train+val') {
+    const refitSrc = stackedRows(sets.train.get(chosen.features)!, sets.val.get(chosen.features)!);
+    const refitLabels = new Int32Array(opts.train.labels.length + opts.val.labels.length);
+    refitLabels.set(opts.train.labels, 0);
+    refitLabels.set(opts.val.labels, opts.train.labels.length);
+    [final] = await trainHeads({
+      sources: [refitSrc],
+      heads: [[{ lr: chosen.lr, weightDecay: chosen.weightDecay }]],
+      targets: probeTargets(task, refitLabels),
+      classes: C,
+      activation,
+      epochs,
+      batchSize,
+      momentum,
+      seed: deriveSeed(seed, 'linear-probe/refit'),
+      onStep: opts.onProgress && ((d, t) => opts.onProgress!('refit', d, t)),
+    });
+  } else {
+    // Keep only the chosen head's columns of its feature set's bank.
+    const h = hypers.findIndex((x) => x.lr === chosen.lr && x.weightDecay === chosen.weightDecay);
+    const D = final.dim;
+    const w = new Float32Array(D * C);
+    for (let d = 0; d < D; d++) w.set(final.w.subarray(d * final.heads * C + h * C, d * final.heads * C + (h + 1) * C), d * C);
+    final = { ...final, heads: 1, w, b: final.b.slice(h * C, (h + 1) * C) };
+  }
+  const testScores = await predictHeads(final, sets.test.get(chosen.features)!);
 
   return {
     protocol: 'linear',
@@ -224,7 +240,7 @@ export async function runLinearProbe(opts: LinearProbeOptions): Promise<Protocol
       optimizer: { name: 'sgd', momentum, schedule: 'cosine per step', init: 'zeros' },
       loss: activation === 'softmax' ? 'softmax cross-entropy' : 'sigmoid cross-entropy',
       standardise: 'per-feature mean/std of the fitting rows (train for the grid, train+val for the refit)',
-      refit: 'train+val',
+      refit: refitMode,
       seed,
       selectMetric: metric,
     },
@@ -234,7 +250,7 @@ export async function runLinearProbe(opts: LinearProbeOptions): Promise<Protocol
     testScores,
     scoreWidth: C,
     extra: {
-      standardisation: { rows: 'train+val', mean: Array.from(refit.mean), invStd: Array.from(refit.invStd) },
+      standardisation: { rows: refitMode === 'none' ? 'train' : 'train+val', mean: Array.from(final.mean), invStd: Array.from(final.invStd) },
     },
   };
 }
