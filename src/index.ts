@@ -23,6 +23,8 @@ export { parseBlockRef, blockOutputName } from './models/onnx/block-ref.js';
 export * from './models/fixtures/tiny-cnn.js';
 export * from './metrics/classification.js';
 export * from './metrics/bootstrap.js';
+export * from './metrics/segmentation.js';
+export * from './metrics/summary.js';
 export * from './results/schema.js';
 export * from './results/store.js';
 export * from './results/leaderboard.js';
