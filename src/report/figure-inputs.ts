@@ -11,16 +11,39 @@ import type { Result } from '../results/schema.js';
  */
 
 /**
- * `result.extra.fewShot`: one curve per result. `shots` is the number of labelled examples per
- * class; `mean`/`sd` summarise the test metric over `runs` random draws of the support set.
+ * `result.extra.fewShot`, in either of two shapes:
+ * - simple: `{ metric, points: [{ shots, mean, sd, runs? }] }`, one curve;
+ * - the few-shot protocol's own output (src/protocols/fewshot.ts `FewShotCurve`):
+ *   `{ points: [{ protocol, shots, mean: {metric: v}, sd: {metric: v}, tries? }] }`, one curve per
+ *   inner protocol (knn, linear).
+ * `shots` is the number of labelled examples per class; `mean`/`sd` summarise the test metric over
+ * random draws of the support set.
  */
-export const FewShotExtraSchema = z.object({
+export const FewShotSimpleSchema = z.object({
   metric: z.string(),
   points: z
     .array(z.object({ shots: z.number().positive(), mean: z.number(), sd: z.number().nonnegative(), runs: z.number().int().positive().optional() }))
     .min(1),
 });
-export type FewShotExtra = z.infer<typeof FewShotExtraSchema>;
+export const FewShotProtocolSchema = z.object({
+  points: z.array(
+    z.object({
+      protocol: z.string(),
+      shots: z.number().positive(),
+      mean: z.record(z.string(), z.number().nullable()),
+      sd: z.record(z.string(), z.number().nullable()),
+      tries: z.array(z.unknown()).optional(),
+    }),
+  ),
+});
+export type FewShotExtra = z.infer<typeof FewShotSimpleSchema>;
+
+/** One drawable curve; `label` names the inner protocol ('' for the simple shape). sd null: no band. */
+export interface FewShotSeries {
+  label: string;
+  metric: string;
+  points: { shots: number; mean: number; sd: number | null; runs?: number }[];
+}
 
 /** `result.extra.overlays`: PNG paths relative to the folder of the result file. */
 export const OverlaysExtraSchema = z.array(z.string().min(1));
@@ -63,11 +86,27 @@ function invalid(what: string, file: string, err: z.ZodError): MedprobeError {
   });
 }
 
-export function fewShotOf(r: Result, file: string): FewShotExtra | undefined {
-  if (r.extra?.fewShot === undefined) return undefined;
-  const p = FewShotExtraSchema.safeParse(r.extra.fewShot);
-  if (!p.success) throw invalid('extra.fewShot', file, p.error);
-  return p.data;
+/** Curves in `result.extra.fewShot`, for `preferredMetric` when the protocol shape carries several. */
+export function fewShotOf(r: Result, file: string, preferredMetric = 'auroc'): FewShotSeries[] {
+  const raw = r.extra?.fewShot;
+  if (raw === undefined) return [];
+  const simple = FewShotSimpleSchema.safeParse(raw);
+  if (simple.success) return [{ label: '', metric: simple.data.metric, points: [...simple.data.points].sort((a, b) => a.shots - b.shots) }];
+  const proto = FewShotProtocolSchema.safeParse(raw);
+  if (!proto.success) throw invalid('extra.fewShot', file, simple.error);
+  const metrics = [...new Set(proto.data.points.flatMap((p) => Object.keys(p.mean)))];
+  const metric = metrics.includes(preferredMetric) ? preferredMetric : metrics[0];
+  if (metric === undefined) return [];
+  const byLabel = new Map<string, FewShotSeries>();
+  for (const p of proto.data.points) {
+    const mean = p.mean[metric];
+    if (mean === null || mean === undefined) continue;
+    const series = byLabel.get(p.protocol) ?? { label: p.protocol, metric, points: [] };
+    byLabel.set(p.protocol, series);
+    series.points.push({ shots: p.shots, mean, sd: p.sd[metric] ?? null, ...(p.tries ? { runs: p.tries.length } : {}) });
+  }
+  for (const s of byLabel.values()) s.points.sort((a, b) => a.shots - b.shots);
+  return [...byLabel.values()].filter((s) => s.points.length > 0);
 }
 
 export function overlaysOf(r: Result, file: string): string[] {

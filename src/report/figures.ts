@@ -3,7 +3,7 @@ import { JSDOM } from 'jsdom';
 import sharp from 'sharp';
 import type { Leaderboard } from '../results/leaderboard.js';
 import type { SiteModelCard } from './catalog.js';
-import type { FewShotExtra, GridPoint } from './figure-inputs.js';
+import type { FewShotSeries, GridPoint } from './figure-inputs.js';
 
 /**
  * Figures are drawn once at build time with Observable Plot in a jsdom document and shipped as
@@ -145,20 +145,25 @@ export function scalingFigure(lb: Leaderboard, cards: readonly SiteModelCard[], 
 export interface FewShotCurve {
   model: string;
   protocol: string;
-  curve: FewShotExtra;
+  series: FewShotSeries;
 }
 
 /** Few-shot curves on one dataset: mean test metric vs shots per class (log), ±1 sd band. */
 export function fewShotFigure(id: string, dataset: string, curves: readonly FewShotCurve[]): Figure {
+  const nameOf = (c: FewShotCurve): string => [c.model, c.protocol, c.series.label].filter(Boolean).join(' · ');
+  // Name a curve by model alone when that is unambiguous.
+  const short = new Set(curves.map((c) => c.model)).size === curves.length;
   const rows = curves.flatMap((c) =>
-    c.curve.points.map((p) => ({ series: curves.length > 1 && new Set(curves.map((x) => x.model)).size < curves.length ? `${c.model} · ${c.protocol}` : c.model, shots: p.shots, mean: p.mean, lo: p.mean - p.sd, hi: p.mean + p.sd })),
+    c.series.points.map((p) => ({ series: short ? c.model : nameOf(c), shots: p.shots, mean: p.mean, lo: p.mean - (p.sd ?? 0), hi: p.mean + (p.sd ?? 0) })),
   );
   rows.sort((a, b) => (a.series < b.series ? -1 : a.series > b.series ? 1 : a.shots - b.shots));
-  const metrics = [...new Set(curves.map((c) => c.curve.metric))].join(', ');
+  const metrics = [...new Set(curves.map((c) => c.series.metric))].join(', ');
   const title = `Few-shot ${metrics} on ${dataset}`;
   const alt =
     `Mean test ${metrics} against labelled examples per class (log scale) with a ±1 sd band over random support sets, one line per model. ` +
-    curves.map((c) => `${c.model}: ${c.curve.points.map((p) => `${p.shots}-shot ${p.mean.toFixed(3)}±${p.sd.toFixed(3)}`).join(', ')}`).join('; ') + '.';
+    curves
+      .map((c) => `${short ? c.model : nameOf(c)}: ${c.series.points.map((p) => `${p.shots}-shot ${p.mean.toFixed(3)}${p.sd === null ? '' : `±${p.sd.toFixed(3)}`}`).join(', ')}`)
+      .join('; ') + '.';
   return render(id, title, alt, {
     width: WIDTH,
     height: 400,

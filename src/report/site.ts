@@ -379,8 +379,7 @@ ${pcaHtml.length ? `<h2>PCA patch maps</h2><p class="muted">First three principa
     }
     const curves: FewShotCurve[] = [];
     for (const s of mine) {
-      const c = fewShotOf(s.result, s.file);
-      if (c) curves.push({ model: s.result.model.name, protocol: s.result.protocol.name, curve: c });
+      for (const series of fewShotOf(s.result, s.file, opts.metric ?? 'auroc')) curves.push({ model: s.result.model.name, protocol: s.result.protocol.name, series });
     }
     const fewShot = curves.length ? await emit(fewShotFigure(`few-shot-${slug}`, name, curves)) : undefined;
     const overlayHtml: string[] = [];

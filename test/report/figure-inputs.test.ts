@@ -1,0 +1,60 @@
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { fewShotOf, gridPointsOf, leakageOf, overlaysOf } from '../../src/report/figure-inputs.js';
+import { makeResult } from '../results/make-result.js';
+
+const base = { model: 'm', dataset: 'd', protocol: 'linear', metrics: { auroc: 0.9 } };
+
+test('fewShotOf reads the simple shape and the few-shot protocol output', () => {
+  const simple = makeResult({ ...base, extra: { fewShot: { metric: 'auroc', points: [{ shots: 4, mean: 0.8, sd: 0.05 }, { shots: 1, mean: 0.6, sd: 0.1, runs: 5 }] } } });
+  assert.deepEqual(fewShotOf(simple, 'f.json'), [
+    { label: '', metric: 'auroc', points: [{ shots: 1, mean: 0.6, sd: 0.1, runs: 5 }, { shots: 4, mean: 0.8, sd: 0.05 }] },
+  ]);
+  // As src/protocols/fewshot.ts returns it: per inner protocol and n, mean/sd per metric; null where undefined.
+  const proto = makeResult({
+    ...base,
+    extra: {
+      fewShot: {
+        protocol: 'fewshot',
+        config: {},
+        skipped: [],
+        points: [
+          { protocol: 'knn', shots: 1, tries: [{}, {}], mean: { auroc: 0.7, accuracy: 0.6 }, sd: { auroc: 0.02, accuracy: 0.03 } },
+          { protocol: 'linear', shots: 1, tries: [{}, {}], mean: { auroc: null, accuracy: 0.5 }, sd: { auroc: null, accuracy: 0.1 } },
+          { protocol: 'linear', shots: 2, tries: [{}], mean: { auroc: 0.75, accuracy: 0.55 }, sd: { auroc: 0, accuracy: 0 } },
+        ],
+      },
+    },
+  });
+  assert.deepEqual(fewShotOf(proto, 'f.json'), [
+    { label: 'knn', metric: 'auroc', points: [{ shots: 1, mean: 0.7, sd: 0.02, runs: 2 }] },
+    { label: 'linear', metric: 'auroc', points: [{ shots: 2, mean: 0.75, sd: 0, runs: 1 }] },
+  ]);
+  assert.deepEqual(fewShotOf(proto, 'f.json', 'accuracy')[1].points.map((p) => p.mean), [0.5, 0.55]);
+  assert.deepEqual(fewShotOf(makeResult(base), 'f.json'), []);
+  assert.throws(() => fewShotOf(makeResult({ ...base, extra: { fewShot: { metric: 'auroc', points: [{ shots: 1 }] } } }), 'res/f.json'), /invalid extra\.fewShot in res\/f\.json: points\.0\.mean/);
+});
+
+test('gridPointsOf: lr on the x axis, every other param names the head family', () => {
+  // The linear probe's candidates (src/protocols/linear/probe.ts): { features, lr, weightDecay }.
+  const r = makeResult({
+    ...base,
+    candidates: [
+      { params: { features: 'last4+mean', lr: 0.01, weightDecay: 0 }, score: 0.9 },
+      { params: { features: 'cls', lr: 0.001, weightDecay: 0 }, score: 0.8 },
+      { params: { features: 'cls', lr: 0.01, weightDecay: 0 }, score: null },
+      { params: { k: 5 }, score: 0.7 },
+    ],
+  });
+  assert.deepEqual(gridPointsOf(r), [
+    { family: 'features=last4+mean · weightDecay=0', lr: 0.01, score: 0.9 },
+    { family: 'features=cls · weightDecay=0', lr: 0.001, score: 0.8 },
+  ]);
+});
+
+test('overlays and leakage are validated with the file named', () => {
+  assert.deepEqual(overlaysOf(makeResult({ ...base, extra: { overlays: ['a.png'] } }), 'f.json'), ['a.png']);
+  assert.throws(() => overlaysOf(makeResult({ ...base, extra: { overlays: 'a.png' } }), 'x/f.json'), /invalid extra\.overlays in x\/f\.json/);
+  assert.equal(leakageOf(makeResult({ ...base, extra: { leakage: { method: 'phash', crossSplitDuplicates: 0 } } }), 'f.json')?.crossSplitDuplicates, 0);
+  assert.throws(() => leakageOf(makeResult({ ...base, extra: { leakage: { method: 'phash' } } }), 'f.json'), /crossSplitDuplicates/);
+});
