@@ -17,6 +17,7 @@ import {
   randomPatientSplit,
   systematicIndices,
   systematicSplit,
+  type FewShotItem,
   type SplitItem,
 } from '../../src/data/splits/index.js';
 
@@ -105,7 +106,7 @@ test('split files round-trip; edited files and unknown ids are refused', async (
 });
 
 test('few-shot: n patients per class, one image each, reproducible, too-few handled as asked', () => {
-  const items = [];
+  const items: FewShotItem[] = [];
   // class 0: 6 patients × 2 images; class 1: 3 patients × 1 image; class 2: 1 patient
   for (let p = 0; p < 6; p++) for (let k = 0; k < 2; k++) items.push({ id: `c0-p${p}-${k}`, label: 0, patientId: `c0p${p}` });
   for (let p = 0; p < 3; p++) items.push({ id: `c1-p${p}`, label: 1, patientId: `c1p${p}` });
