@@ -14,7 +14,7 @@ import type { SplitSource } from '../src/data/types.js';
 import { openBackbone } from '../src/models/open.js';
 import { extractFeatures } from '../src/features/extract.js';
 import { preparerFor } from '../src/run/preprocessing.js';
-import { writeTinyCnnOnnx } from '../src/models/fixtures/tiny-cnn.js';
+import { writeTinyCnnCard, writeTinyCnnOnnx } from '../src/models/fixtures/tiny-cnn.js';
 import { createRng } from '../src/util/random.js';
 
 const N = Number(process.env.BENCH_N ?? 512);
@@ -29,8 +29,9 @@ async function modelCard(): Promise<string> {
     return sharedCard;
   } catch {
     const dir = await fs.mkdtemp(path.join(os.tmpdir(), 'medprobe-bench-'));
-    const { cardPath } = await writeTinyCnnOnnx(path.join(dir, 'tiny.onnx'), { size: 224 });
-    return cardPath;
+    await writeTinyCnnOnnx(path.join(dir, 'tiny.onnx'), { size: 224 });
+    await writeTinyCnnCard(path.join(dir, 'tiny.yaml'), 'tiny.onnx', { size: 224 });
+    return path.join(dir, 'tiny.yaml');
   }
 }
 
@@ -57,7 +58,7 @@ const per = 3 * S * S;
 const feature = backbone.features.includes('pooled') ? 'pooled' : backbone.features[0];
 
 // Bare loop: same session options as the backbone (intra-op threads = cores), batches preprocessed beforehand.
-const session = await ort.InferenceSession.create((backbone as unknown as { modelPath: string }).modelPath, { intraOpNumThreads: os.availableParallelism() });
+const session = await ort.InferenceSession.create(backbone.modelPath!, { intraOpNumThreads: os.availableParallelism() });
 const batches: Float32Array[] = [];
 for (let start = 0; start < N; start += BATCH) {
   const n = Math.min(BATCH, N - start);

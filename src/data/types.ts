@@ -70,6 +70,8 @@ export interface DatasetSource {
   readonly name: string;
   readonly task: TaskInfo;
   readonly dims: 2 | 3;
+  /** Imaging modality as the leaderboard filters it ('X-ray', 'CT', 'MRI', 'Ultrasound', …), when known. */
+  readonly modality?: string;
   /** Content hash of the files backing this dataset; part of every feature-cache key. */
   readonly fingerprint: string;
   /** Where the data came from, for provenance (file paths, URLs). */

@@ -1,0 +1,36 @@
+import path from 'node:path';
+import type { Backbone } from '../models/backbone.js';
+import { openBackbone } from '../models/open.js';
+import { defaultFeatureOf } from '../models/card.js';
+import { MedprobeError } from '../util/errors.js';
+import type { ModelEntry } from './suite.js';
+
+export interface SuiteModel {
+  /** Name used in results and the leaderboard. */
+  name: string;
+  backbone: Backbone;
+  /** Features to extract; protocols use the first. */
+  features: string[];
+  /** Model files and their sha256, for provenance. */
+  files: Record<string, string>;
+}
+
+export async function openSuiteModel(entry: ModelEntry, ctx: { baseDir: string; cacheDir: string }): Promise<SuiteModel> {
+  const ref = entry.card ? { card: path.resolve(ctx.baseDir, entry.card) } : { folder: path.resolve(ctx.baseDir, entry.hub!) };
+  const backbone = await openBackbone(ref, { inputSize: entry.inputSize, cacheDir: ctx.cacheDir });
+  const features = entry.features ?? [defaultFeatureOf(backbone.card)];
+  const unknown = features.filter((f) => !backbone.features.includes(f));
+  if (unknown.length) {
+    await backbone.dispose();
+    throw new MedprobeError(`model ${backbone.card.name} has no feature ${unknown.map((f) => `'${f}'`).join(', ')}`, {
+      file: entry.card ?? entry.hub,
+      hint: `available: ${backbone.features.join(', ')}`,
+    });
+  }
+  return {
+    name: entry.name ?? backbone.card.name,
+    backbone,
+    features,
+    files: backbone.modelPath ? { [backbone.modelPath]: backbone.fingerprint } : {},
+  };
+}
