@@ -22,6 +22,8 @@ export { exposeLastBlocks, findBlockOutputs, type ExposedBlocks } from './models
 export { readGraphIO, type GraphIO } from './models/onnx/graph-io.js';
 export { parseBlockRef, blockOutputName } from './models/onnx/block-ref.js';
 export * from './models/fixtures/tiny-cnn.js';
+export * from './models/fixtures/tiny-vit.js';
+export { writeFakeHubFolder } from './models/fixtures/hub-folder.js';
 export * from './metrics/classification.js';
 export * from './metrics/bootstrap.js';
 export * from './metrics/segmentation.js';
