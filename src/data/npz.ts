@@ -22,7 +22,8 @@ export interface NpzFile {
   readonly keys: string[];
   /** Uncompressed byte size of a member, header included. */
   sizeOf(key: string): number;
-  read(key: string): Promise<NpyArray>;
+  /** Inflate and decode one array; `onBytes` gets each increment of inflated bytes (for progress bars). */
+  read(key: string, opts?: { onBytes?: (n: number) => void }): Promise<NpyArray>;
 }
 
 interface Entry {
@@ -141,7 +142,7 @@ function keyOf(name: string): string {
 /** Largest member we inflate into one buffer (Node 20 caps a Buffer at 4 GiB). */
 const MAX_ENTRY = 2 ** 32 - 1;
 
-async function inflateEntry(fh: fs.FileHandle, file: string, fileSize: number, entry: Entry): Promise<Uint8Array> {
+async function inflateEntry(fh: fs.FileHandle, file: string, fileSize: number, entry: Entry, onBytes?: (n: number) => void): Promise<Uint8Array> {
   const key = keyOf(entry.name);
   const lh = await readAt(fh, entry.localHeaderOffset, 30);
   if (lh.length < 30 || lh.readUInt32LE(0) !== LOCAL_SIG) throw npzError(file, `corrupt entry '${key}': bad local header`, REDOWNLOAD);
@@ -165,11 +166,13 @@ async function inflateEntry(fh: fs.FileHandle, file: string, fileSize: number, e
     }
     out.set(chunk, written);
     written += chunk.length;
+    onBytes?.(chunk.length);
   };
   try {
     if (entry.method === 0) {
       const { bytesRead } = await fh.read(out, 0, entry.size, dataStart);
       written = bytesRead;
+      onBytes?.(bytesRead);
     } else if (entry.compressedSize > 0) {
       const src = createReadStream(file, { start: dataStart, end: dataStart + entry.compressedSize - 1, highWaterMark: CHUNK });
       await pipeline(src, createInflateRaw({ chunkSize: CHUNK }), async (inflated: AsyncIterable<Buffer>) => {
@@ -223,11 +226,11 @@ export async function openNpz(file: string): Promise<NpzFile> {
     file,
     keys,
     sizeOf: (key) => entryFor(key).size,
-    async read(key: string): Promise<NpyArray> {
+    async read(key: string, opts: { onBytes?: (n: number) => void } = {}): Promise<NpyArray> {
       const entry = entryFor(key);
       const h = await fs.open(file, 'r');
       try {
-        const bytes = await inflateEntry(h, file, fileSize, entry);
+        const bytes = await inflateEntry(h, file, fileSize, entry, opts.onBytes);
         return parseNpy(bytes, `${file}:${key}`);
       } finally {
         await h.close();

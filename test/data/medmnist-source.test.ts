@@ -112,6 +112,10 @@ test('validation: label/image count mismatch, label range, channels, unknown nam
     await assert.rejects(openMedMNIST(odd), (e: unknown) => e instanceof MedprobeError && /cannot tell which MedMNIST dataset/.test(e.message) && /pathmnist, chestmnist/.test(e.hint ?? ''));
     await assert.rejects(openMedMNIST(odd, { name: 'cifar10' }), (e: unknown) => e instanceof MedprobeError && /unknown MedMNIST dataset 'cifar10'/.test(e.message) && /synapsemnist3d/.test(e.hint ?? ''));
 
+    const renamed = path.join(dir, 'organsmnist_128.npz');
+    await writeNpz(renamed, medmnistArrays({ counts: [2, 1, 1], imageShape: [28, 28] }));
+    await assert.rejects(openMedMNIST(renamed), medErr(/file name says 128 px but train_images are 28 px/, renamed));
+
     const partial = path.join(dir, 'octmnist.npz');
     const arr = medmnistArrays({ counts: [1, 1, 1], imageShape: [28, 28] });
     delete arr.test_labels;

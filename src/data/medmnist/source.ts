@@ -5,9 +5,10 @@ import { SPLIT_NAMES, labelWidth } from '../types.js';
 import { MedprobeError } from '../../util/errors.js';
 import { hashFile, type HashAlgorithm } from '../../util/hash.js';
 import { writeJsonAtomic } from '../../util/atomic.js';
+import { terminalByteProgress } from '../../util/download.js';
 import type { NpyArray } from '../../util/npy.js';
 import { openNpz, requireNpzKeys } from '../npz.js';
-import { medmnistInfo, parseMedMNISTFileName, type MedMNISTInfo } from './registry.js';
+import { medmnistFileName, medmnistInfo, parseMedMNISTFileName, type MedMNISTInfo, type MedMNISTSize } from './registry.js';
 
 /**
  * A MedMNIST npz as a `DatasetSource`. All six arrays are inflated once at open; samples are
@@ -158,17 +159,35 @@ export interface MedMNISTSource extends DatasetSource {
   readonly size: number;
 }
 
+const BIG_FILE = 256e6;
+
 /** Open a MedMNIST npz (v2 or MedMNIST+ size) and validate it against the registry. */
 export async function openMedMNIST(file: string, opts: OpenMedMNISTOptions = {}): Promise<MedMNISTSource> {
   const info = resolveInfo(file, opts.name);
   const npz = await openNpz(file);
   const keys = SPLIT_NAMES.flatMap((s) => [`${s}_images`, `${s}_labels`]);
   requireNpzKeys(npz, keys);
-  const [fingerprint, ...arrays] = await Promise.all([cachedSha256(file), ...keys.map((k) => npz.read(k))]);
+  // Big files (MedMNIST+ 128/224 px) take a while to inflate: show bytes/s on a terminal.
+  const total = keys.reduce((sum, k) => sum + npz.sizeOf(k), 0);
+  const bar = total > BIG_FILE ? terminalByteProgress(`inflating ${path.basename(file)}`) : undefined;
+  let done = 0;
+  const onBytes = bar ? (n: number) => bar.onProgress((done += n), total) : undefined;
+  let fingerprint: string;
+  let arrays: NpyArray[];
+  try {
+    [fingerprint, ...arrays] = await Promise.all([cachedSha256(file), ...keys.map((k) => npz.read(k, { onBytes }))]);
+  } finally {
+    bar?.stop();
+  }
   const splits: Partial<Record<SplitName, SplitSource>> = {};
   SPLIT_NAMES.forEach((split, k) => {
     splits[split] = buildSplit(info, file, split, arrays[2 * k], arrays[2 * k + 1]);
   });
   const size = arrays[0].shape[1];
+  // A renamed file (`pneumoniamnist_64.npz` holding 28 px images) would silently mislabel results.
+  const named = parseMedMNISTFileName(path.basename(file));
+  if (named && named.name === info.name && named.size !== size) {
+    throw fail(file, `file name says ${named.size} px but train_images are ${size} px`, `rename it to ${medmnistFileName(info.name, size as MedMNISTSize)} or pull the ${named.size} px file`);
+  }
   return { name: info.name, task: info.task, dims: info.dims, fingerprint, files: [path.resolve(file)], splits, info, size };
 }
