@@ -183,6 +183,21 @@ describe('tiny ViT through OnnxBackbone', () => {
     await assert.rejects(openBackbone({ card: cardFile }), (e: unknown) => e instanceof MedprobeError && /no CLS token.*use 'mean-patch'/.test(e.oneLine()));
   });
 
+  it('exports without a final norm (CLIP-vision style) expose raw block outputs', async () => {
+    const opts = { seed: 17, depth: 4, finalNorm: false };
+    const bb = await openChecked('vnonorm', opts);
+    try {
+      const x = images(1, 224, 7);
+      const ref = tinyVitReference(tinyVitWeights(opts), x, 1, 224);
+      const out = await bb.run(x, 1, ['last4/cls', 'cls']);
+      const expected = concatRows([4, 3, 2, 1].map((k) => refView(ref.blocks[4 - k], 1, ref.tokens, 32, 1, 'cls')), 1, 32);
+      assert.ok(maxAbsDiff(out['last4/cls'].data, expected) < TOL);
+      assert.ok(maxAbsDiff(out.cls.data, refView(ref.lastHiddenState, 1, ref.tokens, 32, 1, 'cls')) < TOL);
+    } finally {
+      await bb.dispose();
+    }
+  });
+
   it('edited graphs are cached under <cache>/models/edited/<sha256>-<N>.onnx and reused', async () => {
     const bb = await openBackbone({ card: path.join(dir, 'v224.json') }, { cacheDir });
     assert.ok(isGridBackbone(bb));

@@ -21,6 +21,8 @@ import { FLOAT, decodeModel, encodeModel, type GraphProto, type ModelProto, type
  *      such Adds (after attention, after the MLP); the second one's r is the first one's output;
  *   3. walk back two Adds per block until the residual input is no longer such an Add
  *      (reaching the embeddings: patch embed + position embedding, CLS/register Concat).
+ * When the token output is itself a residual Add (no final norm, as in CLIP-vision's
+ * last_hidden_state), block outputs are exposed raw, consistent with the model's own output.
  * Graphs whose residual Adds were fused away (onnxruntime transformer optimizer's
  * SkipLayerNormalization) don't match; export without `--optimize`.
  */
@@ -60,8 +62,8 @@ export async function exposeLastBlocks(
 export interface BlockMatch {
   /** Tensor names of every block's output, first block first. */
   outputs: string[];
-  /** The final LayerNorm: its input tensor, output tensor and nodes in graph order. */
-  norm: { input: string; output: string; nodes: NodeProto[] };
+  /** The final LayerNorm: its input tensor, output tensor and nodes in graph order; null when the export has none. */
+  norm: { input: string; output: string; nodes: NodeProto[] } | null;
 }
 
 /** Finds block outputs and the final norm (see the module comment for the pattern). */
@@ -87,19 +89,31 @@ export function findBlockOutputs(model: ModelProto, modelPath: string, tokensOut
   const y = graph.skipIdentity(outName);
   const lnNode = graph.producer(y);
   if (!lnNode) throw noMatch(`output ${outName} is not computed by a node`);
-  let x: string;
-  if (lnNode.opType === 'LayerNormalization') {
-    x = lnNode.input![0];
+  let norm: BlockMatch['norm'] = null;
+  let lastBlock: string;
+  if (graph.residualInput(y) !== null) {
+    // No norm after the last block (CLIP-vision's last_hidden_state): blocks are read raw, as the model's own output is.
+    lastBlock = y;
   } else {
-    const mean = graph.findUpstream(y, 12, (nd) => nd.opType === 'ReduceMean' && graph.producer(nd.input![0])?.opType !== 'Pow');
-    if (!mean) throw noMatch(`output ${outName} is not produced by a LayerNorm`);
-    x = mean.input![0];
+    let x: string;
+    if (lnNode.opType === 'LayerNormalization') {
+      x = lnNode.input![0];
+    } else {
+      const mean = graph.findUpstream(y, 12, (nd) => nd.opType === 'ReduceMean' && graph.producer(nd.input![0])?.opType !== 'Pow');
+      if (!mean) throw noMatch(`output ${outName} is produced neither by a LayerNorm nor by a residual Add`);
+      x = mean.input![0];
+    }
+    const nodes = graph.between(x, y);
+    const normOps = new Set(['LayerNormalization', 'ReduceMean', 'Sub', 'Pow', 'Add', 'Sqrt', 'Div', 'Mul', 'Cast', 'Identity']);
+    if (nodes.length === 0 || nodes.length > 12 || nodes.some((nd) => !normOps.has(nd.opType ?? ''))) {
+      throw noMatch(`the nodes between ${x} and ${outName} are not a LayerNorm (${nodes.map((nd) => nd.opType).join(',')})`);
+    }
+    norm = { input: x, output: y, nodes };
+    lastBlock = x;
   }
-  const normNodes = graph.between(x, y);
-  if (normNodes.length === 0) throw noMatch('empty final LayerNorm');
 
   const outputs: string[] = [];
-  let cur = graph.skipIdentity(x);
+  let cur = graph.skipIdentity(lastBlock);
   for (;;) {
     const mlpRes = graph.residualInput(cur);
     if (mlpRes === null) break;
@@ -111,8 +125,8 @@ export function findBlockOutputs(model: ModelProto, modelPath: string, tokensOut
     outputs.unshift(cur);
     cur = attnRes;
   }
-  if (outputs.length === 0) throw noMatch(`the final LayerNorm's input ${x} is not a pre-norm residual Add`);
-  return { outputs, norm: { input: x, output: y, nodes: normNodes } };
+  if (outputs.length === 0) throw noMatch(`the last block's output ${lastBlock} is not a pre-norm residual Add`);
+  return { outputs, norm };
 }
 
 /** Appends, for k = 1..n, LN_final(block[-k]) as graph output blockOutputName(-k). */
@@ -122,10 +136,16 @@ function addNormedBlockOutputs(model: ModelProto, match: BlockMatch, n: number):
   for (let k = 1; k <= n; k++) {
     const src = match.outputs[depth - k];
     const out = blockOutputName(-k);
-    const rename = new Map<string, string>([[match.norm.input, src]]);
-    for (const nd of match.norm.nodes) {
+    g.output.push({ name: out, type: { tensorType: { elemType: FLOAT } } });
+    if (!match.norm) {
+      g.node.push({ opType: 'Identity', name: `medprobe_block_m${k}`, input: [src], output: [out] });
+      continue;
+    }
+    const norm = match.norm;
+    const rename = new Map<string, string>([[norm.input, src]]);
+    for (const nd of norm.nodes) {
       const outs = nd.output!.map((o, i) => {
-        if (o === match.norm.output) return out;
+        if (o === norm.output) return out;
         // LayerNormalization's optional Mean/InvStdDev outputs are dropped in the copy.
         if (nd.opType === 'LayerNormalization' && i > 0) return '';
         return `${o}__medprobe_m${k}`;
@@ -138,7 +158,6 @@ function addNormedBlockOutputs(model: ModelProto, match: BlockMatch, n: number):
         output: outs.filter((o, i) => i === 0 || o !== ''),
       });
     }
-    g.output.push({ name: out, type: { tensorType: { elemType: FLOAT } } });
   }
 }
 
