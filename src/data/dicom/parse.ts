@@ -38,6 +38,20 @@ export async function parseDicomFile(file: string, opts: ParseOptions = {}): Pro
 }
 
 export function parseDicomBytes(input: Uint8Array, file: string, opts: ParseOptions = {}): ParsedDicom {
+  try {
+    return parseUnguarded(input, file, opts);
+  } catch (e) {
+    if (e instanceof MedprobeError) throw e;
+    // dicom-parser throws plain strings from deep inside element readers on malformed input.
+    throw new MedprobeError(`${file} could not be parsed (corrupt or truncated): ${parserMessage(e)}`, {
+      file,
+      hint: 'the file is damaged or not DICOM; re-export or re-copy it',
+      cause: e,
+    });
+  }
+}
+
+function parseUnguarded(input: Uint8Array, file: string, opts: ParseOptions): ParsedDicom {
   let bytes = input;
   if (bytes.length >= 2 && bytes[0] === 0x1f && bytes[1] === 0x8b) {
     try {
@@ -86,7 +100,7 @@ export function parseDicomBytes(input: Uint8Array, file: string, opts: ParseOpti
     } as dicomParser.ParseDicomOptions);
   } catch (e) {
     const partial = (e as { dataSet?: DataSet }).dataSet;
-    const truncated = /buffer overread|position.*cannot be greater|beyond|exceeds|overflow|past the end/i.test(parserMessage(e));
+    const truncated = /overrun|overread|position.*cannot be greater|beyond|exceeds|overflow|past (the )?end/i.test(parserMessage(e));
     throw new MedprobeError(
       `${file} could not be parsed (${truncated ? 'truncated or corrupt' : 'corrupt'} data set, ${transferSyntaxName(tsUid)}): ${parserMessage(e)}`,
       { file, hint: partial ? 'the file ends early or has a malformed element; re-export or re-copy it' : HINT_NOT_DICOM, cause: e },
