@@ -73,9 +73,10 @@ export function crossTaskRankFigure(lb: Leaderboard): Figure | SkippedFigure {
   return render(id, title, alt, {
     width: WIDTH,
     height: 400,
-    marginRight: 80,
+    marginRight: 180,
     grid: true,
-    x: { label: 'Mean rank, classification (1 = best) →', reverse: false },
+    inset: 20,
+    x: { label: 'Mean rank, classification (1 = best) →' },
     y: { label: '↑ Mean rank, segmentation (1 = best)' },
     marks: [
       Plot.dot(pts, { x: 'classification', y: 'segmentation', r: 5, fill: 'steelblue' }),
@@ -128,9 +129,10 @@ export function scalingFigure(lb: Leaderboard, cards: readonly SiteModelCard[], 
   return render(id, title, alt, {
     width: WIDTH,
     height: Math.max(260, 200 * protocols),
-    marginRight: 100,
+    marginRight: 180,
     marginLeft: 60,
     grid: true,
+    inset: 20,
     x: { type: 'log', label: `${what[0].toUpperCase()}${what.slice(1)} (log) →` },
     y: { label: '↑ Mean test score' },
     fy: { label: null },
@@ -167,7 +169,7 @@ export function fewShotFigure(id: string, dataset: string, curves: readonly FewS
   return render(id, title, alt, {
     width: WIDTH,
     height: 400,
-    marginRight: 120,
+    marginRight: 160,
     grid: true,
     x: { type: 'log', label: 'Examples per class (log) →' },
     y: { label: `↑ Test ${metrics}` },

@@ -1,0 +1,68 @@
+// Screenshots of the leaderboard site for docs/img/, built from a REAL results folder:
+//   node --import tsx scripts/screenshots.ts <results-dir> [out-dir=docs/img] [--model NAME] [--catalog cards.json]
+// Builds the site into a temp folder, opens it from file:// in Debian's chromium (playwright-core),
+// and writes leaderboard.png, model.png and dataset.png. Needs /usr/bin/chromium (or MEDPROBE_CHROMIUM).
+import { existsSync, promises as fs } from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { pathToFileURL } from 'node:url';
+import { chromium } from 'playwright-core';
+import type { SiteModelCard } from '../src/report/catalog.js';
+import { buildSite } from '../src/report/site.js';
+
+function usage(msg: string): never {
+  console.error(`${msg}\nusage: node --import tsx scripts/screenshots.ts <results-dir> [out-dir] [--model NAME] [--catalog cards.json]`);
+  process.exit(2);
+}
+
+const args = process.argv.slice(2);
+const flag = (name: string): string | undefined => {
+  const i = args.indexOf(name);
+  if (i < 0) return undefined;
+  const v = args[i + 1];
+  if (!v) usage(`${name} needs a value`);
+  args.splice(i, 2);
+  return v;
+};
+const modelName = flag('--model');
+const catalogFile = flag('--catalog');
+const [resultsDir, outDir = 'docs/img'] = args;
+if (!resultsDir) usage('missing <results-dir>');
+const executable = [process.env.MEDPROBE_CHROMIUM, '/usr/bin/chromium', '/usr/bin/chromium-browser'].find((p) => p && existsSync(p));
+if (!executable) usage('no chromium binary: apt-get install chromium, or set MEDPROBE_CHROMIUM');
+
+const catalog: SiteModelCard[] = catalogFile ? JSON.parse(await fs.readFile(catalogFile, 'utf8')) : [];
+const tmp = await fs.mkdtemp(path.join(os.tmpdir(), 'medprobe-screens-'));
+const browser = await chromium.launch({
+  executablePath: executable,
+  headless: true,
+  args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-component-update', '--no-first-run', '--disable-sync'],
+});
+try {
+  const built = await buildSite(path.resolve(resultsDir), tmp, { catalog, png: false });
+  await fs.mkdir(outDir, { recursive: true });
+  const page = await browser.newPage({ viewport: { width: 1280, height: 900 }, deviceScaleFactor: 1 });
+  page.on('console', (m) => {
+    if (m.type() === 'error') console.error(`page console error: ${m.text()}`);
+  });
+  const shoot = async (rel: string, name: string): Promise<void> => {
+    await page.goto(pathToFileURL(path.join(tmp, rel)).href);
+    await page.waitForLoadState('load');
+    const file = path.join(outDir, name);
+    await page.screenshot({ path: file, fullPage: true });
+    console.log(`${file}  (${rel})`);
+  };
+  await shoot('index.html', 'leaderboard.png');
+  const models = built.pages.filter((p) => p.startsWith('models/'));
+  const links: Record<string, string> = JSON.parse(
+    (await fs.readFile(path.join(tmp, 'index.html'), 'utf8')).match(/id="medprobe-data">([^<]*)</)![1],
+  ).links.models;
+  const model = modelName ? links[modelName] : models[0];
+  if (modelName && !model) usage(`no model named ${modelName} in ${resultsDir}`);
+  if (model) await shoot(model, 'model.png');
+  const dataset = built.pages.find((p) => p.startsWith('datasets/'));
+  if (dataset) await shoot(dataset, 'dataset.png');
+} finally {
+  await browser.close();
+  await fs.rm(tmp, { recursive: true, force: true });
+}
