@@ -11,10 +11,24 @@ import { hashFile } from '../../src/util/hash.js';
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
 const dataDir = path.join(path.resolve(root, '../shared'), 'data/medmnist');
 
+// Reference sums computed once with numpy 2.4.6: for each split s,
+// (d[s+'_images'].astype(np.int64).sum(), d[s+'_labels'].sum(), d[s+'_images'][-1].astype(np.int64).sum()).
 const cases = [
-  { file: 'pneumoniamnist.npz', name: 'pneumoniamnist', size: 28 as const, counts: [4708, 524, 624], dims: 2 },
-  { file: 'adrenalmnist3d.npz', name: 'adrenalmnist3d', size: 28 as const, counts: [1188, 98, 298], dims: 3 },
+  {
+    file: 'pneumoniamnist.npz', name: 'pneumoniamnist', size: 28 as const, counts: [4708, 524, 624], dims: 2,
+    numpy: { train: [538305934, 3494, 114309], val: [59624090, 389, 120380], test: [70355184, 390, 118026] },
+  },
+  {
+    file: 'adrenalmnist3d.npz', name: 'adrenalmnist3d', size: 28 as const, counts: [1188, 98, 298], dims: 3,
+    numpy: { train: [105033735, 259, 67320], val: [8922960, 22, 85935], test: [26407545, 69, 97155] },
+  },
 ];
+
+const sum = (a: ArrayLike<number>): number => {
+  let s = 0;
+  for (let i = 0; i < a.length; i++) s += a[i];
+  return s;
+};
 
 for (const c of cases) {
   const file = path.join(dataDir, c.file);
@@ -35,6 +49,13 @@ for (const c of cases) {
       const last = await ds.splits[split]!.get(labels.length - 1);
       const edge = c.dims === 2 ? 28 * 28 : 28 ** 3;
       assert.equal(last.image.data.length, edge);
+      const [pixelSum, positives, lastSum] = c.numpy[split];
+      const first = await ds.splits[split]!.get(0);
+      // All images of a split are views into one array: the whole split from the first view's buffer.
+      const all = new Uint8Array(first.image.data.buffer, first.image.data.byteOffset, labels.length * edge);
+      assert.equal(sum(all), pixelSum, `${split} pixel sum`);
+      assert.equal(sum(labels), positives, `${split} positives`);
+      assert.equal(sum(last.image.data), lastSum, `${split} last image`);
     }
   });
 }
