@@ -161,6 +161,15 @@ export async function trainHeads(opts: TrainHeadsOptions): Promise<HeadBank[]> {
   const momentum = opts.momentum ?? 0.9;
   const step = await session('step', activation, C);
 
+  // Weights, biases and momenta live in two preallocated tensor sets that swap roles every
+  // step (inputs ← one set, outputs written into the other): no per-step allocation, so the
+  // ~4 × D·H·C floats of state do not churn through the GC thousands of times per epoch.
+  const stateSet = (D: number, HC: number) => ({
+    w: floatTensor(new Float32Array(D * HC), [D, HC]),
+    b: floatTensor(new Float32Array(HC), [1, HC]),
+    v: floatTensor(new Float32Array(D * HC), [D, HC]),
+    vb: floatTensor(new Float32Array(HC), [1, HC]),
+  });
   const state = sources.map((src, si) => {
     const H = opts.heads[si].length;
     const HC = H * C;
@@ -171,26 +180,28 @@ export async function trainHeads(opts: TrainHeadsOptions): Promise<HeadBank[]> {
       wd.fill(h.weightDecay, hi * C, (hi + 1) * C);
     });
     const { mean, invStd } = columnStats(src);
+    const lr = new Float32Array(HC);
     return {
       src,
       H,
       HC,
       lrBase,
-      lr: new Float32Array(HC),
+      lr,
+      lrT: floatTensor(lr, [1, HC]),
       wdT: floatTensor(wd, [1, HC]),
       meanT: floatTensor(mean, [1, src.cols]),
       invStdT: floatTensor(invStd, [1, src.cols]),
       mean,
       invStd,
-      w: floatTensor(new Float32Array(src.cols * HC), [src.cols, HC]),
-      b: floatTensor(new Float32Array(HC), [1, HC]),
-      v: floatTensor(new Float32Array(src.cols * HC), [src.cols, HC]),
-      vb: floatTensor(new Float32Array(HC), [1, HC]),
+      cur: stateSet(src.cols, HC),
+      next: stateSet(src.cols, HC),
       x: new Float32Array(batchSize * src.cols),
     };
   });
 
   const momT = floatTensor(Float32Array.of(momentum), [1]);
+  const invB = new Float32Array(1);
+  const invBT = floatTensor(invB, [1]);
   const yBuf = new Float32Array(batchSize * C);
   const idx = new Int32Array(batchSize);
   const stepsPerEpoch = Math.ceil(n / batchSize);
@@ -207,29 +218,29 @@ export async function trainHeads(opts: TrainHeadsOptions): Promise<HeadBank[]> {
       for (let k = 0; k < B; k++) yBuf.set(targets.subarray(idx[k] * C, (idx[k] + 1) * C), k * C);
       const factor = 0.5 * (1 + Math.cos((Math.PI * t) / total));
       const yT = floatTensor(yBuf.subarray(0, B * C), [B, C]);
-      const invB = floatTensor(Float32Array.of(1 / B), [1]);
+      invB[0] = 1 / B;
       for (const st of state) {
         const D = st.src.cols;
         st.src.gather(idx, B, st.x);
         for (let c = 0; c < st.HC; c++) st.lr[c] = st.lrBase[c] * factor;
-        const r = await step.run({
-          x: floatTensor(st.x.subarray(0, B * D), [B, D]),
-          y: yT,
-          mean: st.meanT,
-          inv_std: st.invStdT,
-          w: st.w,
-          b: st.b,
-          v: st.v,
-          vb: st.vb,
-          lr: floatTensor(st.lr, [1, st.HC]),
-          wd: st.wdT,
-          inv_batch: invB,
-          momentum: momT,
-        });
-        st.w = r.w_new;
-        st.b = r.b_new;
-        st.v = r.v_new;
-        st.vb = r.vb_new;
+        await step.run(
+          {
+            x: floatTensor(st.x.subarray(0, B * D), [B, D]),
+            y: yT,
+            mean: st.meanT,
+            inv_std: st.invStdT,
+            w: st.cur.w,
+            b: st.cur.b,
+            v: st.cur.v,
+            vb: st.cur.vb,
+            lr: st.lrT,
+            wd: st.wdT,
+            inv_batch: invBT,
+            momentum: momT,
+          },
+          { w_new: st.next.w, b_new: st.next.b, v_new: st.next.v, vb_new: st.next.vb },
+        );
+        [st.cur, st.next] = [st.next, st.cur];
       }
       t++;
       opts.onStep?.(t, total);
@@ -242,8 +253,8 @@ export async function trainHeads(opts: TrainHeadsOptions): Promise<HeadBank[]> {
     heads: st.H,
     mean: st.mean,
     invStd: st.invStd,
-    w: new Float32Array(st.w.data as Float32Array),
-    b: new Float32Array(st.b.data as Float32Array),
+    w: new Float32Array(st.cur.w.data as Float32Array),
+    b: new Float32Array(st.cur.b.data as Float32Array),
   }));
 }
 
