@@ -39,7 +39,7 @@ function positiveColumn(scoreWidth: number): number {
 }
 
 /** Validated shape of a (task, labels, scores) triple. */
-interface Shape {
+export interface ClassificationShape {
   n: number;
   labelWidth: number;
   scoreWidth: number;
@@ -47,7 +47,7 @@ interface Shape {
   k: number;
 }
 
-export function classificationShape(task: TaskInfo, labels: Int32Array, scores: Float32Array): Shape {
+export function classificationShape(task: TaskInfo, labels: Int32Array, scores: Float32Array): ClassificationShape {
   const lw = labelWidth(task);
   const k = task.labels.length;
   if (task.type === 'binary' ? k !== 2 : k < 2 && task.type !== 'multi-label') {
@@ -84,7 +84,7 @@ export function classificationShape(task: TaskInfo, labels: Int32Array, scores: 
  * The decision for each row: class index (single-label, length n) or 0/1 per label
  * (multi-label, row-major [n × L]), by MedMNIST's thresholds.
  */
-export function classificationDecisions(task: TaskInfo, scores: Float32Array, shape: Shape): Int32Array {
+export function classificationDecisions(task: TaskInfo, scores: Float32Array, shape: ClassificationShape): Int32Array {
   const { n, scoreWidth } = shape;
   if (task.type === 'binary') {
     const col = positiveColumn(scoreWidth);
@@ -112,7 +112,7 @@ function strided(a: ArrayLike<number>, width: number, col: number, n: number): I
   return out;
 }
 
-function positiveScores(scores: Float32Array, shape: Shape): Float32Array {
+function positiveScores(scores: Float32Array, shape: ClassificationShape): Float32Array {
   if (shape.scoreWidth === 1) return scores;
   const out = new Float32Array(shape.n);
   const col = positiveColumn(shape.scoreWidth);
