@@ -1,0 +1,68 @@
+import { promises as fs } from 'node:fs';
+import path from 'node:path';
+import { DRIVE_CARD, loadDrive } from '../../data/segmentation/drive.js';
+import { MedprobeError } from '../../util/errors.js';
+import { writeJsonAtomic } from '../../util/atomic.js';
+import { extractTiledFeatures } from './features-2d.js';
+import { runDecoder2D, type DecoderRunConfig, type SegmentationRunResult } from './run-2d.js';
+import { openTappedBackbone } from './tapped-backbone.js';
+
+/** MobileNetV2-0.35 (Keras layout) stage outputs used as U-Net skips, deepest first: strides 32, 16, 8, 4. */
+export const MOBILENETV2_TAPS = ['feature_map', '/graph/block_13_expand_relu/Clip_output_0', '/graph/block_6_expand_relu/Clip_output_0', '/graph/block_3_expand_relu/Clip_output_0'];
+
+export const MOBILENETV2_CARD = {
+  name: 'mobilenetv2-035-imagenet',
+  format: 'onnx' as const,
+  input: { name: 'pixel_values', layout: 'NCHW' as const, size: 224, channels: 3 as const, rescale: 1 / 255, mean: [0.5, 0.5, 0.5] as [number, number, number], std: [0.5, 0.5, 0.5] as [number, number, number], resample: 'bilinear' as const },
+  outputs: { pooled: 'pooled', feature_map: 'feature_map' },
+};
+
+async function requireDir(p: string): Promise<void> {
+  try {
+    await fs.access(p);
+  } catch {
+    throw new MedprobeError(`shared data not found: ${p}`, { file: p, hint: 'the acceptance runs need ../shared beside the checkout' });
+  }
+}
+
+/**
+ * DRIVE: train on training/ (21–40), test on test/ (01–20) inside the FOV, MobileNetV2 features
+ * of 224-px tiles at native resolution (3×3 overlapping tiles per 565×584 image, averaged back).
+ */
+export async function runDriveAcceptance(opts: { shared: string; outDir: string; epochs?: number; seed?: number }): Promise<Record<string, unknown>> {
+  const root = path.join(opts.shared, 'data', 'drive');
+  const model = path.join(opts.shared, 'models', 'mobilenetv2-035-imagenet.onnx');
+  await requireDir(root);
+  const t0 = performance.now();
+  const backbone = await openTappedBackbone(model, MOBILENETV2_CARD, MOBILENETV2_TAPS.slice(1), path.join(opts.outDir, 'cache'));
+  const [train, test] = [await loadDrive(root, 'training'), await loadDrive(root, 'test')];
+  const ftrain = await extractTiledFeatures(train, backbone, MOBILENETV2_TAPS);
+  const ftest = await extractTiledFeatures(test, backbone, MOBILENETV2_TAPS);
+  await backbone.dispose();
+  const extractSeconds = (performance.now() - t0) / 1000;
+  const epochs = opts.epochs ?? 40;
+  const loss = { dice: 1, ce: 0, includeBackground: false };
+  const configs: DecoderRunConfig[] = [
+    { name: 'linear-last', kind: 'linear', layers: [0], epochs, batchSize: 8, lr: 1e-3, loss },
+    { name: 'linear-4', kind: 'linear', layers: [0, 1, 2, 3], epochs, batchSize: 8, lr: 1e-3, loss },
+    { name: 'unet', kind: 'unet', layers: [0, 1, 2, 3], epochs, batchSize: 8, lr: 1e-3, loss },
+  ];
+  const results: Record<string, SegmentationRunResult> = {};
+  for (const cfg of configs) {
+    results[cfg.name] = await runDecoder2D(ftrain, ftest, test, cfg, { seed: opts.seed ?? 0, outDir: opts.outDir, classes: 2, maskValues: DRIVE_CARD.classes.map((c) => c.value), overlays: 4 });
+  }
+  const summary = {
+    dataset: 'DRIVE (train 21–40, test 01–20, inside FOV, 1st_manual)',
+    model: 'mobilenetv2-035-imagenet.onnx',
+    tiles: { train: ftrain.n, test: ftest.n, size: ftrain.tile },
+    grids: ftrain.shapes,
+    extractSeconds,
+    decoders: Object.fromEntries(Object.entries(results).map(([k, r]) => [k, { ...r.metrics, epochs: r.decoder.epochs, wallSeconds: r.wallSeconds, finalLoss: r.epochLosses[r.epochLosses.length - 1] }])),
+  };
+  await writeJsonAtomic(path.join(opts.outDir, 'summary.json'), summary);
+  return summary;
+}
+
+export async function runNiftiAcceptance(_opts: { shared: string; outDir: string; epochs?: number; seed?: number }): Promise<Record<string, unknown>> {
+  throw new MedprobeError('3D acceptance not wired yet', { hint: 'run drive' });
+}
