@@ -5,7 +5,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { openNpz, requireNpzKeys } from '../../src/data/npz.js';
 import { MedprobeError } from '../../src/util/errors.js';
-import { npzBytes, writeNpz } from './npz-fixture.js';
+import { npzBytes, writeNpz, zip64NpzBytes } from './npz-fixture.js';
 
 async function withDir(fn: (dir: string) => Promise<void>): Promise<void> {
   const dir = await mkdtemp(path.join(os.tmpdir(), 'medprobe-npz-'));
@@ -96,5 +96,19 @@ test('a damaged member is reported as a corrupt entry, naming it', async () => {
     const file = path.join(dir, 'stored.npz');
     await writeFile(file, stored);
     await assert.rejects((await openNpz(file)).read('big'), medErr(/corrupt entry 'big': CRC-32/, file));
+  });
+});
+
+test('zip64 archives (members or files over 4 GiB, as numpy writes them) are read through their zip64 records', async () => {
+  await withDir(async (dir) => {
+    // The fixture layout was checked once with Python: zipfile.testzip() passes and np.load reads both arrays.
+    const file = path.join(dir, 'z64.npz');
+    await writeFile(file, zip64NpzBytes({ a: { data: Uint8Array.from([1, 2, 3]), shape: [3] }, b: { data: Float32Array.from([0.5, 2]), shape: [1, 2] } }));
+    const npz = await openNpz(file);
+    assert.deepEqual(npz.keys, ['a', 'b']);
+    assert.deepEqual([...(await npz.read('a')).data], [1, 2, 3]);
+    const b = await npz.read('b');
+    assert.deepEqual(b.shape, [1, 2]);
+    assert.deepEqual([...b.data], [0.5, 2]);
   });
 });
