@@ -4,6 +4,7 @@ export * from './data/transforms/index.js';
 export * from './data/recipes/index.js';
 export * from './data/splits/index.js';
 export * from './data/folder/index.js';
+export * from './data/leakage/index.js';
 export * from './util/errors.js';
 export * from './util/matrix.js';
 export * from './util/npy.js';
