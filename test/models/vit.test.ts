@@ -9,6 +9,7 @@ import { openBackbone } from '../../src/models/open.js';
 import { isGridBackbone, type Backbone } from '../../src/models/backbone.js';
 import { MedprobeError } from '../../src/util/errors.js';
 import { createRng } from '../../src/util/random.js';
+import { decodeModel, encodeModel } from '../../src/models/onnx/proto.js';
 
 /*
  * The ONNX graph (src/models/fixtures/tiny-vit.ts) and the float64 reference
@@ -199,12 +200,16 @@ describe('tiny ViT through OnnxBackbone', () => {
   });
 
   it('edited graphs are cached under <cache>/models/edited/<sha256>-<N>.onnx and reused', async () => {
-    const bb = await openBackbone({ card: path.join(dir, 'v224.json') }, { cacheDir });
+    const card = await vit('vcache', { seed: 18 });
+    const first = await openBackbone({ card }, { cacheDir });
+    const x = images(1, 224, 6);
+    await first.run(x, 1, ['last4/cls']);
+    await first.dispose();
+    const bb = await openBackbone({ card }, { cacheDir });
     assert.ok(isGridBackbone(bb));
     try {
       const edited = path.join(cacheDir, 'models', 'edited', `${bb.fingerprint}-4.onnx`);
       const before = (await fs.stat(edited)).mtimeMs;
-      const x = images(1, 224, 6);
       await bb.run(x, 1, ['last4/cls']);
       assert.equal((await fs.stat(edited)).mtimeMs, before);
       // Asking for deeper blocks than the cached edit holds makes a bigger edit.
@@ -224,8 +229,26 @@ describe('tiny ViT through OnnxBackbone', () => {
       openBackbone({ card: fixed }, { inputSize: 448 }),
       (e: unknown) => e instanceof MedprobeError && /fixed H\/W 224x224, so it cannot run at 448 px.*position-embedding interpolation must be traced into the export/.test(e.oneLine()),
     );
+    // Dynamic H/W axes but position embeddings constant-folded at 224: fails on the first run, with the re-export hint.
+    const folded = path.join(dir, 'vfixed.onnx');
+    const model = decodeModel(await fs.readFile(folded));
+    const dims = model.graph!.input![0].type!.tensorType!.shape!.dim!;
+    dims[2] = { dimParam: 'height' };
+    dims[3] = { dimParam: 'width' };
+    await fs.writeFile(path.join(dir, 'vfolded.onnx'), encodeModel(model));
+    const foldedCard = path.join(dir, 'vfolded.json');
+    await fs.writeFile(foldedCard, JSON.stringify({ ...JSON.parse(await fs.readFile(fixed, 'utf8')), file: 'vfolded.onnx' }));
+    const bb = await openBackbone({ card: foldedCard }, { inputSize: 448 });
+    try {
+      await assert.rejects(
+        bb.run(images(1, 448, 0), 1, ['cls']),
+        (e: unknown) => e instanceof MedprobeError && /ONNX Runtime failed running .*vfolded\.onnx at 448x448.*may not interpolate position embeddings/.test(e.oneLine()),
+      );
+    } finally {
+      await bb.dispose();
+    }
     await assert.rejects(
-      openBackbone({ card: path.join(dir, 'v224.json') }, { inputSize: 230 }),
+      openBackbone({ card: foldedCard }, { inputSize: 230 }),
       (e: unknown) => e instanceof MedprobeError && /230 is not a multiple of .* patch size 14.*e\.g\. 224/.test(e.oneLine()),
     );
   });

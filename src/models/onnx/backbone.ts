@@ -168,7 +168,19 @@ export class OnnxBackbone implements GridBackbone {
       }
       const dims = this.card.input.layout === 'NHWC' ? [chunk, s, s, 3] : [chunk, 3, s, s];
       const data = this.card.input.layout === 'NHWC' ? nchwToNhwc(x, chunk, s) : x;
-      parts.push(await this.session.run({ [this.card.input.name]: new ort.Tensor('float32', data, dims) }, fetches));
+      try {
+        parts.push(await this.session.run({ [this.card.input.name]: new ort.Tensor('float32', data, dims) }, fetches));
+      } catch (e) {
+        const raw = String((e as Error).message ?? e).split('\n')[0].slice(0, 200);
+        throw new MedprobeError(`ONNX Runtime failed running ${this.modelPath} at ${s}x${s}: ${raw}`, {
+          file: this.modelPath,
+          cause: e,
+          hint:
+            s !== this.card.input.size
+              ? `the export may not interpolate position embeddings for sizes other than ${this.card.input.size}; re-export with dynamic H/W and traced interpolation (docs/models.md) or run at input.size`
+              : 'check that the card describes this export (input layout, size, outputs)',
+        });
+      }
     }
     const out = new Map<string, { data: Float32Array; dims: number[] }>();
     for (const name of fetches) {
