@@ -7,6 +7,7 @@ import { JSDOM } from 'jsdom';
 import { buildSite } from '../../src/report/site.js';
 import { jsonForScriptTag } from '../../src/report/escape.js';
 import { CATALOG, XSS_NAME, writeSiteFixture } from './site-fixture.js';
+import { makeResult } from '../results/make-result.js';
 
 test('buildSite: pages, figures, raw results and escaping, checked in Node', async () => {
   const tmp = await fs.mkdtemp(path.join(os.tmpdir(), 'medprobe-site-'));
@@ -97,4 +98,32 @@ test('jsonForScriptTag cannot close the script element and round-trips', () => {
   const s = jsonForScriptTag(v);
   assert.ok(!/[<>&\u2028]/.test(s));
   assert.deepEqual(JSON.parse(s), v);
+});
+
+test('buildSite: empty results folder, colliding slugs, and an overlay outside the results folder', async () => {
+  const tmp = await fs.mkdtemp(path.join(os.tmpdir(), 'medprobe-site-edge-'));
+  try {
+    const results = path.join(tmp, 'results');
+    await fs.mkdir(results);
+    const empty = await buildSite(results, path.join(tmp, 'empty'), { png: false });
+    assert.deepEqual(empty.pages, ['index.html']);
+    assert.equal(empty.skipped.length, 3);
+
+    const put = async (rel: string, v: unknown): Promise<void> => {
+      await fs.mkdir(path.dirname(path.join(results, rel)), { recursive: true });
+      await fs.writeFile(path.join(results, rel), JSON.stringify(v));
+    };
+    await put('a_b/ds/knn.json', makeResult({ model: 'a/b', dataset: 'ds', protocol: 'knn', metrics: { auroc: 0.8 } }));
+    await put('a-b/ds/knn.json', makeResult({ model: 'a-b', dataset: 'ds', protocol: 'knn', metrics: { auroc: 0.7 } }));
+    const two = await buildSite(results, path.join(tmp, 'two'), { png: false });
+    assert.deepEqual(two.pages.filter((p) => p.startsWith('models/')).sort(), ['models/a-b-2.html', 'models/a-b.html']);
+    // Slugs go to names in first-seen order (result files in path order: a-b/ before a_b/).
+    assert.match(await fs.readFile(path.join(tmp, 'two', 'models', 'a-b.html'), 'utf8'), /<h1>a-b<\/h1>/);
+    assert.match(await fs.readFile(path.join(tmp, 'two', 'models', 'a-b-2.html'), 'utf8'), /<h1>a\/b<\/h1>/);
+
+    await put('a-b/ds/seg.json', makeResult({ model: 'a-b', dataset: 'ds', protocol: 'seg', metrics: { dice: 0.5 }, extra: { overlays: ['../../../secret.png'] } }));
+    await assert.rejects(buildSite(results, path.join(tmp, 'three'), { png: false }), /overlay \.\.\/\.\.\/\.\.\/secret\.png in a-b\/ds\/seg\.json must be a \.png inside the results folder/);
+  } finally {
+    await fs.rm(tmp, { recursive: true, force: true });
+  }
 });
