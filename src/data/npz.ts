@@ -3,7 +3,7 @@ import { createReadStream } from 'node:fs';
 import { pipeline } from 'node:stream/promises';
 import { crc32, createInflateRaw } from 'node:zlib';
 import { MedprobeError } from '../util/errors.js';
-import { parseNpy, type NpyArray } from '../util/npy.js';
+import { describeDtype, parseNpy, parseNpyHeader, type NpyArray, type NpyDtype } from '../util/npy.js';
 
 /**
  * Reads NumPy .npz archives entry by entry straight from a file handle: the central
@@ -24,6 +24,11 @@ export interface NpzFile {
   sizeOf(key: string): number;
   /** Inflate and decode one array; `onBytes` gets each increment of inflated bytes (for progress bars). */
   read(key: string, opts?: { onBytes?: (n: number) => void }): Promise<NpyArray>;
+  /**
+   * Read an array as rows spread over buffers of at most `maxChunkBytes` (default 1 GiB):
+   * for members too large for `read`. Little-endian or single-byte dtypes, C order.
+   */
+  readRows(key: string, opts?: { maxChunkBytes?: number; onBytes?: (n: number) => void }): Promise<NpyRows>;
 }
 
 interface Entry {
@@ -139,10 +144,14 @@ function keyOf(name: string): string {
   return name.endsWith('.npy') ? name.slice(0, -4) : name;
 }
 
-/** Largest member we inflate into one buffer (Node 20 caps a Buffer at 4 GiB). */
+/** Largest member `read` inflates into one buffer (V8 caps a typed array at 2^32 - 1 elements). */
 const MAX_ENTRY = 2 ** 32 - 1;
 
-async function inflateEntry(fh: fs.FileHandle, file: string, fileSize: number, entry: Entry, onBytes?: (n: number) => void): Promise<Uint8Array> {
+/**
+ * Stream one member's uncompressed bytes into `sink` in order, checking its length and CRC-32.
+ * Stored members are copied, deflated ones inflated by node:zlib.
+ */
+async function streamEntry(fh: fs.FileHandle, file: string, fileSize: number, entry: Entry, sink: (chunk: Uint8Array) => void): Promise<void> {
   const key = keyOf(entry.name);
   const lh = await readAt(fh, entry.localHeaderOffset, 30);
   if (lh.length < 30 || lh.readUInt32LE(0) !== LOCAL_SIG) throw npzError(file, `corrupt entry '${key}': bad local header`, REDOWNLOAD);
@@ -150,47 +159,149 @@ async function inflateEntry(fh: fs.FileHandle, file: string, fileSize: number, e
   if (dataStart + entry.compressedSize > fileSize) {
     throw npzError(file, `truncated npz: entry '${key}' needs ${entry.compressedSize} bytes at offset ${dataStart} but the file ends at ${fileSize}`, REDOWNLOAD);
   }
-  if (entry.size > MAX_ENTRY) {
-    throw npzError(file, `entry '${key}' is ${(entry.size / 2 ** 30).toFixed(1)} GiB uncompressed, more than one buffer can hold`, 'use a smaller image size of this dataset (e.g. 128 instead of 224)');
-  }
   if (entry.method !== 0 && entry.method !== 8) {
     throw npzError(file, `entry '${key}' uses zip compression method ${entry.method}`, 'only stored and deflate entries are supported; re-save with numpy.savez or savez_compressed');
   }
-  const out = new Uint8Array(entry.size);
   let written = 0;
-  let overflow = false;
-  const sink = (chunk: Uint8Array): void => {
-    if (written + chunk.length > out.length) {
-      overflow = true;
-      return;
+  let crc = 0;
+  const take = (chunk: Uint8Array): void => {
+    if (written + chunk.length > entry.size) {
+      throw npzError(file, `corrupt entry '${key}': inflates to more than the ${entry.size} bytes its header declares`, REDOWNLOAD);
     }
-    out.set(chunk, written);
+    crc = crc32(chunk, crc);
     written += chunk.length;
-    onBytes?.(chunk.length);
+    sink(chunk);
   };
   try {
-    if (entry.method === 0) {
-      const { bytesRead } = await fh.read(out, 0, entry.size, dataStart);
-      written = bytesRead;
-      onBytes?.(bytesRead);
-    } else if (entry.compressedSize > 0) {
+    if (entry.compressedSize > 0) {
       const src = createReadStream(file, { start: dataStart, end: dataStart + entry.compressedSize - 1, highWaterMark: CHUNK });
-      await pipeline(src, createInflateRaw({ chunkSize: CHUNK }), async (inflated: AsyncIterable<Buffer>) => {
-        for await (const chunk of inflated) sink(chunk);
-      });
+      const consume = async (chunks: AsyncIterable<Buffer>): Promise<void> => {
+        for await (const chunk of chunks) take(chunk);
+      };
+      if (entry.method === 8) await pipeline(src, createInflateRaw({ chunkSize: CHUNK }), consume);
+      else await pipeline(src, consume);
     }
   } catch (e) {
     if (e instanceof MedprobeError) throw e;
     throw npzError(file, `corrupt entry '${key}': ${(e as Error).message}`, REDOWNLOAD, e);
   }
-  if (overflow || written !== entry.size) {
-    throw npzError(file, `corrupt entry '${key}': inflated to ${overflow ? 'more than' : written} bytes, expected ${entry.size}`, REDOWNLOAD);
+  if (written !== entry.size) {
+    throw npzError(file, `corrupt entry '${key}': inflated to ${written} bytes, expected ${entry.size}`, REDOWNLOAD);
   }
-  const got = crc32(out) >>> 0;
-  if (got !== entry.crc >>> 0) {
-    throw npzError(file, `corrupt entry '${key}': CRC-32 ${got.toString(16)} does not match ${(entry.crc >>> 0).toString(16)}`, REDOWNLOAD);
+  if (crc >>> 0 !== entry.crc >>> 0) {
+    throw npzError(file, `corrupt entry '${key}': CRC-32 ${(crc >>> 0).toString(16)} does not match ${(entry.crc >>> 0).toString(16)}`, REDOWNLOAD);
   }
+}
+
+async function inflateEntry(fh: fs.FileHandle, file: string, fileSize: number, entry: Entry, onBytes?: (n: number) => void): Promise<Uint8Array> {
+  if (entry.size > MAX_ENTRY) {
+    throw npzError(
+      file,
+      `entry '${keyOf(entry.name)}' is ${(entry.size / 2 ** 30).toFixed(1)} GiB uncompressed, more than one buffer can hold`,
+      'read it with readRows (chunked), or use a smaller image size of this dataset',
+    );
+  }
+  const out = new Uint8Array(entry.size);
+  let at = 0;
+  await streamEntry(fh, file, fileSize, entry, (chunk) => {
+    out.set(chunk, at);
+    at += chunk.length;
+    onBytes?.(chunk.length);
+  });
   return out;
+}
+
+/**
+ * A C-order array held as rows (first-axis slices) in several buffers, so members larger than
+ * one typed array (MedMNIST+ 224 px: up to 13.5 GB) still load. A row never straddles buffers.
+ */
+export interface NpyRows {
+  dtype: NpyDtype;
+  shape: number[];
+  /** Bytes per row: product(shape[1:]) × itemsize. */
+  rowBytes: number;
+  rowsPerChunk: number;
+  chunks: Uint8Array[];
+  /** Raw (little-endian) bytes of row `i`; a view, not a copy. */
+  row(i: number): Uint8Array;
+}
+
+async function inflateRows(
+  fh: fs.FileHandle,
+  file: string,
+  fileSize: number,
+  entry: Entry,
+  maxChunkBytes: number,
+  onBytes?: (n: number) => void,
+): Promise<NpyRows> {
+  const key = keyOf(entry.name);
+  const where = `${file}:${key}`;
+  let head: Uint8Array | undefined = new Uint8Array(Math.min(entry.size, 1 << 16));
+  let headLen = 0;
+  let layout: Omit<NpyRows, 'row'> & { nRows: number } | undefined;
+  let dataAt = 0; // data bytes placed so far
+
+  const place = (bytes: Uint8Array): void => {
+    const l = layout!;
+    let p = 0;
+    while (p < bytes.length) {
+      const chunkBytes = l.rowsPerChunk * l.rowBytes;
+      const k = Math.floor(dataAt / chunkBytes);
+      const off = dataAt - k * chunkBytes;
+      if (!l.chunks[k]) l.chunks[k] = new Uint8Array(Math.min(l.rowsPerChunk, l.nRows - k * l.rowsPerChunk) * l.rowBytes);
+      const n = Math.min(bytes.length - p, l.chunks[k].length - off);
+      if (n <= 0) throw npzError(file, `corrupt entry '${key}': more data than its shape holds`, REDOWNLOAD);
+      l.chunks[k].set(bytes.subarray(p, p + n), off);
+      p += n;
+      dataAt += n;
+    }
+  };
+
+  const start = (): void => {
+    const h = parseNpyHeader(head!.subarray(0, headLen), where);
+    if (h.fortranOrder) throw npzError(file, `array '${key}' is stored in Fortran order`, 'save it with np.ascontiguousarray');
+    const { dtype, itemsize, bigEndian } = describeDtype(h.descr, where);
+    if (bigEndian) throw npzError(file, `array '${key}' is big-endian`, "save it as little-endian (arr.astype(arr.dtype.newbyteorder('<')))");
+    const nRows = h.shape[0] ?? 1;
+    const rowBytes = h.shape.slice(1).reduce((a, b) => a * b, 1) * itemsize;
+    if (entry.size - h.dataOffset !== nRows * rowBytes) {
+      throw npzError(file, `corrupt entry '${key}': ${entry.size - h.dataOffset} data bytes for shape (${h.shape.join(', ')})`, REDOWNLOAD);
+    }
+    const rowsPerChunk = Math.max(1, Math.min(nRows, Math.floor(maxChunkBytes / Math.max(rowBytes, 1))));
+    if (rowsPerChunk * rowBytes > MAX_ENTRY) throw npzError(file, `array '${key}' has rows of ${rowBytes} bytes, too large to hold`, 'use a smaller image size');
+    layout = { dtype, shape: h.shape, rowBytes, rowsPerChunk, chunks: [], nRows };
+    const rest = head!.subarray(h.dataOffset, headLen);
+    head = undefined;
+    place(rest);
+  };
+
+  await streamEntry(fh, file, fileSize, entry, (chunk) => {
+    onBytes?.(chunk.length);
+    if (layout) return place(chunk);
+    const n = Math.min(chunk.length, head!.length - headLen);
+    head!.set(chunk.subarray(0, n), headLen);
+    headLen += n;
+    if (headLen === head!.length) {
+      start();
+      if (n < chunk.length) place(chunk.subarray(n));
+    }
+  });
+  if (!layout) start(); // a member smaller than the header buffer
+  const l = layout!;
+  const rowsPerChunk = l.rowsPerChunk;
+  const rowBytes = l.rowBytes;
+  return {
+    dtype: l.dtype,
+    shape: l.shape,
+    rowBytes,
+    rowsPerChunk,
+    chunks: l.chunks,
+    row(i: number): Uint8Array {
+      const k = Math.floor(i / rowsPerChunk);
+      const off = (i - k * rowsPerChunk) * rowBytes;
+      return l.chunks[k].subarray(off, off + rowBytes);
+    },
+  };
 }
 
 /** Open an .npz for reading. Only the central directory is read now; arrays are read on `read(key)`. */
@@ -232,6 +343,15 @@ export async function openNpz(file: string): Promise<NpzFile> {
       try {
         const bytes = await inflateEntry(h, file, fileSize, entry, opts.onBytes);
         return parseNpy(bytes, `${file}:${key}`);
+      } finally {
+        await h.close();
+      }
+    },
+    async readRows(key: string, opts: { maxChunkBytes?: number; onBytes?: (n: number) => void } = {}): Promise<NpyRows> {
+      const entry = entryFor(key);
+      const h = await fs.open(file, 'r');
+      try {
+        return await inflateRows(h, file, fileSize, entry, opts.maxChunkBytes ?? 2 ** 30, opts.onBytes);
       } finally {
         await h.close();
       }

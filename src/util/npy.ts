@@ -127,6 +127,12 @@ function resolveDescr(descr: string, file?: string): { spec: DtypeSpec; bigEndia
   return { spec, bigEndian: order === '>' && spec.itemsize > 1 };
 }
 
+/** dtype, item size and byte order of an .npy `descr` string (`<f4`, `|u1`, …); MedprobeError when unsupported. */
+export function describeDtype(descr: string, file?: string): { dtype: NpyDtype; itemsize: number; bigEndian: boolean } {
+  const { spec, bigEndian } = resolveDescr(descr, file);
+  return { dtype: spec.dtype, itemsize: spec.itemsize, bigEndian };
+}
+
 function product(shape: readonly number[]): number {
   return shape.reduce((a, b) => a * b, 1);
 }

@@ -57,6 +57,28 @@ test('2D grayscale npz opens as Image2D views with labels and a sha256 fingerpri
   });
 });
 
+test('images spread over several buffers (as 224 px files are) give the same samples', async () => {
+  await withDir(async (dir) => {
+    const file = path.join(dir, 'organamnist.npz');
+    await writeNpz(file, medmnistArrays({ counts: [7, 2, 3], imageShape: [28, 28], classes: 11 }));
+    const whole = await openMedMNIST(file);
+    // 3 images (2352 bytes) per buffer: the 7 train images land in buffers of 3, 3 and 1.
+    const chunked = await openMedMNIST(file, { maxChunkBytes: 3 * 784 + 100 });
+    for (const split of ['train', 'val', 'test'] as const) {
+      for (let i = 0; i < whole.splits[split]!.size; i++) {
+        const a = await whole.splits[split]!.get(i);
+        const b = await chunked.splits[split]!.get(i);
+        assert.deepEqual(b.image.data, a.image.data, `${split} ${i}`);
+        assert.equal(b.image.data[1], i);
+      }
+    }
+    const t2 = (await chunked.splits.train!.get(2)).image.data;
+    const t3 = (await chunked.splits.train!.get(3)).image.data;
+    assert.notEqual(t3.buffer, t2.buffer, 'sample 3 starts the second buffer');
+    assert.equal(t3.byteOffset, 0);
+  });
+});
+
 test('RGB 2D, multi-label and 3D files map to the right shapes and label widths', async () => {
   await withDir(async (dir) => {
     const blood = path.join(dir, 'bloodmnist_64.npz');

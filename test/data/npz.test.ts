@@ -112,3 +112,27 @@ test('zip64 archives (members or files over 4 GiB, as numpy writes them) are rea
     assert.deepEqual([...b.data], [0.5, 2]);
   });
 });
+
+test('readRows splits an array into row-aligned buffers without changing a byte', async () => {
+  await withDir(async (dir) => {
+    const rows = 300;
+    const big = Float32Array.from({ length: rows * 70 }, (_, i) => i * 0.5 - 7); // 84 kB: larger than the 64 kB header window
+    const small = Uint8Array.from({ length: 5 * 6 }, (_, i) => i);
+    for (const level of [6, 0] as const) {
+      const file = path.join(dir, `rows${level}.npz`);
+      await writeNpz(file, { big: { data: big, shape: [rows, 70] }, small: { data: small, shape: [5, 2, 3] } }, { level });
+      const npz = await openNpz(file);
+      let seen = 0;
+      const r = await npz.readRows('big', { maxChunkBytes: 280 * 7 + 5, onBytes: (n) => (seen += n) });
+      assert.equal(seen, npz.sizeOf('big'));
+      assert.deepEqual([r.dtype, r.shape, r.rowBytes, r.rowsPerChunk, r.chunks.length], ['float32', [rows, 70], 280, 7, Math.ceil(rows / 7)]);
+      for (const i of [0, 6, 7, 150, rows - 1]) {
+        const row = r.row(i);
+        assert.deepEqual(new Float32Array(row.buffer.slice(row.byteOffset, row.byteOffset + row.length)), big.subarray(i * 70, (i + 1) * 70), `row ${i}`);
+      }
+      const s = await npz.readRows('small');
+      assert.deepEqual([s.rowsPerChunk, s.chunks.length], [5, 1]);
+      assert.deepEqual([...s.row(4)], [24, 25, 26, 27, 28, 29]);
+    }
+  });
+});

@@ -7,17 +7,20 @@ import { hashFile, type HashAlgorithm } from '../../util/hash.js';
 import { writeJsonAtomic } from '../../util/atomic.js';
 import { terminalByteProgress } from '../../util/download.js';
 import type { NpyArray } from '../../util/npy.js';
-import { openNpz, requireNpzKeys } from '../npz.js';
+import { openNpz, requireNpzKeys, type NpyRows } from '../npz.js';
 import { medmnistFileName, medmnistInfo, parseMedMNISTFileName, type MedMNISTInfo, type MedMNISTSize } from './registry.js';
 
 /**
- * A MedMNIST npz as a `DatasetSource`. All six arrays are inflated once at open; samples are
- * views into them (no per-sample copies), so `get(i)` is free and images are never decoded twice.
+ * A MedMNIST npz as a `DatasetSource`. All six arrays are inflated once at open (images into
+ * ≤ 1 GiB row-aligned buffers); samples are views into them (no per-sample copies), so `get(i)`
+ * is free and images are never decoded twice. Memory ≈ the uncompressed size of the file.
  */
 
 export interface OpenMedMNISTOptions {
   /** Registry name, when the file name is not MedMNIST's own (`pneumoniamnist_64.npz`). */
   name?: string;
+  /** Largest buffer an image array is held in (default 1 GiB); samples are views into these. */
+  maxChunkBytes?: number;
 }
 
 interface Sidecar {
@@ -95,7 +98,7 @@ function buildSplit(
   info: MedMNISTInfo,
   file: string,
   split: SplitName,
-  images: NpyArray,
+  images: NpyRows,
   labelsArr: NpyArray,
 ): SplitSource {
   const imgKey = `${split}_images`;
@@ -122,22 +125,19 @@ function buildSplit(
   }
 
   let get: (i: number) => Image2D | Volume3D;
-  const data = images.data as Uint8Array;
   if (info.dims === 2) {
     const channels = s.length === 3 ? 1 : s.length === 4 ? s[3] : -1;
     if (channels !== info.channels) {
       throw fail(file, `${imgKey} has shape (${s.join(', ')}); ${info.name} images are ${info.channels === 1 ? '[N, H, W]' : '[N, H, W, 3]'}`);
     }
     const [, height, width2] = s;
-    const stride = height * width2 * channels;
-    get = (i) => ({ kind: '2d', width: width2, height, channels, data: data.subarray(i * stride, (i + 1) * stride) });
+    get = (i) => ({ kind: '2d', width: width2, height, channels, data: images.row(i) });
   } else {
     if (s.length !== 4 && !(s.length === 5 && s[4] === 1)) {
       throw fail(file, `${imgKey} has shape (${s.join(', ')}); ${info.name} volumes are [N, D, H, W]`);
     }
     const [, depth, height, width3] = s;
-    const stride = depth * height * width3;
-    get = (i) => ({ kind: '3d', depth, height, width: width3, data: data.subarray(i * stride, (i + 1) * stride) });
+    get = (i) => ({ kind: '3d', depth, height, width: width3, data: images.row(i) });
   }
 
   const ids = Array.from({ length: n }, (_, i) => `${split}/${i}`);
@@ -172,18 +172,26 @@ export async function openMedMNIST(file: string, opts: OpenMedMNISTOptions = {})
   const bar = total > BIG_FILE ? terminalByteProgress(`inflating ${path.basename(file)}`) : undefined;
   let done = 0;
   const onBytes = bar ? (n: number) => bar.onProgress((done += n), total) : undefined;
+  // Images load as rows in ≤ maxChunkBytes buffers, so 224 px files bigger than one typed array open too.
+  const readImages = (split: SplitName) => npz.readRows(`${split}_images`, { maxChunkBytes: opts.maxChunkBytes, onBytes });
+  const readLabels = (split: SplitName) => npz.read(`${split}_labels`, { onBytes });
   let fingerprint: string;
-  let arrays: NpyArray[];
+  let images: NpyRows[];
+  let labels: NpyArray[];
   try {
-    [fingerprint, ...arrays] = await Promise.all([cachedSha256(file), ...keys.map((k) => npz.read(k, { onBytes }))]);
+    [fingerprint, images, labels] = await Promise.all([
+      cachedSha256(file),
+      Promise.all(SPLIT_NAMES.map(readImages)),
+      Promise.all(SPLIT_NAMES.map(readLabels)),
+    ]);
   } finally {
     bar?.stop();
   }
   const splits: Partial<Record<SplitName, SplitSource>> = {};
   SPLIT_NAMES.forEach((split, k) => {
-    splits[split] = buildSplit(info, file, split, arrays[2 * k], arrays[2 * k + 1]);
+    splits[split] = buildSplit(info, file, split, images[k], labels[k]);
   });
-  const size = arrays[0].shape[1];
+  const size = images[0].shape[1];
   // A renamed file (`pneumoniamnist_64.npz` holding 28 px images) would silently mislabel results.
   const named = parseMedMNISTFileName(path.basename(file));
   if (named && named.name === info.name && named.size !== size) {
