@@ -117,7 +117,8 @@ export async function download(url: string, dest: string, opts: DownloadOptions 
     let res: Response;
     try {
       res = await fetch(url, {
-        headers: { ...opts.headers, ...(have > 0 ? { range: `bytes=${have}-` } : {}) },
+        // identity: byte ranges and Content-Length then count the file's own bytes, not a gzip of them.
+        headers: { 'accept-encoding': 'identity', ...opts.headers, ...(have > 0 ? { range: `bytes=${have}-` } : {}) },
         redirect: 'follow',
         signal: ctrl.signal,
       });
@@ -160,7 +161,9 @@ export async function download(url: string, dest: string, opts: DownloadOptions 
       }
       offset = have;
     }
-    const length = Number(res.headers.get('content-length') ?? NaN);
+    // fetch decodes a Content-Encoding the server applied anyway; its Content-Length then counts encoded bytes.
+    const encoded = (res.headers.get('content-encoding') ?? 'identity').toLowerCase() !== 'identity';
+    const length = encoded ? NaN : Number(res.headers.get('content-length') ?? NaN);
     const total = Number.isFinite(length) ? offset + length : undefined;
 
     const md5 = createHash('md5');

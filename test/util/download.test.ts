@@ -121,3 +121,15 @@ test('a part longer than the remote file (416) starts over', async () => {
     assert.deepEqual(srv.hits('/f.bin').map((h) => h.status), [416, 200]);
   });
 });
+
+test('asks for identity encoding, and copes with a server that gzips anyway', async () => {
+  await withServer(async (srv, dir, body) => {
+    const { gzipSync } = await import('node:zlib');
+    srv.set('/gz.json', gzipSync(body), { 'content-encoding': 'gzip' });
+    const dest = path.join(dir, 'gz.json');
+    const r = await download(`${srv.origin}/gz.json`, dest, { md5: md5(body) });
+    assert.equal(r.bytes, body.length);
+    assert.deepEqual(await readFile(dest), Buffer.from(body));
+    assert.equal(srv.hits('/gz.json')[0].headers['accept-encoding'], 'identity');
+  });
+});
