@@ -30,7 +30,7 @@ async function modelCard(): Promise<string> {
   } catch {
     const dir = await fs.mkdtemp(path.join(os.tmpdir(), 'medprobe-bench-'));
     await writeTinyCnnOnnx(path.join(dir, 'tiny.onnx'), { size: 224 });
-    await writeTinyCnnCard(path.join(dir, 'tiny.yaml'), 'tiny.onnx', { size: 224 });
+    await writeTinyCnnCard(path.join(dir, 'tiny.yaml'), path.join(dir, 'tiny.onnx'), { size: 224 });
     return path.join(dir, 'tiny.yaml');
   }
 }

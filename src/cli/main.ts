@@ -2,6 +2,7 @@ import { Command } from 'commander';
 import { isMedprobeError } from '../util/errors.js';
 import { runtimeVersions } from '../util/versions.js';
 import { registerRun } from './commands/run.js';
+import { registerQuickstart } from './commands/quickstart.js';
 import { registerLeaderboard } from './commands/leaderboard.js';
 import { registerData } from './commands/data.js';
 
@@ -11,6 +12,7 @@ const program = new Command('medprobe')
   .showHelpAfterError('(run with --help for usage)');
 
 registerRun(program);
+registerQuickstart(program);
 registerLeaderboard(program);
 registerData(program);
 
