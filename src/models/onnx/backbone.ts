@@ -49,6 +49,9 @@ export class OnnxBackbone implements GridBackbone {
   readonly features: readonly string[];
   private session: ort.InferenceSession;
   private exposedBlocks = 0;
+  /** Serializes graph edits so concurrent runs never swap the session twice. */
+  private blocksReady: Promise<void> = Promise.resolve();
+  private disposed = false;
   private readonly specs: Map<string, FeatureSpec>;
 
   private constructor(
@@ -90,6 +93,7 @@ export class OnnxBackbone implements GridBackbone {
 
   async run(batch: Float32Array, n: number, features: readonly string[]): Promise<Record<string, Matrix>> {
     const specs = features.map((f) => this.spec(f));
+    if (specs.length === 0) return {};
     const outputs = await this.forward(batch, n, specs);
     const result: Record<string, Matrix> = {};
     features.forEach((f, i) => {
@@ -127,6 +131,8 @@ export class OnnxBackbone implements GridBackbone {
   }
 
   async dispose(): Promise<void> {
+    if (this.disposed) return;
+    this.disposed = true;
     await this.session.release();
   }
 
@@ -149,11 +155,15 @@ export class OnnxBackbone implements GridBackbone {
 
   /** Runs the graph once (per fixed-batch chunk) and returns the outputs the specs need. */
   private async forward(batch: Float32Array, n: number, specs: readonly FeatureSpec[]): Promise<Map<string, { data: Float32Array; dims: number[] }>> {
+    if (this.disposed) throw new Error(`backbone ${this.card.name} was disposed`);
     const s = this.inputSize;
     const per = 3 * s * s;
     if (batch.length !== n * per) throw new RangeError(`batch has ${batch.length} values, expected ${n}×3×${s}×${s}`);
     const needBlocks = Math.max(0, ...specs.flatMap((sp) => (sp.blocks ?? []).map((k) => -k)));
-    if (needBlocks > this.exposedBlocks) await this.exposeBlocks(needBlocks);
+    if (needBlocks > this.exposedBlocks) {
+      this.blocksReady = this.blocksReady.then(() => (needBlocks > this.exposedBlocks ? this.exposeBlocks(needBlocks) : undefined));
+      await this.blocksReady;
+    }
     const fetches = [...new Set(specs.flatMap((sp) => (sp.blocks ? sp.blocks.map(blockOutputName) : [sp.output])))];
     const chunk = this.fixedBatch ?? n;
     const parts: Record<string, ort.Tensor>[] = [];
