@@ -5,6 +5,7 @@ export * from './data/recipes/index.js';
 export * from './data/splits/index.js';
 export * from './data/folder/index.js';
 export * from './data/leakage/index.js';
+export * from './data/registry/index.js';
 export * from './util/errors.js';
 export * from './util/matrix.js';
 export * from './util/npy.js';
