@@ -18,8 +18,9 @@ export interface QuickstartOptions {
   model?: string;
   cacheDir?: string;
   resultsDir?: string;
-  /** Overrides for offline mirrors and tests. */
+  /** Overrides for mirrors and tests: origin of MedMNIST's URL, its expected MD5, and the hub endpoint. */
   medmnistBaseUrl?: string;
+  medmnistMd5?: string;
   hubEndpoint?: string;
 }
 
@@ -32,7 +33,7 @@ async function statOrNull(p: string) {
 }
 
 async function resolveData(o: QuickstartOptions, cacheDir: string): Promise<string> {
-  if (!o.dataDir) return pullMedMNIST(QUICKSTART_DATASET, { size: 28, cacheDir, baseUrl: o.medmnistBaseUrl });
+  if (!o.dataDir) return pullMedMNIST(QUICKSTART_DATASET, { size: 28, cacheDir, baseUrl: o.medmnistBaseUrl, md5: o.medmnistMd5 });
   const given = path.resolve(o.dataDir);
   const st = await statOrNull(given);
   const file = st?.isDirectory() ? path.join(given, medmnistFileName(QUICKSTART_DATASET, 28)) : given;
