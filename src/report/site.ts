@@ -22,6 +22,7 @@ import { crossTaskRankFigure, fewShotFigure, figurePng, gridFigure, scalingFigur
 import { formatBorda, formatMetric, formatRank } from './format.js';
 import { RANKING_NOTE } from './markdown.js';
 import { predictionsCsv } from './predictions-csv.js';
+import { preprocessingHtml } from './preprocessing-html.js';
 
 export const SITE_DATA_SCHEMA_VERSION = 'medprobe.site/v1';
 
@@ -370,7 +371,8 @@ ${pcaHtml.length ? `<h2>PCA patch maps</h2><p class="muted">First three principa
     const first = mine[0].result;
     const info = infoOf.get(name);
     const splitSizes = Object.entries(first.dataset.splitSizes).map(([k, v]) => `${k} ${v}`).join(' · ');
-    const preprocessing = [...new Set(mine.map((s) => JSON.stringify(s.result.dataset.preprocessing, null, 2)))];
+    // Each distinct recipe once (models with different input sizes get different recipes).
+    const preprocessing = [...new Map(mine.map((s) => [JSON.stringify(s.result.dataset.preprocessing), s.result.dataset.preprocessing])).values()];
     const leakages: string[] = [];
     if (info?.leakage) leakages.push(leakageHtml(info.leakage, 'dataset file'));
     for (const s of mine) {
@@ -407,7 +409,7 @@ ${factsHtml([
   ['Link', info?.url],
 ])}
 <h2>Preprocessing</h2>
-${preprocessing.map((p) => `<pre>${e(p)}</pre>`).join('\n')}
+${preprocessing.map(preprocessingHtml).join('\n')}
 ${leakages.length ? `<h2>Leakage</h2>${leakages.join('\n')}` : '<h2>Leakage</h2><p class="muted">No leakage check recorded for this dataset.</p>'}
 <h2>Results</h2>
 ${resultRowsHtml(`Every result on ${name}; bootstrap CI in parentheses where computed.`, 'Model', items, metricKeys(mine))}
