@@ -2,7 +2,7 @@ import { createHash } from 'node:crypto';
 import { createReadStream, promises as fs } from 'node:fs';
 import path from 'node:path';
 import { writeJsonAtomic } from '../util/atomic.js';
-import { download, isNetworkError, terminalByteProgress, unreachableError } from '../util/download.js';
+import { download, isNetworkError, terminalByteProgress, unreachableError, withFileLock } from '../util/download.js';
 import { MedprobeError } from '../util/errors.js';
 import { hashFile } from '../util/hash.js';
 import { defaultCacheDir, safeSegment } from '../util/paths.js';
@@ -181,8 +181,13 @@ export async function pullHubModel(repoId: string, opts: PullHubModelOptions = {
   const files = [...new Set(opts.files ?? DEFAULT_HUB_FILES)];
   checkInputs(repoId, files);
   const dir = hubModelDir(repoId, { cacheDir: opts.cacheDir, revision });
+  if (await manifestCovers(dir, await readManifest(dir), files)) return dir;
+  return withFileLock(`${dir}.lock`, () => pullLocked(repoId, dir, endpoint, revision, files, opts));
+}
+
+async function pullLocked(repoId: string, dir: string, endpoint: string, revision: string, files: string[], opts: PullHubModelOptions): Promise<string> {
   const previous = await readManifest(dir);
-  if (await manifestCovers(dir, previous, files)) return dir;
+  if (await manifestCovers(dir, previous, files)) return dir; // another pull finished it while we waited
 
   const token = opts.token ?? process.env.HF_TOKEN;
   const headers: Record<string, string> = token ? { authorization: `Bearer ${token}` } : {};

@@ -57,6 +57,24 @@ test('pull downloads a generated npz, verifies its MD5, then reuses it without a
   }
 });
 
+test('concurrent pulls of one file download it once', async () => {
+  const bytes = npzBytes(medmnistArrays({ counts: [30, 5, 5], imageShape: [28, 28] }));
+  const route = `${ZENODO_PATH}/organcmnist.npz`;
+  const srv = await startFixtureServer({ [route]: bytes });
+  try {
+    await withDir(async (cache) => {
+      const opts = { cacheDir: cache, baseUrl: srv.origin, md5: md5(bytes) };
+      const paths = await Promise.all([pullMedMNIST('organcmnist', opts), pullMedMNIST('organcmnist', opts), pullMedMNIST('organcmnist', opts)]);
+      assert.equal(new Set(paths).size, 1);
+      assert.equal(srv.hits(route).length, 1);
+      assert.equal(md5(await readFile(paths[0])), md5(bytes));
+      assert.deepEqual((await readdir(medmnistDir(cache))).filter((f) => !f.endsWith('.md5')), ['organcmnist.npz']);
+    });
+  } finally {
+    await srv.close();
+  }
+});
+
 test('pull against the registry MD5 rejects other bytes and leaves nothing in the cache', async () => {
   const bytes = npzBytes(medmnistArrays({ counts: [2, 1, 1], imageShape: [28, 28] }));
   const srv = await startFixtureServer({ [`${ZENODO_PATH}/breastmnist.npz`]: bytes });

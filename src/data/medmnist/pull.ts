@@ -1,6 +1,6 @@
 import { existsSync } from 'node:fs';
 import path from 'node:path';
-import { download, terminalByteProgress } from '../../util/download.js';
+import { download, terminalByteProgress, withFileLock } from '../../util/download.js';
 import { defaultCacheDir } from '../../util/paths.js';
 import { medmnistFile, medmnistInfo, type MedMNISTSize } from './registry.js';
 import { cachedFileHash } from './source.js';
@@ -39,6 +39,7 @@ export function medmnistUrl(name: string, size: MedMNISTSize = 28, baseUrl?: str
  * Make sure a MedMNIST file is in the cache and return its path. A present file whose MD5
  * matches is used as is (the MD5 is cached beside it, keyed by size+mtime); otherwise it is
  * downloaded (resuming a previous `.part`) and verified against the MD5 from MedMNIST's info.py.
+ * Concurrent pulls of one file (processes or calls) wait on `<file>.lock` and download it once.
  */
 export async function pullMedMNIST(name: string, opts: PullMedMNISTOptions = {}): Promise<string> {
   const info = medmnistInfo(name);
@@ -46,17 +47,21 @@ export async function pullMedMNIST(name: string, opts: PullMedMNISTOptions = {})
   const file = medmnistFile(info.name, size);
   const md5 = (opts.md5 ?? file.md5).toLowerCase();
   const dest = path.join(medmnistDir(opts.cacheDir ?? defaultCacheDir()), file.fileName);
-  if (existsSync(dest) && (await cachedFileHash(dest, 'md5')) === md5) return dest;
-  const bar = opts.onProgress ? undefined : terminalByteProgress(file.fileName);
-  try {
-    await download(medmnistUrl(info.name, size, opts.baseUrl), dest, {
-      md5,
-      resume: true,
-      timeoutMs: opts.timeoutMs,
-      onProgress: opts.onProgress ?? bar?.onProgress,
-    });
-  } finally {
-    bar?.stop();
-  }
+  const ready = async () => existsSync(dest) && (await cachedFileHash(dest, 'md5')) === md5;
+  if (await ready()) return dest;
+  await withFileLock(`${dest}.lock`, async () => {
+    if (await ready()) return; // another pull finished it while we waited
+    const bar = opts.onProgress ? undefined : terminalByteProgress(file.fileName);
+    try {
+      await download(medmnistUrl(info.name, size, opts.baseUrl), dest, {
+        md5,
+        resume: true,
+        timeoutMs: opts.timeoutMs,
+        onProgress: opts.onProgress ?? bar?.onProgress,
+      });
+    } finally {
+      bar?.stop();
+    }
+  });
   return dest;
 }
