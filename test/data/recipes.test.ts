@@ -55,13 +55,18 @@ test('mri-default on a volume: 5–95th percentile of the whole volume, shared b
   const r = prepareVolumeSlices(vol, 'mri-default', spec);
   assert.equal(r.count, 2);
   const expect = Array.from(data, (v) => (Math.min(Math.max(v, lo), hi) - lo) / (hi - lo));
-  for (let s = 0; s < 2; s++) for (let i = 0; i < 4; i++) assert.ok(Math.abs(r.data[s * 12 + i] - expect[s * 4 + i]) < 1e-6, `slice ${s} voxel ${i}`);
+  // axial slices put high y on top (NIfTI module convention): pixel (r, c) is voxel y = 1 − r, x = c
+  for (let s = 0; s < 2; s++)
+    for (let i = 0; i < 4; i++) {
+      const voxel = s * 4 + (1 - Math.floor(i / 2)) * 2 + (i % 2);
+      assert.ok(Math.abs(r.data[s * 12 + i] - expect[voxel]) < 1e-6, `slice ${s} pixel ${i}`);
+    }
   // per-slice scope gives each slice its own scale instead
   const perSlice = prepareVolumeSlices(vol, { name: 's', steps: [{ op: 'mri-percentile-clip', low: 0, high: 100, scope: 'slice' }, { op: 'min-max' }, { op: 'normalize' }] }, spec);
-  assert.deepEqual(Array.from(perSlice.data.subarray(12, 16)), [0, 1 / 3, 2 / 3, 1].map(Math.fround));
+  assert.deepEqual(Array.from(perSlice.data.subarray(12, 16)), [2 / 3, 1, 0, 1 / 3].map(Math.fround));
 });
 
-test('volume slicing along the three axes follows data[z][y][x], scaled by the whole volume', () => {
+test('volume slices follow the NIfTI module\'s plane convention, scaled by the whole volume', () => {
   const D = 2, H = 3, W = 4;
   const data = Float32Array.from({ length: D * H * W }, (_, i) => {
     const z = Math.floor(i / (H * W)), y = Math.floor((i % (H * W)) / W), x = i % W;
@@ -77,19 +82,19 @@ test('volume slicing along the three axes follows data[z][y][x], scaled by the w
   assert.deepEqual([ax.slice(1).width, ax.slice(1).height, raw(ax.slice(1))[5]], [4, 3, 111]);
   const co = prepareVolume(vol, recipe, spec, 'coronal');
   assert.equal(co.count, 3);
-  const c2 = co.slice(2); // y = 2: rows run along z, columns along x
+  const c2 = co.slice(2); // y = 2: columns along x, rows along z with superior (high z) on top
   assert.deepEqual([c2.width, c2.height], [4, 2]);
-  assert.deepEqual(raw(c2), [20, 21, 22, 23, 120, 121, 122, 123]);
+  assert.deepEqual(raw(c2), [120, 121, 122, 123, 20, 21, 22, 23]);
   const sa = prepareVolume(vol, recipe, spec, 'sagittal');
   assert.equal(sa.count, 4);
-  assert.deepEqual(raw(sa.slice(3)), [3, 13, 23, 103, 113, 123]); // x = 3: rows z, columns y
+  assert.deepEqual(raw(sa.slice(3)), [103, 113, 123, 3, 13, 23]); // x = 3: columns y, rows z (high z on top)
   assert.throws(() => ax.slice(2), RangeError);
   // a sagittal slice is 3 wide × 2 high, so a size-3 model needs a resize: without one the recipe says so
   assert.throws(() => sa.writeSlice(3, new Float32Array(27)), /3x2 images but the model takes 3x3/);
   const out = new Float32Array(27);
   prepareVolume(vol, { name: 'r', steps: [{ op: 'min-max', bounds: 'image' }, { op: 'resize', interpolation: 'nearest' }, { op: 'normalize', source: 'explicit', rescale: 123, mean: [0, 0, 0], std: [1, 1, 1] }] }, spec, 'sagittal').writeSlice(3, out);
   // nearest 2→3 rows picks rows [0, 0, 1]; columns stay; each plane identical
-  assert.deepEqual(Array.from(out.subarray(18, 27), Math.round), [3, 13, 23, 3, 13, 23, 103, 113, 123]);
+  assert.deepEqual(Array.from(out.subarray(18, 27), Math.round), [103, 113, 123, 103, 113, 123, 3, 13, 23]);
 });
 
 test('recipes whose output is not the model size fail with a one-line hint', () => {

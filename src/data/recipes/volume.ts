@@ -1,10 +1,10 @@
-import type { Image2D, Pixels, Volume3D } from '../types.js';
+import type { Image2D, Volume3D } from '../types.js';
+// Slicing (plane names, display orientation) is the NIfTI module's, so image slices stay aligned
+// with label-map slices cut by the same call.
+import { sliceCount, sliceVolume, type SliceAxis } from '../nifti/slice.js';
 import { MedprobeError } from '../../util/errors.js';
 import { compileRecipe, finishSlice, type RecipeRef } from './compile.js';
 import type { ImageInputSpec } from '../transforms/index.js';
-
-/** Slicing direction in voxel index space (data is z-major: data[z][y][x]); no reorientation is applied. */
-export type SliceAxis = 'axial' | 'coronal' | 'sagittal';
 
 export interface PreparedVolume {
   readonly axis: SliceAxis;
@@ -16,20 +16,6 @@ export interface PreparedVolume {
   slice(i: number): Image2D;
   /** Finish slice `i` (the per-slice steps) and write its CHW model input into `out` at `offset`. */
   writeSlice(i: number, out: Float32Array, offset?: number): void;
-}
-
-function extractSlice(v: Volume3D, axis: SliceAxis, i: number): Image2D {
-  const { depth: D, height: H, width: W, data } = v;
-  if (axis === 'axial') return { kind: '2d', width: W, height: H, channels: 1, data: data.subarray(i * H * W, (i + 1) * H * W) };
-  // coronal (fixed y) and sagittal (fixed x): rows run along z, in index order
-  const cols = axis === 'coronal' ? W : H;
-  const out = new (data.constructor as new (n: number) => Pixels)(D * cols);
-  for (let z = 0; z < D; z++) {
-    const plane = z * H * W;
-    if (axis === 'coronal') out.set(data.subarray(plane + i * W, plane + (i + 1) * W), z * cols);
-    else for (let y = 0; y < H; y++) out[z * cols + y] = data[plane + y * W + i];
-  }
-  return { kind: '2d', width: cols, height: D, channels: 1, data: out };
 }
 
 /**
@@ -53,22 +39,17 @@ export function prepareVolume(volume: Volume3D, ref: RecipeRef, input: ImageInpu
   let v: Volume3D = volume;
   for (const st of stages.slice(0, split)) if (st.kind === 'intensity') v = st.run(v, state) as Volume3D;
   const rest = stages.slice(split);
-  const count = axis === 'axial' ? v.depth : axis === 'coronal' ? v.height : v.width;
-  const check = (i: number): void => {
-    if (!(Number.isInteger(i) && i >= 0 && i < count)) throw new RangeError(`slice ${i} is outside 0..${count - 1} along ${axis}`);
-  };
+  const count = sliceCount(v, axis);
   return {
     axis,
     count,
     hash: compiled.hash,
     floatsPerImage: compiled.floatsPerImage,
     slice(i) {
-      check(i);
-      return extractSlice(v, axis, i);
+      return sliceVolume(v, axis, i);
     },
     writeSlice(i, out, offset = 0) {
-      check(i);
-      finishSlice(recipe, rest, extractSlice(v, axis, i), { ...state }, compiled.normalization, compiled.size, out, offset);
+      finishSlice(recipe, rest, sliceVolume(v, axis, i), { ...state }, compiled.normalization, compiled.size, out, offset);
     },
   };
 }
