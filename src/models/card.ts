@@ -71,6 +71,12 @@ export const ModelCardSchema = z
     /** The feature used when a suite names none (else `pooled`, else the first of `outputs`). */
     defaultFeature: z.string().min(1).optional(),
     vit: VitInfoSchema.optional(),
+    /**
+     * Feature name → how a 4-D map becomes a row (TF.js backbones): `avg` global-average-pools
+     * over H,W; `none` keeps the whole map, flattened channel-major (NCHW). Absent: a 4-D map is
+     * averaged, as ONNX cards do.
+     */
+    pool: z.record(z.string(), z.enum(['avg', 'none'])).optional(),
     license: z.string().optional(),
     description: z.string().optional(),
   })

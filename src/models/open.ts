@@ -5,6 +5,7 @@ import type { Backbone } from './backbone.js';
 import { loadCard, parseCard, type LoadedCard, type ModelCard } from './card.js';
 import { cardFromHubFolder, type HubVariant } from './hub-folder.js';
 import { OnnxBackbone, type OnnxBackboneOptions } from './onnx/backbone.js';
+import { TfjsBackbone } from './tfjs/backbone.js';
 
 /** Where a backbone comes from: a card file, a transformers.js/HF folder, or a bare ONNX file. */
 export type BackboneRef =
@@ -24,10 +25,7 @@ export async function openBackbone(ref: BackboneRef, opts: OpenBackboneOptions =
       return OnnxBackbone.open(loaded, opts);
     case 'tfjs-layers':
     case 'tfjs-graph':
-      throw new MedprobeError(`model format ${format} not supported yet (${loaded.cardPath})`, {
-        file: loaded.cardPath,
-        hint: 'convert the model to ONNX (e.g. tf2onnx / tfjs-to-tf + tf2onnx) and point the card at the .onnx file',
-      });
+      return TfjsBackbone.open(loaded, { inputSize: opts.inputSize });
   }
 }
 
