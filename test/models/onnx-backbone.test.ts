@@ -105,6 +105,24 @@ describe('OnnxBackbone on the tiny CNN', () => {
     }
   });
 
+  it("card pool 'none' keeps the whole map, flattened channel-major, for NCHW and NHWC graphs", async () => {
+    const x = randomBatch(2, 9);
+    const ref = tinyCnnReference(x, 2, SIZE, 0);
+    for (const layout of ['NCHW', 'NHWC'] as const) {
+      const cardFile = await cnn(`pool-${layout}`, { layout });
+      const card = JSON.parse(await fs.readFile(cardFile, 'utf8'));
+      await fs.writeFile(cardFile, JSON.stringify({ ...card, pool: { map: 'none' } }));
+      const bb = await openBackbone({ card: cardFile });
+      try {
+        const out = await bb.run(x, 2, ['map']);
+        assert.equal(out.map.cols, 16 * 8 * 8);
+        assert.ok(maxAbsDiff(out.map.data, ref.featureMap) < 1e-4, layout);
+      } finally {
+        await bb.dispose();
+      }
+    }
+  });
+
   it('opens a bare ONNX file with an inferred card', async () => {
     const model = path.join(dir, 'bare.onnx');
     await writeTinyCnnOnnx(model, { size: 16 });
@@ -181,9 +199,5 @@ describe('OnnxBackbone open-time validation', () => {
       }),
     );
     await expectError(openBackbone({ card: await writeCard('int', tinyCnnCard('int.onnx')) }), /is int64, not a float32 image tensor/);
-  });
-
-  it('tfjs cards get a clear not-supported error', async () => {
-    await expectError(openBackbone({ card: await writeCard('tfjs', { ...tinyCnnCard('model.json'), format: 'tfjs-layers' }) }), /format tfjs-layers not supported yet/);
   });
 });

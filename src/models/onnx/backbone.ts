@@ -97,7 +97,7 @@ export class OnnxBackbone implements GridBackbone {
     const outputs = await this.forward(batch, n, specs);
     const result: Record<string, Matrix> = {};
     features.forEach((f, i) => {
-      result[f] = this.featureMatrix(specs[i], outputs, n);
+      result[f] = this.featureMatrix(f, specs[i], outputs, n);
     });
     return result;
   }
@@ -210,7 +210,7 @@ export class OnnxBackbone implements GridBackbone {
     return out;
   }
 
-  private featureMatrix(spec: FeatureSpec, outputs: Map<string, { data: Float32Array; dims: number[] }>, n: number): Matrix {
+  private featureMatrix(feature: string, spec: FeatureSpec, outputs: Map<string, { data: Float32Array; dims: number[] }>, n: number): Matrix {
     const names = spec.blocks ? spec.blocks.map(blockOutputName) : [spec.output];
     const mats = names.map((name) => {
       const t = outputs.get(name)!;
@@ -221,6 +221,11 @@ export class OnnxBackbone implements GridBackbone {
       }
       if (t.dims.length === 4) {
         if (spec.view) throw new MedprobeError(`model ${this.card.name}: output ${label} is a 4-D map, view '${spec.view}' needs tokens`, { hint: 'drop the view: maps are globally averaged' });
+        if (this.card.pool?.[feature] === 'none') {
+          // The whole map, flattened channel-major (NCHW) as the card's `pool: none` promises.
+          const map = this.card.input.layout === 'NHWC' ? nhwcToNchw(t.data, t.dims).data : t.data;
+          return matrix(n, map.length / n, map);
+        }
         return globalAverage(t.data, t.dims, this.card.input.layout);
       }
       if (t.dims.length === 3) {
