@@ -3,7 +3,10 @@ import path from 'node:path';
 import { DRIVE_CARD, loadDrive } from '../../data/segmentation/drive.js';
 import { MedprobeError } from '../../util/errors.js';
 import { writeJsonAtomic } from '../../util/atomic.js';
+import { loadNiftiPair } from '../../data/segmentation/nifti-pair.js';
 import { extractTiledFeatures } from './features-2d.js';
+import { segmentVolume } from './run-3d.js';
+import { MRI_PERCENTILES, sliceGeometry } from './volume-slices.js';
 import { runDecoder2D, type DecoderRunConfig, type SegmentationRunResult } from './run-2d.js';
 import { openTappedBackbone } from './tapped-backbone.js';
 
@@ -63,6 +66,44 @@ export async function runDriveAcceptance(opts: { shared: string; outDir: string;
   return summary;
 }
 
-export async function runNiftiAcceptance(_opts: { shared: string; outDir: string; epochs?: number; seed?: number }): Promise<Record<string, unknown>> {
-  throw new MedprobeError('3D acceptance not wired yet', { hint: 'run drive' });
+/**
+ * 3D plumbing, not a benchmark (one subject, trained and tested on slices of the same volume):
+ * monai `anatomical.nii` + label cut coronally (its label sits in a single axial plane), and the
+ * PD25 template + subcortical labels (labels cover a whole-voxel sub-block of the template grid;
+ * the template is cropped to it) cut axially. Even slices train, every slice is predicted,
+ * the volume is scored as one 3D case and written as NIfTI on the label grid, then re-read.
+ */
+export async function runNiftiAcceptance(opts: { shared: string; outDir: string; epochs?: number; seed?: number }): Promise<Record<string, unknown>> {
+  const dir = path.join(opts.shared, 'data', 'nifti');
+  await requireDir(dir);
+  const model = path.join(opts.shared, 'models', 'mobilenetv2-035-imagenet.onnx');
+  const backbone = await openTappedBackbone(model, MOBILENETV2_CARD, MOBILENETV2_TAPS.slice(1), path.join(opts.outDir, 'cache'));
+  const cases = [
+    { id: 'monai-anatomical', image: path.join(dir, 'monai', 'anatomical.nii'), labels: path.join(dir, 'monai', 'anatomical_label.nii.gz'), axis: 'y' as const },
+    { id: 'pd25-subcortical', image: path.join(dir, 'niivue', 'PD25_PD25-fusion-template-1mm.nii.gz'), labels: path.join(dir, 'niivue', 'PD25_PD25-subcortical-1mm.nii.gz'), axis: 'z' as const },
+  ];
+  const out: Record<string, unknown> = {};
+  for (const c of cases) {
+    const t0 = performance.now();
+    const pair = await loadNiftiPair(c.image, c.labels, { id: c.id, cropToLabels: true });
+    const count = sliceGeometry(pair.image.volume, c.axis).count;
+    const r = await segmentVolume(pair, backbone, {
+      axis: c.axis,
+      intensity: MRI_PERCENTILES,
+      maps: MOBILENETV2_TAPS,
+      kind: 'unet',
+      epochs: opts.epochs ?? 50,
+      batchSize: 8,
+      lr: 1e-3,
+      loss: { dice: 1, ce: 1, includeBackground: false },
+      seed: opts.seed ?? 0,
+      trainSlices: Array.from({ length: count }, (_, s) => s).filter((s) => s % 2 === 0),
+      outDir: path.join(opts.outDir, c.id),
+      overlays: 4,
+    });
+    out[c.id] = { ...r, grid: [pair.image.volume.width, pair.image.volume.height, pair.image.volume.depth], wallTotal: (performance.now() - t0) / 1000, finalLoss: r.epochLosses[r.epochLosses.length - 1], epochLosses: undefined };
+  }
+  await backbone.dispose();
+  await writeJsonAtomic(path.join(opts.outDir, 'summary.json'), out);
+  return out;
 }
