@@ -1,8 +1,9 @@
+import { fewShotSample } from '../data/splits/fewshot.js';
 import type { TaskInfo } from '../data/types.js';
 import { evaluateClassification } from '../metrics/evaluate-classification.js';
 import { MedprobeError } from '../util/errors.js';
 import { takeRows } from '../util/matrix.js';
-import { createRng, deriveSeed, type Rng } from '../util/random.js';
+import { deriveSeed } from '../util/random.js';
 import { DEFAULT_K_GRID, DEFAULT_KNN_TEMPERATURE, runKnnProtocol } from './knn.js';
 import { DEFAULT_LR_GRID, runLinearProbe } from './linear/probe.js';
 import type { SelectionMetric } from './select.js';
@@ -15,30 +16,21 @@ export const DEFAULT_TRIES = 5;
 export const DEFAULT_FEWSHOT_EPOCHS = 100;
 
 /**
- * Draws the few-shot training subset: training-row indices, ascending. `shots` examples per class.
- * The default draws images; a patient-aware sampler (n patients per class) can be passed in.
+ * Draws the few-shot training subset: training-row indices, ascending, `shots` per class.
+ * The default is data/splits' fewShotSample: n patients per class (one image each) when
+ * patient ids are given, else n images per class.
  */
-export type FewShotSampler = (labels: Int32Array, task: TaskInfo, shots: number, rng: Rng) => Int32Array;
+export type FewShotSampler = (train: LabelledFeatures, shots: number, seed: number) => Int32Array;
 
-/** n images per class, without replacement (partial Fisher–Yates within each class). */
-export const imageLevelSampler: FewShotSampler = (labels, task, shots, rng) => {
-  const C = task.labels.length;
-  const byClass: number[][] = Array.from({ length: C }, () => []);
-  for (let i = 0; i < labels.length; i++) byClass[labels[i]].push(i);
-  const out: number[] = [];
-  for (const pool of byClass) {
-    for (let j = 0; j < shots; j++) {
-      const r = j + rng.int(pool.length - j);
-      [pool[j], pool[r]] = [pool[r], pool[j]];
-      out.push(pool[j]);
-    }
-  }
-  return Int32Array.from(out.sort((a, b) => a - b));
+export const patientAwareSampler: FewShotSampler = (train, shots, seed) => {
+  const items = Array.from(train.labels, (label, i) => ({ id: String(i), label, patientId: train.patientIds?.[i] }));
+  const { ids } = fewShotSample(items, { n: shots, seed, onTooFew: 'error' });
+  return Int32Array.from(ids, Number).sort();
 };
 
 export type FewShotProtocol = 'knn' | 'linear';
 
-export interface FewShotOptions extends ProtocolContext {
+export interface FewShotRunOptions extends ProtocolContext {
   train: LabelledFeatures;
   val: LabelledFeatures;
   test: LabelledFeatures;
@@ -88,14 +80,14 @@ function summarise(values: (number | null)[]): { mean: number | null; sd: number
  * (k; lr, weight decay) are still selected on the full val split, but the linear probe is
  * NOT refit on train+val — that would hand it every val label. Single-label tasks only.
  */
-export async function runFewShot(opts: FewShotOptions): Promise<FewShotCurve> {
+export async function runFewShot(opts: FewShotRunOptions): Promise<FewShotCurve> {
   const { task, train } = opts;
   const shots = [...(opts.shots ?? DEFAULT_SHOTS)];
   const tries = opts.tries ?? DEFAULT_TRIES;
   const protocols = [...(opts.protocols ?? ['knn', 'linear'])];
   const seed = opts.seed ?? 0;
   const metrics = [...(opts.metrics ?? ['auroc', 'accuracy'])];
-  const sampler = opts.sampler ?? imageLevelSampler;
+  const sampler = opts.sampler ?? patientAwareSampler;
   const where = splitLabel(opts.dataset, 'train');
   if (task.type === 'multi-label') {
     throw new MedprobeError('few-shot sampling per class is defined for single-label tasks; this task is multi-label', { hint: 'run the full kNN / ML-kNN / linear protocols for multi-label datasets' });
@@ -104,8 +96,10 @@ export async function runFewShot(opts: FewShotOptions): Promise<FewShotCurve> {
   if (!Number.isInteger(tries) || tries < 1) throw new MedprobeError(`few-shot tries must be a positive integer, got ${tries}`, { hint: 'the default is 5' });
   assertLabels(task, train.labels, train.features.rows, where);
 
-  const classSize = new Array<number>(task.labels.length).fill(0);
-  for (const l of train.labels) classSize[l]++;
+  // Drawable units per class: patients where ids are known (an image without one is its own unit).
+  const units = task.labels.map(() => new Set<string>());
+  train.labels.forEach((l, i) => units[l].add(train.patientIds?.[i] ? `p:${train.patientIds[i]}` : `s:${i}`));
+  const classSize = units.map((u) => u.size);
   const smallest = Math.min(...classSize);
   const smallestName = task.labels[classSize.indexOf(smallest)];
 
@@ -113,7 +107,7 @@ export async function runFewShot(opts: FewShotOptions): Promise<FewShotCurve> {
   const skipped: { shots: number; reason: string }[] = [];
   for (const n of shots) {
     if (n > smallest) {
-      const reason = `${where}: class '${smallestName}' has ${smallest} samples, fewer than n=${n}`;
+      const reason = `${where}: class '${smallestName}' has ${smallest} ${train.patientIds ? 'patients' : 'samples'}, fewer than n=${n}`;
       if (opts.tooLarge === 'error') throw new MedprobeError(reason, { hint: 'drop this n from the few-shot grid' });
       skipped.push({ shots: n, reason });
       continue;
@@ -121,7 +115,7 @@ export async function runFewShot(opts: FewShotOptions): Promise<FewShotCurve> {
     const byProtocol = new Map<FewShotProtocol, FewShotPoint['tries']>(protocols.map((p) => [p, []]));
     for (let t = 0; t < tries; t++) {
       const drawSeed = deriveSeed(seed, `fewshot n=${n} try=${t}`);
-      const idx = sampler(train.labels, task, n, createRng(drawSeed));
+      const idx = sampler(train, n, drawSeed);
       const sub: LabelledFeatures = {
         features: takeRows(train.features, idx),
         labels: Int32Array.from(idx, (i) => train.labels[i]),
@@ -154,7 +148,7 @@ export async function runFewShot(opts: FewShotOptions): Promise<FewShotCurve> {
   }
   return {
     protocol: 'fewshot',
-    config: { shots, tries, protocols, seed, metrics, sampler: opts.sampler ? 'custom' : 'image-level', selection: 'full val split', linearRefit: 'none', tooLarge: opts.tooLarge ?? 'skip' },
+    config: { shots, tries, protocols, seed, metrics, sampler: opts.sampler ? 'custom' : train.patientIds ? 'patient-level (data/splits fewShotSample)' : 'image-level (data/splits fewShotSample)', selection: 'full val split', linearRefit: 'none', tooLarge: opts.tooLarge ?? 'skip' },
     points,
     skipped,
   };

@@ -6,6 +6,8 @@ export interface LabelledFeatures {
   features: Matrix;
   labels: Int32Array;
   ids?: readonly string[];
+  /** Patient of each row, where known: few-shot draws patients, not images. */
+  patientIds?: readonly (string | undefined)[];
 }
 
 /** Where a protocol's inputs come from, for error messages ("pneumoniamnist/train"). */

@@ -1,7 +1,6 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { imageLevelSampler, runFewShot } from '../../src/protocols/fewshot.js';
-import { createRng } from '../../src/util/random.js';
+import { patientAwareSampler, runFewShot } from '../../src/protocols/fewshot.js';
 import { MedprobeError } from '../../src/util/errors.js';
 import type { TaskInfo } from '../../src/data/types.js';
 import { synth } from './synth.js';
@@ -13,14 +12,18 @@ function easy(n: number, offset: number) {
   return s;
 }
 
-test('image-level sampler: n distinct rows per class, reproducible under the seed', () => {
-  const labels = synth(40, 2, 3, 0, 0).labels;
-  const a = imageLevelSampler(labels, three, 4, createRng(9));
-  assert.equal(a.length, 12);
-  assert.equal(new Set(a).size, 12);
-  for (let c = 0; c < 3; c++) assert.equal(Array.from(a).filter((i) => labels[i] === c).length, 4);
-  assert.deepEqual(imageLevelSampler(labels, three, 4, createRng(9)), a);
-  assert.notDeepEqual(imageLevelSampler(labels, three, 4, createRng(10)), a);
+test('default sampler: n per class, one image per patient, reproducible under the seed', () => {
+  const s = synth(40, 2, 3, 0, 0);
+  // Rows 2k and 2k+1 share a patient only when they share the class too (patients are per class here).
+  const patientIds = Array.from({ length: 40 }, (_, i) => `p${s.labels[i]}-${Math.floor(i / 6)}`);
+  const train = { ...s, patientIds };
+  const a = patientAwareSampler(train, 2, 9);
+  assert.equal(a.length, 6);
+  for (let c = 0; c < 3; c++) assert.equal(Array.from(a).filter((i) => s.labels[i] === c).length, 2);
+  assert.equal(new Set(Array.from(a, (i) => patientIds[i])).size, 6, 'never two images of one patient');
+  assert.deepEqual(patientAwareSampler(train, 2, 9), a);
+  const images = patientAwareSampler(s, 4, 9);
+  assert.equal(new Set(images).size, 12);
 });
 
 test('curve: mean ± sd per n over tries, n above the smallest class skipped with a reason', async () => {
@@ -48,4 +51,8 @@ test('few-shot bad input: n too large with tooLarge=error, multi-label task', as
   const s = easy(30, 0);
   await assert.rejects(runFewShot({ train: s, val: s, test: s, task: three, shots: [11], tooLarge: 'error', protocols: ['knn'] }), (e: unknown) => e instanceof MedprobeError && /fewer than n=11/.test(e.message));
   await assert.rejects(runFewShot({ train: s, val: s, test: s, task: { type: 'multi-label', labels: ['x'] } }), /single-label/);
+  // 10 images per class but only 2 patients per class: n=3 is skipped, counted in patients.
+  const withPatients = { ...s, patientIds: Array.from(s.labels, (l, i) => `p${l}-${i % 2}`) };
+  const curve = await runFewShot({ dataset: 'toy', train: withPatients, val: s, test: s, task: three, shots: [3], protocols: ['knn'] });
+  assert.match(curve.skipped[0].reason, /has 2 patients, fewer than n=3/);
 });
