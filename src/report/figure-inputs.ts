@@ -51,7 +51,7 @@ export const OverlaysExtraSchema = z.array(z.string().min(1));
 /**
  * A leakage check summary (`result.extra.leakage`, or `leakage` in a dataset side file):
  * how near-duplicates were looked for and how many cross split boundaries. `pairs` counts
- * duplicates per split pair, e.g. `{ "train-test": 3 }`.
+ * duplicates per split pair, e.g. `{ "train/test": 3 }`.
  */
 export const LeakageSummarySchema = z.object({
   method: z.string(),
@@ -59,9 +59,39 @@ export const LeakageSummarySchema = z.object({
   checked: z.number().int().nonnegative().optional(),
   crossSplitDuplicates: z.number().int().nonnegative(),
   pairs: z.record(z.string(), z.number().int().nonnegative()).optional(),
+  /** Patients found in more than one split; absent when the dataset has no patient ids. */
+  patientOverlap: z.number().int().nonnegative().optional(),
+  /** Images that could not be hashed. */
+  failures: z.number().int().nonnegative().optional(),
   notes: z.string().optional(),
 });
 export type LeakageSummary = z.infer<typeof LeakageSummarySchema>;
+
+/** `checkLeakage`'s report (src/data/leakage/check.ts), accepted as written and summarised. */
+const LeakageReportSchema = z.object({
+  threshold: z.number(),
+  hashed: z.number().int().nonnegative(),
+  pairs: z.array(z.unknown()),
+  counts: z.record(z.string(), z.number().int().nonnegative()),
+  patientOverlap: z.array(z.unknown()),
+  patientIdsAvailable: z.boolean(),
+  failures: z.array(z.unknown()),
+});
+
+const LeakageInputSchema = z.union([
+  LeakageSummarySchema,
+  LeakageReportSchema.transform(
+    (r): LeakageSummary => ({
+      method: `perceptual hash (pHash), Hamming distance ≤ ${r.threshold} of 64 bits`,
+      threshold: r.threshold,
+      checked: r.hashed,
+      crossSplitDuplicates: r.pairs.length,
+      pairs: r.counts,
+      ...(r.patientIdsAvailable ? { patientOverlap: r.patientOverlap.length } : {}),
+      failures: r.failures.length,
+    }),
+  ),
+]);
 
 /**
  * `<results>/_datasets/<any>.json`: what a result file cannot say about a dataset. Every field but
@@ -74,7 +104,7 @@ export const DatasetInfoSchema = z.object({
   citation: z.string().optional(),
   url: z.string().optional(),
   modality: z.string().optional(),
-  leakage: LeakageSummarySchema.optional(),
+  leakage: LeakageInputSchema.optional(),
 });
 export type DatasetInfo = z.infer<typeof DatasetInfoSchema>;
 
@@ -118,7 +148,7 @@ export function overlaysOf(r: Result, file: string): string[] {
 
 export function leakageOf(r: Result, file: string): LeakageSummary | undefined {
   if (r.extra?.leakage === undefined) return undefined;
-  const p = LeakageSummarySchema.safeParse(r.extra.leakage);
+  const p = LeakageInputSchema.safeParse(r.extra.leakage);
   if (!p.success) throw invalid('extra.leakage', file, p.error);
   return p.data;
 }

@@ -8,6 +8,7 @@ import type { Result } from '../results/schema.js';
 import { loadResultFiles, type StoredResult } from '../results/store.js';
 import type { SiteModelCard } from './catalog.js';
 import { escapeHtml, jsonForScriptTag, slugify } from './escape.js';
+import { mergeDatasetInfo, registryDatasetInfo } from './dataset-facts.js';
 import { writeLeaderboardExports } from './exports.js';
 import {
   fewShotOf,
@@ -108,8 +109,22 @@ ${fig.svg}
 </figure>`;
 }
 
-function factsHtml(rows: [string, string | undefined][]): string {
-  return `<dl class="facts">${rows.map(([k, v]) => `<dt>${e(k)}</dt><dd>${v === undefined ? '<span class="muted">not stated</span>' : e(v)}</dd>`).join('')}</dl>`;
+/** Pre-escaped HTML for a facts value. */
+interface Html {
+  html: string;
+}
+
+function factsHtml(rows: [string, string | Html | undefined][]): string {
+  const value = (v: string | Html | undefined): string => (v === undefined ? '<span class="muted">not stated</span>' : typeof v === 'string' ? e(v) : v.html);
+  return `<dl class="facts">${rows.map(([k, v]) => `<dt>${e(k)}</dt><dd>${value(v)}</dd>`).join('')}</dl>`;
+}
+
+/** A clickable link only for an http(s) URL at the start of the text (no javascript: or data: URLs); text otherwise. */
+function linkOrText(text: string | undefined): string | Html | undefined {
+  if (text === undefined) return undefined;
+  const m = /^https?:\/\/[^\s"'<>]+/.exec(text);
+  if (!m) return text;
+  return { html: `<a href="${e(m[0])}" rel="noopener noreferrer">${e(m[0])}</a>${e(text.slice(m[0].length))}` };
 }
 
 function formatCount(n: number | undefined): string | undefined {
@@ -187,6 +202,8 @@ function leakageHtml(l: LeakageSummary, source: string): string {
     ['Images checked', l.checked === undefined ? undefined : String(l.checked)],
     ['Cross-split near-duplicates', String(l.crossSplitDuplicates)],
     ['Per split pair', pairs],
+    ['Patients in more than one split', l.patientOverlap === undefined ? undefined : String(l.patientOverlap)],
+    ['Images not hashed', l.failures === undefined ? undefined : String(l.failures)],
     ['Notes', l.notes],
   ])}`;
 }
@@ -215,13 +232,18 @@ async function copyOverlay(resultsDir: string, resultFile: string, rel: string, 
 export async function buildSite(resultsDir: string, outDir: string, opts: BuildSiteOptions = {}): Promise<BuiltSite> {
   const stored = await loadResultFiles(resultsDir);
   const siteTitle = opts.title ?? 'medprobe leaderboard';
-  const lbOpts = { metric: opts.metric, segmentationMetric: opts.segmentationMetric };
+  // Dataset facts: medprobe's registries, then side files, then opts.datasets (later wins per field).
+  const sideInfo = new Map((await loadDatasetInfos(resultsDir)).map((d) => [d.name, d]));
+  const optInfo = new Map((opts.datasets ?? []).map((d) => [d.name, d]));
+  const infoCache = new Map<string, DatasetInfo | undefined>();
+  const infoFor = (name: string): DatasetInfo | undefined => {
+    if (!infoCache.has(name)) infoCache.set(name, mergeDatasetInfo(registryDatasetInfo(name), sideInfo.get(name), optInfo.get(name)));
+    return infoCache.get(name);
+  };
+  const lbOpts: LeaderboardOptions = { metric: opts.metric, segmentationMetric: opts.segmentationMetric, modalityOf: (d) => infoFor(d)?.modality };
   const lb = buildLeaderboard(stored.map((s) => s.result), lbOpts);
   const catalog = opts.catalog ?? [];
   const cardOf = new Map(catalog.map((c) => [c.name, c]));
-  const infoOf = new Map<string, DatasetInfo>();
-  for (const d of await loadDatasetInfos(resultsDir)) infoOf.set(d.name, d);
-  for (const d of opts.datasets ?? []) infoOf.set(d.name, d);
   const pages: string[] = [];
   const figures: string[] = [];
   const skipped: SkippedFigure[] = [];
@@ -265,14 +287,15 @@ export async function buildSite(resultsDir: string, outDir: string, opts: BuildS
   await writeLeaderboardExports(lb, outDir);
 
   // ---- leaderboard page
-  const presentModalities = [...new Set(stored.map((s) => normaliseModality(s.result.dataset.modality)))];
+  const modalityOfResult = (r: Result): string => normaliseModality(r.dataset.modality ?? infoFor(r.dataset.name)?.modality);
+  const presentModalities = [...new Set(stored.map((s) => modalityOfResult(s.result)))];
   const modalities = [...BASE_MODALITIES, ...presentModalities.filter((m) => !BASE_MODALITIES.includes(m)).sort(byName)];
   const views: Record<string, unknown[]> = {};
   for (const m of ['all', ...modalities])
     for (const k of ['all', ...KINDS]) {
       const subset = stored
         .map((s) => s.result)
-        .filter((r: Result) => (m === 'all' || normaliseModality(r.dataset.modality) === m) && (k === 'all' || taskKindOf(r) === k));
+        .filter((r: Result) => (m === 'all' || modalityOfResult(r) === m) && (k === 'all' || taskKindOf(r) === k));
       views[`${m}|${k}`] = viewTables(buildLeaderboard(subset, lbOpts));
     }
   const links = {
@@ -335,7 +358,7 @@ ${topFigures.map((f) => figureHtml(f, '')).join('\n')}
           ['Openness', card.openness ? `${card.openness.class} (score ${card.openness.score})` : undefined],
           ['Openness rule', card.openness?.rule],
           ['Citation', card.citation],
-          ['Link', card.url],
+          ['Link', linkOrText(card.url)],
         ])}`
       : '<p class="muted">No card: this model has no catalog entry, so its architecture, licence and openness are not stated here.</p>';
     const runtime = mine[0] ? `${mine[0].result.model.runtime.name} ${mine[0].result.model.runtime.version}, input ${mine[0].result.model.inputSize} px, feature ${mine[0].result.model.feature}` : undefined;
@@ -369,7 +392,7 @@ ${pcaHtml.length ? `<h2>PCA patch maps</h2><p class="muted">First three principa
     const slug = datasetSlugs.get(name);
     const mine = stored.filter((s) => s.result.dataset.name === name);
     const first = mine[0].result;
-    const info = infoOf.get(name);
+    const info = infoFor(name);
     const splitSizes = Object.entries(first.dataset.splitSizes).map(([k, v]) => `${k} ${v}`).join(' · ');
     // Each distinct recipe once (models with different input sizes get different recipes).
     const preprocessing = [...new Map(mine.map((s) => [JSON.stringify(s.result.dataset.preprocessing), s.result.dataset.preprocessing])).values()];
@@ -401,12 +424,12 @@ ${info?.description ? `<p>${e(info.description)}</p>` : ''}
 ${factsHtml([
   ['Task', `${taskKindOf(first)} · ${first.dataset.task.type}`],
   ['Labels', first.dataset.task.labels.join(', ')],
-  ['Modality', normaliseModality(info?.modality ?? first.dataset.modality)],
+  ['Modality', modalityOfResult(first)],
   ['Dimensions', `${first.dataset.dims}D`],
   ['Split sizes', splitSizes],
   ['Licence', info?.licence],
   ['Citation', info?.citation],
-  ['Link', info?.url],
+  ['Link', linkOrText(info?.url)],
 ])}
 <h2>Preprocessing</h2>
 ${preprocessing.map(preprocessingHtml).join('\n')}

@@ -81,6 +81,8 @@ export interface LeaderboardOptions {
   segmentationMetric?: string;
   /** Only this protocol. */
   protocol?: string;
+  /** Modality of a dataset whose results do not state one (e.g. from a dataset registry). */
+  modalityOf?: (dataset: string) => string | undefined;
 }
 
 const LOWER_IS_BETTER = new Set(['loss', 'hd95', 'hausdorff', 'assd', 'ece', 'brier', 'mae', 'mse', 'rmse', 'error']);
@@ -157,12 +159,17 @@ function compareRanking(a: RankingRow, b: RankingRow): number {
 
 const byName = (a: string, b: string): number => (a < b ? -1 : a > b ? 1 : 0);
 
-function buildTable(protocol: string, results: Result[], metric: string): ProtocolTable {
+function buildTable(protocol: string, results: Result[], metric: string, modalityOf?: (dataset: string) => string | undefined): ProtocolTable {
   const lower = lowerIsBetter(metric);
   const taskByName = new Map<string, LeaderboardTask>();
   for (const r of results) {
     if (!taskByName.has(r.dataset.name))
-      taskByName.set(r.dataset.name, { dataset: r.dataset.name, modality: normaliseModality(r.dataset.modality), kind: taskKindOf(r), dims: r.dataset.dims });
+      taskByName.set(r.dataset.name, {
+        dataset: r.dataset.name,
+        modality: normaliseModality(r.dataset.modality ?? modalityOf?.(r.dataset.name)),
+        kind: taskKindOf(r),
+        dims: r.dataset.dims,
+      });
   }
   const tasks = [...taskByName.values()].sort((a, b) => byName(a.dataset, b.dataset));
   const names = [...new Set(results.map((r) => r.model.name))].sort(byName);
@@ -244,7 +251,7 @@ export function buildLeaderboard(results: readonly Result[], opts: LeaderboardOp
   const protocols = [...byProtocol.keys()].sort(byName).map((p) => {
     const list = byProtocol.get(p)!;
     const allSeg = list.every((r) => taskKindOf(r) === 'segmentation');
-    return buildTable(p, list, allSeg ? segmentationMetric : metric);
+    return buildTable(p, list, allSeg ? segmentationMetric : metric, opts.modalityOf);
   });
   return { schema: LEADERBOARD_SCHEMA_VERSION, metric, segmentationMetric, protocols, crossTask: crossTaskRanks(protocols) };
 }

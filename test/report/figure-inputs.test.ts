@@ -56,5 +56,25 @@ test('overlays and leakage are validated with the file named', () => {
   assert.deepEqual(overlaysOf(makeResult({ ...base, extra: { overlays: ['a.png'] } }), 'f.json'), ['a.png']);
   assert.throws(() => overlaysOf(makeResult({ ...base, extra: { overlays: 'a.png' } }), 'x/f.json'), /invalid extra\.overlays in x\/f\.json/);
   assert.equal(leakageOf(makeResult({ ...base, extra: { leakage: { method: 'phash', crossSplitDuplicates: 0 } } }), 'f.json')?.crossSplitDuplicates, 0);
-  assert.throws(() => leakageOf(makeResult({ ...base, extra: { leakage: { method: 'phash' } } }), 'f.json'), /crossSplitDuplicates/);
+  assert.throws(() => leakageOf(makeResult({ ...base, extra: { leakage: { method: 'phash' } } }), 'f.json'), /invalid extra\.leakage in f\.json/);
+  // checkLeakage's own report (src/data/leakage/check.ts) is summarised.
+  const report = {
+    dataset: 'd',
+    threshold: 6,
+    hashed: 100,
+    pairs: [{}, {}, {}],
+    counts: { 'train/test': 2, 'train/val': 1 },
+    patientOverlap: [{}],
+    patientIdsAvailable: true,
+    failures: [],
+  };
+  assert.deepEqual(leakageOf(makeResult({ ...base, extra: { leakage: report } }), 'f.json'), {
+    method: 'perceptual hash (pHash), Hamming distance ≤ 6 of 64 bits',
+    threshold: 6,
+    checked: 100,
+    crossSplitDuplicates: 3,
+    pairs: { 'train/test': 2, 'train/val': 1 },
+    patientOverlap: 1,
+    failures: 0,
+  });
 });

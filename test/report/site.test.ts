@@ -121,6 +121,28 @@ test('buildSite: empty results folder, colliding slugs, and an overlay outside t
     assert.match(await fs.readFile(path.join(tmp, 'two', 'models', 'a-b.html'), 'utf8'), /<h1>a-b<\/h1>/);
     assert.match(await fs.readFile(path.join(tmp, 'two', 'models', 'a-b-2.html'), 'utf8'), /<h1>a\/b<\/h1>/);
 
+    // Registry facts: MedMNIST licence/citation and the study registry's modality, without side files.
+    await put('a-b/pneumoniamnist/knn.json', makeResult({ model: 'a-b', dataset: 'pneumoniamnist', protocol: 'knn', metrics: { auroc: 0.9 } }));
+    await put('a-b/chexpert/knn.json', makeResult({ model: 'a-b', dataset: 'chexpert', protocol: 'knn', metrics: { auroc: 0.8 } }));
+    await put('_datasets/ds.json', { name: 'ds', url: 'javascript:alert(1)', modality: 'CT' });
+    await buildSite(results, path.join(tmp, 'facts'), { png: false, catalog: [{ name: 'a-b', url: 'https://example.org/a-b" onclick="x' }] });
+    const pm = new JSDOM(await fs.readFile(path.join(tmp, 'facts', 'datasets', 'pneumoniamnist.html'), 'utf8')).window.document;
+    assert.match(pm.body.textContent!, /LicenceCC BY 4\.0/);
+    assert.match(pm.body.textContent!, /MedMNIST v2/);
+    assert.equal(pm.querySelector('dd a')!.getAttribute('href'), 'https://medmnist.com/');
+    const cx = await fs.readFile(path.join(tmp, 'facts', 'datasets', 'chexpert.html'), 'utf8');
+    assert.match(cx, /<dt>Modality<\/dt><dd>X-ray<\/dd>/);
+    const dsPage = new JSDOM(await fs.readFile(path.join(tmp, 'facts', 'datasets', 'ds.html'), 'utf8')).window.document;
+    assert.equal(dsPage.querySelectorAll('main dd a').length, 0, 'a javascript: URL is text, not a link');
+    assert.match(dsPage.body.textContent!, /Modality\s*CT/);
+    const card = new JSDOM(await fs.readFile(path.join(tmp, 'facts', 'models', 'a-b.html'), 'utf8')).window.document;
+    const a = card.querySelector('dl.facts a')!;
+    assert.equal(a.getAttribute('href'), 'https://example.org/a-b');
+    assert.equal(a.getAttribute('onclick'), null);
+    const index = new JSDOM(await fs.readFile(path.join(tmp, 'facts', 'index.html'), 'utf8')).window.document;
+    const views = JSON.parse(index.getElementById('medprobe-data')!.textContent!).views;
+    assert.deepEqual(views['X-ray|all'][0].columns.map((c: { dataset: string }) => c.dataset), ['chexpert']);
+
     await put('a-b/ds/seg.json', makeResult({ model: 'a-b', dataset: 'ds', protocol: 'seg', metrics: { dice: 0.5 }, extra: { overlays: ['../../../secret.png'] } }));
     await assert.rejects(buildSite(results, path.join(tmp, 'three'), { png: false }), /overlay \.\.\/\.\.\/\.\.\/secret\.png in a-b\/ds\/seg\.json must be a \.png inside the results folder/);
   } finally {

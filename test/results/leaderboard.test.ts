@@ -89,6 +89,15 @@ test('buildLeaderboard: segmentation tables use the segmentation metric; cross-t
   ]);
 });
 
+test('buildLeaderboard: modalityOf fills in datasets whose results state none; a stated modality wins', () => {
+  const results = [
+    makeResult({ model: 'A', dataset: 'chexpert', protocol: 'knn', metrics: { auroc: 0.9 } }),
+    makeResult({ model: 'A', dataset: 'brain', protocol: 'knn', metrics: { auroc: 0.9 }, modality: 'MR' }),
+  ];
+  const lb = buildLeaderboard(results, { modalityOf: (d) => (d === 'chexpert' ? 'X-ray' : 'CT') });
+  assert.deepEqual(lb.protocols[0].tasks.map((t) => [t.dataset, t.modality]), [['brain', 'MRI'], ['chexpert', 'X-ray']]);
+});
+
 test('normaliseModality groups common spellings', () => {
   assert.equal(normaliseModality('X-ray'), 'X-ray');
   assert.equal(normaliseModality('CXR'), 'X-ray');
