@@ -1,3 +1,4 @@
+import { REGISTRY } from '../data/registry/index.js';
 import { MedprobeError } from '../util/errors.js';
 import type { Result } from './schema.js';
 
@@ -81,7 +82,10 @@ export interface LeaderboardOptions {
   segmentationMetric?: string;
   /** Only this protocol. */
   protocol?: string;
-  /** Modality of a dataset whose results do not state one (e.g. from a dataset registry). */
+  /**
+   * Modality of a dataset whose results do not state one. Default: the reference-study registry
+   * (src/data/registry), so the CLI and the site group the same datasets the same way.
+   */
   modalityOf?: (dataset: string) => string | undefined;
 }
 
@@ -155,6 +159,10 @@ function compareRanking(a: RankingRow, b: RankingRow): number {
   }
   if (a.borda !== b.borda) return b.borda - a.borda;
   return a.model < b.model ? -1 : a.model > b.model ? 1 : 0;
+}
+
+function registryModality(dataset: string): string | undefined {
+  return REGISTRY.find((d) => d.name === dataset)?.modality;
 }
 
 const byName = (a: string, b: string): number => (a < b ? -1 : a > b ? 1 : 0);
@@ -251,7 +259,7 @@ export function buildLeaderboard(results: readonly Result[], opts: LeaderboardOp
   const protocols = [...byProtocol.keys()].sort(byName).map((p) => {
     const list = byProtocol.get(p)!;
     const allSeg = list.every((r) => taskKindOf(r) === 'segmentation');
-    return buildTable(p, list, allSeg ? segmentationMetric : metric, opts.modalityOf);
+    return buildTable(p, list, allSeg ? segmentationMetric : metric, opts.modalityOf ?? registryModality);
   });
   return { schema: LEADERBOARD_SCHEMA_VERSION, metric, segmentationMetric, protocols, crossTask: crossTaskRanks(protocols) };
 }

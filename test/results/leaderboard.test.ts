@@ -96,6 +96,9 @@ test('buildLeaderboard: modalityOf fills in datasets whose results state none; a
   ];
   const lb = buildLeaderboard(results, { modalityOf: (d) => (d === 'chexpert' ? 'X-ray' : 'CT') });
   assert.deepEqual(lb.protocols[0].tasks.map((t) => [t.dataset, t.modality]), [['brain', 'MRI'], ['chexpert', 'X-ray']]);
+  // Default: the reference-study registry knows chexpert is X-ray; unknown names stay 'unknown'.
+  const byDefault = buildLeaderboard([...results, makeResult({ model: 'A', dataset: 'mystery', protocol: 'knn', metrics: { auroc: 0.5 } })]);
+  assert.deepEqual(byDefault.protocols[0].tasks.map((t) => t.modality), ['MRI', 'X-ray', 'unknown']);
 });
 
 test('normaliseModality groups common spellings', () => {
