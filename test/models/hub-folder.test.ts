@@ -62,6 +62,28 @@ describe('cardFromHubFolder', () => {
     assert.equal(card.vit?.numRegisterTokens, 4);
   });
 
+  it('ViT-style processors: plain square resize, no crop, bilinear, [-1,1] scaling', async () => {
+    const folder = path.join(dir, 'vit-style');
+    await writeFakeHubFolder(folder, { seed: 8, depth: 2 });
+    const pre = path.join(folder, 'preprocessor_config.json');
+    await fs.writeFile(
+      pre,
+      JSON.stringify({ do_normalize: true, do_rescale: true, do_resize: true, image_mean: [0.5, 0.5, 0.5], image_std: [0.5, 0.5, 0.5], resample: 2, rescale_factor: 1 / 255, size: { height: 224, width: 224 } }),
+    );
+    const { card } = await cardFromHubFolder(folder);
+    assert.equal(card.input.size, 224);
+    assert.equal(card.input.resizeShortestEdge, undefined);
+    assert.equal(card.input.resample, 'bilinear');
+    assert.deepEqual(card.input.mean, [0.5, 0.5, 0.5]);
+    // Non-square inputs are refused with the file named.
+    await fs.writeFile(pre, JSON.stringify({ size: { height: 224, width: 320 } }));
+    await assert.rejects(cardFromHubFolder(folder), isMedprobe(/preprocessor_config\.json asks for a non-square 224x320 input/));
+    // No normalisation, no rescale: raw pixels.
+    await fs.writeFile(pre, JSON.stringify({ size: 64, do_normalize: false, do_rescale: false }));
+    const raw = (await cardFromHubFolder(folder)).card.input;
+    assert.deepEqual([raw.size, raw.rescale, raw.mean, raw.std], [64, 1, [0, 0, 0], [1, 1, 1]]);
+  });
+
   it('missing preprocessor_config.json, config.json or variant are named', async () => {
     const folder = path.join(dir, 'no-pre');
     await writeFakeHubFolder(folder, { seed: 7, depth: 2, withPreprocessor: false });

@@ -199,6 +199,11 @@ export class OnnxBackbone implements GridBackbone {
         throw new MedprobeError(`model ${this.card.name}: output ${name} is ${first.type}, not float32`, { file: this.modelPath, hint: 'pick a float output as the feature' });
       }
       const rowLen = first.dims.slice(1).reduce((a, b) => a * b, 1);
+      if (parts.length === 1 && first.dims[0] === n) {
+        // One run over the whole batch: hand ORT's output buffer over instead of copying it.
+        out.set(name, { data: first.data as Float32Array, dims: [n, ...first.dims.slice(1)] });
+        continue;
+      }
       const data = new Float32Array(n * rowLen);
       parts.forEach((p, i) => {
         const rows = Math.min(chunk, n - i * chunk);
@@ -217,13 +222,14 @@ export class OnnxBackbone implements GridBackbone {
       const label = spec.blocks ? spec.output : name;
       if (t.dims.length === 2) {
         if (spec.view) throw new MedprobeError(`model ${this.card.name}: output ${label} is a [N,D] vector, view '${spec.view}' needs tokens`, { hint: 'drop the view' });
-        return matrix(n, t.dims[1], t.data);
+        // A copy: two features may read the same output, and consumers may normalise rows in place.
+        return matrix(n, t.dims[1], t.data.slice());
       }
       if (t.dims.length === 4) {
         if (spec.view) throw new MedprobeError(`model ${this.card.name}: output ${label} is a 4-D map, view '${spec.view}' needs tokens`, { hint: 'drop the view: maps are globally averaged' });
         if (this.card.pool?.[feature] === 'none') {
           // The whole map, flattened channel-major (NCHW) as the card's `pool: none` promises.
-          const map = this.card.input.layout === 'NHWC' ? nhwcToNchw(t.data, t.dims).data : t.data;
+          const map = this.card.input.layout === 'NHWC' ? nhwcToNchw(t.data, t.dims).data : t.data.slice();
           return matrix(n, map.length / n, map);
         }
         return globalAverage(t.data, t.dims, this.card.input.layout);
