@@ -1,6 +1,6 @@
 import { promises as fs } from 'node:fs';
 import dicomParser, { type DataSet } from 'dicom-parser';
-import { gunzipSync, inflateSync } from 'fflate';
+import { gunzipSync, inflateRawSync } from 'node:zlib';
 import { MedprobeError } from '../../util/errors.js';
 import { EXPLICIT_VR_BE, EXPLICIT_VR_LE, IMPLICIT_VR_LE, transferSyntax, transferSyntaxName } from './transfer-syntax.js';
 
@@ -55,7 +55,7 @@ function parseUnguarded(input: Uint8Array, file: string, opts: ParseOptions): Pa
   let bytes = input;
   if (bytes.length >= 2 && bytes[0] === 0x1f && bytes[1] === 0x8b) {
     try {
-      bytes = gunzipSync(bytes);
+      bytes = new Uint8Array(gunzipSync(bytes));
     } catch (e) {
       throw new MedprobeError(`${file} is a corrupt gzip file: ${(e as Error).message}`, { file, hint: 're-download or gunzip it by hand to check', cause: e });
     }
@@ -120,9 +120,9 @@ function parseUnguarded(input: Uint8Array, file: string, opts: ParseOptions): Pa
   return { file, dataSet, transferSyntaxUID: tsUid, hasMeta: part10 };
 }
 
-/** Deflated Explicit VR LE: everything after the meta header is raw DEFLATE (PS3.5 A.5). */
+/** Deflated Explicit VR LE: everything after the meta header is raw DEFLATE (PS3.5 A.5); node:zlib as in npz.ts. */
 function inflateAfter(arr: Uint8Array, position: number): Uint8Array {
-  const inflated = inflateSync(arr.subarray(position));
+  const inflated = inflateRawSync(arr.subarray(position));
   const out = new Uint8Array(position + inflated.length);
   out.set(arr.subarray(0, position), 0);
   out.set(inflated, position);

@@ -6,7 +6,7 @@
 export type PixelCodec =
   | 'native' // uncompressed, little endian
   | 'native-big-endian'
-  | 'deflate' // native after zlib inflate of the data set (fflate)
+  | 'deflate' // native after inflating the data set (node:zlib)
   | 'encapsulated-uncompressed' // PS3.5 A.4.11: raw frames inside fragments
   | 'jpeg-baseline' // @cornerstonejs/codec-libjpeg-turbo-8bit
   | 'jpeg-lossless' // jpeg-lossless-decoder-js
