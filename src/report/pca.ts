@@ -88,6 +88,9 @@ export async function covariance(x: Float32Array, n: number, d: number): Promise
  * in λ₂/λ₁; for PCA maps the leading components of patch tokens are well separated, and an
  * unconverged vector still spans nearly the same colour subspace. Signs are fixed so the
  * largest-magnitude entry is positive, which makes results reproducible.
+ * Measured (`npm run bench:pca`, D = 768, 1024 tokens, shared 2-core machine): top-3 by power
+ * iteration 0.19 s CPU vs 1.8 s for a single Jacobi sweep (6–10 needed); the covariance in ORT
+ * 0.075 s vs 0.99 s as JS loops.
  */
 export function topEigenvectors(a: Float64Array, d: number, k: number, opts: { maxIterations?: number; tolerance?: number; seed?: number } = {}): { values: number[]; vectors: Float64Array[] } {
   const maxIt = opts.maxIterations ?? 1000;
