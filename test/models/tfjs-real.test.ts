@@ -6,6 +6,7 @@ import { fileURLToPath } from 'node:url';
 import { openBackbone } from '../../src/models/open.js';
 import { openMedMNIST } from '../../src/data/medmnist/source.js';
 import { preparerFor } from '../../src/run/preprocessing.js';
+import { createPreparer } from '../../src/features/prepare.js';
 import { requireSplit } from '../../src/data/types.js';
 
 // Acceptance: the TF.js export (cut at out_relu, averaged) and the ONNX conversion of the same
@@ -28,12 +29,12 @@ describe('MobileNetV2-0.35: TF.js export vs ONNX on 16 real PneumoniaMNIST test 
       const batch = new Float32Array(n * per);
       // Both cards share preprocessing (224 px bilinear, x/127.5 - 1), so one prepared batch feeds both.
       assert.deepEqual(tfjs.card.input.mean, onnx.card.input.mean);
-      const { prepare } = preparerFor(onnx, ds);
+      const prepare = createPreparer(preparerFor(onnx, ds).spec);
       const test = requireSplit(ds, 'test');
-      for (let i = 0; i < n; i++) {
-        const s = await test.get(i);
-        prepare(s.image as Parameters<typeof prepare>[0], batch, i * per);
-      }
+      const images = await Promise.all(Array.from({ length: n }, async (_, i) => (await test.get(i)).image));
+      const prepared = prepare(images);
+      assert.equal(prepared.data.length, n * per);
+      batch.set(prepared.data);
       let t0 = performance.now();
       const a = (await tfjs.run(batch, n, ['pooled'])).pooled;
       const tfjsMs = performance.now() - t0;
