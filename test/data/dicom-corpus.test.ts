@@ -108,6 +108,9 @@ test('RGB: SC_rgb RLE 8/16/32-bit, 2-frame inversion, odd size, YBR_FULL_422 and
     [[63, 87, 176], [63, 87, 176], [63, 87, 176]],
     [[158, 158, 158], [158, 158, 158], [158, 158, 158]],
   ]);
+  // JPEG lossless (Process 14 SV1, colour) is bit-identical to the RLE copy.
+  const lossless = await readDicomFile(f('SC_rgb_jpeg_gdcm.dcm'));
+  assert.deepEqual(Array.from(lossless.frames[0].data), Array.from(rle.frames[0].data));
   // Uncompressed YBR_FULL_422 and lossy JPEG encodings of the same bars: RGB within a few levels of the RLE original.
   for (const name of ['SC_ybr_full_422_uncompressed.dcm', 'SC_rgb_jpeg_dcmtk.dcm', 'SC_rgb_dcmtk_+eb+cy+np.dcm', 'SC_rgb_jpeg_gdcm.dcm', 'SC_rgb_jpeg_lossy_gdcm.dcm', 'SC_rgb_gdcm_KY.dcm']) {
     const im = await readDicomFile(f(name));
@@ -127,6 +130,9 @@ test('RT dose (32-bit, 15 frames) in implicit, big endian and RLE agree with pyd
     const other = await readDicomFile(f(name));
     other.frames.forEach((fr, i) => assert.deepEqual(Array.from(fr.data), Array.from(dose.frames[i].data), `${name} frame ${i}`));
   }
+  // badVR.dcm (pydicom 2.3.1 fails on its malformed element) carries rtdose_1frame's pixels.
+  const bad = await readDicomFile(f('badVR.dcm'));
+  assert.deepEqual(Array.from(bad.frames[0].data), Array.from((await readDicomFile(f('rtdose_1frame.dcm'))).frames[0].data));
   const seg = await readDicomFile(f('liver_1frame.dcm'));
   const segBe = await readDicomFile(f('liver_expb_1frame.dcm'));
   // pydicom 2.3.1: pixel_array.sum() == 36233
@@ -140,6 +146,14 @@ test('JPEG 2000: HU after rescale, pixel representation mismatch handled like py
   assert.deepEqual(row(j2ki.frames[0], 256, 250, 254), [32, 32, 32, 32]);
   const j2k = await readDicomFile(f('JPEG2000.dcm'));
   assert.deepEqual(row(j2k.frames[0], 400, 120, 124), [53, 56, 59, 61]);
+  // GDCM's YBR_RCT J2K with a JP2 wrapper: grey background and pure red/green/blue text (pixel counts from this decode, checked visually).
+  const gbr = (await readDicomFile(f('GDCMJ2K_TextGBR.dcm'))).frames[0];
+  const counts = new Map<string, number>();
+  for (let i = 0; i < gbr.data.length; i += 3) {
+    const k = `${gbr.data[i]},${gbr.data[i + 1]},${gbr.data[i + 2]}`;
+    counts.set(k, (counts.get(k) ?? 0) + 1);
+  }
+  assert.deepEqual(['128,128,128', '0,255,0', '0,0,255', '255,0,0'].map((k) => counts.get(k)), [145722, 5152, 4011, 2939]);
   const mismatch = (await readDicomFile(f('J2K_pixelrep_mismatch.dcm'))).frames[0].data;
   assert.deepEqual([Array.from(mismatch).reduce((a, b) => Math.min(a, b)), Array.from(mismatch).reduce((a, b) => Math.max(a, b))], [-2000, 1896]);
 });
