@@ -8,7 +8,8 @@ declare module 'utif' {
   export function decode(buf: ArrayBuffer | Uint8Array): IFD[];
   export function decodeImage(buf: ArrayBuffer | Uint8Array, ifd: IFD, ifds?: IFD[]): void;
   export function toRGBA8(ifd: IFD): Uint8Array;
-  const UTIF: { decode: typeof decode; decodeImage: typeof decodeImage; toRGBA8: typeof toRGBA8 };
+  export function encodeImage(rgba: Uint8Array, w: number, h: number): ArrayBuffer;
+  const UTIF: { decode: typeof decode; decodeImage: typeof decodeImage; toRGBA8: typeof toRGBA8; encodeImage: typeof encodeImage };
   export default UTIF;
 }
 
@@ -20,6 +21,11 @@ declare module 'omggif' {
     numFrames(): number;
     decodeAndBlitFrameRGBA(frame: number, pixels: Uint8Array): void;
   }
-  const omggif: { GifReader: typeof GifReader };
+  export class GifWriter {
+    constructor(buf: Uint8Array, width: number, height: number, opts?: { palette?: number[] });
+    addFrame(x: number, y: number, w: number, h: number, indexed: Uint8Array | number[], opts?: Record<string, unknown>): number;
+    end(): number;
+  }
+  const omggif: { GifReader: typeof GifReader; GifWriter: typeof GifWriter };
   export default omggif;
 }
