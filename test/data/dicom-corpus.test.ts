@@ -177,4 +177,5 @@ test('monai-ct: 4-slice series in position order with HU from pydicom', { skip: 
   // RAS affine: origin is the first slice's IPP (−125, −128.1, −99.48) with x, y negated.
   assert.deepEqual([vol.affine[3], vol.affine[7], vol.affine[11]], [125, 128.100006, -99.480003]);
   assert.match(vol.warnings.join(' '), /irregular slice spacing/);
+  vol.slicePositions.forEach((p, i) => assert.ok(Math.abs(p - [-99.480003, 103.019997, 104.269997, 105.519997][i]) < 1e-6));
 });

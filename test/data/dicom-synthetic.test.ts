@@ -99,6 +99,7 @@ test('series: shuffled files are sorted along the slice normal; spacing and RAS 
     assert.deepEqual(Array.from(vol.data), [1, 1, 1, 1, 2, 2, 2, 2, 3, 3, 3, 3]);
     assert.deepEqual(vol.files.map((f) => path.basename(f)), ['c.dcm', 'b.dcm', 'a.dcm']);
     assert.deepEqual(vol.spacing, [0.75, 0.5, 2.5]);
+    assert.deepEqual(vol.slicePositions, [10, 12.5, 15]);
     // LPS (x: col spacing along +x, y: row spacing along +y, z: +2.5 per slice, origin IPP) with x,y negated → RAS.
     assert.deepEqual(vol.affine, [-0.75, 0, 0, 100, 0, -0.5, 0, 50, 0, 0, 2.5, 10, 0, 0, 0, 1]);
     assert.deepEqual(vol.affineLps, [0.75, 0, 0, -100, 0, 0.5, 0, -50, 0, 0, 2.5, 10, 0, 0, 0, 1]);

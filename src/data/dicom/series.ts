@@ -26,6 +26,8 @@ export interface DicomVolume extends Volume3D {
   windowWidth?: number;
   /** Slice files in volume order (z = 0 first). */
   files: string[];
+  /** Position of each slice along the slice normal (mm, LPS projection); exact even when spacing is irregular. */
+  slicePositions: number[];
   /** Files in the input that were not images of this series, with the reason. */
   skipped: { file: string; reason: string }[];
   /** Non-fatal oddities (irregular slice spacing, missing positions). */
@@ -213,6 +215,7 @@ async function assemble(slices: DicomMeta[], skipped: DicomVolume['skipped'], la
     windowCenter: first.windowCenter,
     windowWidth: first.windowWidth,
     files: order.map((o) => o.meta.file),
+    slicePositions: order.map((o, i) => (havePositions ? o.pos : i * dz)),
     skipped,
     warnings,
   };
