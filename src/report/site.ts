@@ -6,7 +6,7 @@ import { MedprobeError } from '../util/errors.js';
 import { buildLeaderboard, normaliseModality, taskKindOf, type Leaderboard, type LeaderboardOptions, type ProtocolTable } from '../results/leaderboard.js';
 import type { Result } from '../results/schema.js';
 import { loadResultFiles, type StoredResult } from '../results/store.js';
-import type { SiteModelCard } from './catalog.js';
+import { matchCards, type SiteModelCard } from './catalog.js';
 import { escapeHtml, jsonForScriptTag, slugify } from './escape.js';
 import { mergeDatasetInfo, registryDatasetInfo } from './dataset-facts.js';
 import { writeLeaderboardExports } from './exports.js';
@@ -242,8 +242,9 @@ export async function buildSite(resultsDir: string, outDir: string, opts: BuildS
   };
   const lbOpts: LeaderboardOptions = { metric: opts.metric, segmentationMetric: opts.segmentationMetric, modalityOf: (d) => infoFor(d)?.modality };
   const lb = buildLeaderboard(stored.map((s) => s.result), lbOpts);
-  const catalog = opts.catalog ?? [];
-  const cardOf = new Map(catalog.map((c) => [c.name, c]));
+  // Cards keyed by the model name used in results (matched through aliases), so one model has one page.
+  const cardOf = matchCards(opts.catalog ?? [], [...new Set(stored.map((s) => s.result.model.name))]);
+  const catalog = [...cardOf.entries()].map(([name, card]) => ({ ...card, name }));
   const pages: string[] = [];
   const figures: string[] = [];
   const skipped: SkippedFigure[] = [];
@@ -268,7 +269,7 @@ export async function buildSite(resultsDir: string, outDir: string, opts: BuildS
 
   const modelSlugs = new SlugTable();
   const datasetSlugs = new SlugTable();
-  const modelNames = [...new Set([...catalog.map((c) => c.name), ...stored.map((s) => s.result.model.name)])].sort(byName);
+  const modelNames = [...new Set([...cardOf.keys(), ...stored.map((s) => s.result.model.name)])].sort(byName);
   const datasetNames = [...new Set(stored.map((s) => s.result.dataset.name))].sort(byName);
   const modelHref = (name: string, root: string): string => `${root}models/${modelSlugs.get(name)}.html`;
   const datasetHref = (name: string, root: string): string => `${root}datasets/${datasetSlugs.get(name)}.html`;
@@ -347,7 +348,7 @@ ${topFigures.map((f) => figureHtml(f, '')).join('\n')}
     const slug = modelSlugs.get(name);
     const mine = stored.filter((s) => s.result.model.name === name);
     const cardHtml = card
-      ? `${card.summary ? `<p>${e(card.summary)}</p>` : ''}${factsHtml([
+      ? `${card.name !== name ? `<p>Catalog entry: <strong>${e(card.name)}</strong>.</p>` : ''}${card.summary ? `<p>${e(card.summary)}</p>` : ''}${factsHtml([
           ['Organisation', card.organisation],
           ['Released', card.releaseDate],
           ['Architecture', card.architecture],

@@ -125,7 +125,9 @@ test('buildSite: empty results folder, colliding slugs, and an overlay outside t
     await put('a-b/pneumoniamnist/knn.json', makeResult({ model: 'a-b', dataset: 'pneumoniamnist', protocol: 'knn', metrics: { auroc: 0.9 } }));
     await put('a-b/chexpert/knn.json', makeResult({ model: 'a-b', dataset: 'chexpert', protocol: 'knn', metrics: { auroc: 0.8 } }));
     await put('_datasets/ds.json', { name: 'ds', url: 'javascript:alert(1)', modality: 'CT' });
-    await buildSite(results, path.join(tmp, 'facts'), { png: false, catalog: [{ name: 'a-b', url: 'https://example.org/a-b" onclick="x' }] });
+    const facts = await buildSite(results, path.join(tmp, 'facts'), { png: false, catalog: [{ name: 'A-B model', aliases: ['a-b'], url: 'https://example.org/a-b" onclick="x' }] });
+    // The card matched a result name through its alias: still one page per model.
+    assert.deepEqual(facts.pages.filter((p) => p.startsWith('models/')).sort(), ['models/a-b-2.html', 'models/a-b.html']);
     const pm = new JSDOM(await fs.readFile(path.join(tmp, 'facts', 'datasets', 'pneumoniamnist.html'), 'utf8')).window.document;
     assert.match(pm.body.textContent!, /LicenceCC BY 4\.0/);
     assert.match(pm.body.textContent!, /MedMNIST v2/);
@@ -136,6 +138,7 @@ test('buildSite: empty results folder, colliding slugs, and an overlay outside t
     assert.equal(dsPage.querySelectorAll('main dd a').length, 0, 'a javascript: URL is text, not a link');
     assert.match(dsPage.body.textContent!, /Modality\s*CT/);
     const card = new JSDOM(await fs.readFile(path.join(tmp, 'facts', 'models', 'a-b.html'), 'utf8')).window.document;
+    assert.match(card.body.textContent!, /Catalog entry: A-B model\./);
     const a = card.querySelector('dl.facts a')!;
     assert.equal(a.getAttribute('href'), 'https://example.org/a-b');
     assert.equal(a.getAttribute('onclick'), null);
