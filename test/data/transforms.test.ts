@@ -158,3 +158,25 @@ test('normalizeToChw writes CHW at an offset, broadcasting grey to 3 channels', 
   close(g, [1, 1, 1], 1e-6);
   assert.throws(() => normalizeToChw(grey, { rescale: 1, mean: [0, 0, 0], std: [1, 1, 1] }, new Float32Array(2)), /too small/);
 });
+
+test('float percentiles (quickselect) equal a full sort on awkward inputs', () => {
+  const cases: Float32Array[] = [
+    Float32Array.from({ length: 1001 }, (_, i) => (i * 7919) % 1000), // many ties
+    Float32Array.from({ length: 500 }, (_, i) => i), // sorted
+    Float32Array.from({ length: 500 }, (_, i) => 500 - i), // reversed
+    new Float32Array(300).fill(3), // constant
+    Float32Array.from({ length: 777 }, (_, i) => Math.sin(i * 1.3) * 1e4),
+  ];
+  const ps = [0, 0.5, 5, 33.3, 50, 95, 99.9, 100];
+  for (const c of cases) {
+    const sorted = c.slice().sort();
+    const expected = ps.map((p) => {
+      const pos = (p / 100) * (sorted.length - 1);
+      const lo = Math.floor(pos);
+      return lo + 1 < sorted.length ? sorted[lo] + (pos - lo) * (sorted[lo + 1] - sorted[lo]) : sorted[lo];
+    });
+    close(percentiles(c, ps), expected, 1e-6);
+  }
+  // NaNs are ignored like np.nanpercentile
+  close(percentiles(Float32Array.from([NaN, 1, 2, NaN, 3]), [0, 50, 100]), [1, 2, 3], 0);
+});

@@ -34,9 +34,18 @@ export function window<T extends Intensity>(img: T, min: number, max: number): T
 export function percentiles(data: Pixels, ps: readonly number[]): number[] {
   for (const p of ps) if (!(p >= 0 && p <= 100)) throw new MedprobeError(`percentile ${p} is outside [0, 100]`, { hint: 'use values like 0.5, 5, 95, 99.5' });
   if (data instanceof Float32Array) {
-    const sorted = data.filter((v) => !Number.isNaN(v)).sort();
-    if (sorted.length === 0) throw new MedprobeError('cannot take percentiles of an empty or all-NaN image', { hint: 'check the image file' });
-    return ps.map((p) => interpolateSorted((i) => sorted[i], sorted.length, p));
+    // Copy without NaNs, then quickselect the needed ranks: O(n) instead of a full sort
+    // (measured on a 9.5 M-voxel volume: filter+sort ~9 s on the loaded box, scan+select well under 1 s).
+    let nans = 0;
+    for (let i = 0; i < data.length; i++) if (data[i] !== data[i]) nans++;
+    let vals: Float32Array;
+    if (nans === 0) vals = data.slice();
+    else {
+      vals = new Float32Array(data.length - nans);
+      for (let i = 0, j = 0; i < data.length; i++) if (data[i] === data[i]) vals[j++] = data[i];
+    }
+    if (vals.length === 0) throw new MedprobeError('cannot take percentiles of an empty or all-NaN image', { hint: 'check the image file' });
+    return ps.map((p) => interpolateSorted((rank) => rankValue(vals, rank), vals.length, p));
   }
   if (data.length === 0) throw new MedprobeError('cannot take percentiles of an empty image', { hint: 'check the image file' });
   const base = data instanceof Int16Array ? 32768 : 0;
@@ -58,6 +67,38 @@ export function percentiles(data: Pixels, ps: readonly number[]): number[] {
     return lo - base;
   };
   return ps.map((p) => interpolateSorted(at, data.length, p));
+}
+
+/**
+ * Value at sorted position `rank`, by in-place quickselect (median-of-three pivot). The array is
+ * partially reordered; later calls on it stay correct, they just start from a partly sorted array.
+ */
+function rankValue(a: Float32Array, rank: number): number {
+  let lo = 0;
+  let hi = a.length - 1;
+  while (hi > lo) {
+    const mid = (lo + hi) >>> 1;
+    // median of three as pivot, guards against sorted input
+    let x = a[lo], y = a[mid], z = a[hi];
+    const pivot = x < y ? (y < z ? y : x < z ? z : x) : x < z ? x : y < z ? z : y;
+    let i = lo;
+    let j = hi;
+    while (i <= j) {
+      while (a[i] < pivot) i++;
+      while (a[j] > pivot) j--;
+      if (i <= j) {
+        x = a[i];
+        a[i] = a[j];
+        a[j] = x;
+        i++;
+        j--;
+      }
+    }
+    if (rank <= j) hi = j;
+    else if (rank >= i) lo = i;
+    else return a[rank];
+  }
+  return a[rank];
 }
 
 function interpolateSorted(at: (rank: number) => number, n: number, p: number): number {
