@@ -214,3 +214,30 @@ test('overlay PNG: window maps to grey, labels blend with the palette', async ()
     await assert.rejects(writeOverlayPng(f, image, { ...labels, width: 1, data: Uint8Array.of(1) }), medErr(/label slice is 1×1 but the image is 2×1/));
   });
 });
+
+test('NIfTI-2 (540-byte header, int64 dims, float64 affine) reads through nifti-reader-js', async () => {
+  const nifti = await import('nifti-reader-js');
+  await withDir(async (dir) => {
+    const h = new nifti.NIFTI2();
+    h.littleEndian = true;
+    h.magic = 'n+2\0\r\n\x1a\n';
+    h.dims = [3, 2, 3, 2, 1, 1, 1, 1];
+    h.datatypeCode = 64; // float64
+    h.numBitsPerVoxel = 64;
+    h.pixDims = [1, 0.5, 0.7, 1.2, 1, 1, 1, 1];
+    h.vox_offset = 544;
+    h.scl_slope = 0;
+    h.sform_code = 1;
+    h.affine = [OBLIQUE.slice(0, 4), OBLIQUE.slice(4, 8), OBLIQUE.slice(8, 12), [0, 0, 0, 1]];
+    const header = new Uint8Array(h.toArrayBuffer(false));
+    const values = Float64Array.from({ length: 12 }, (_, i) => i * 0.25 - 1);
+    const f = path.join(dir, 'v2.nii');
+    await writeFile(f, Buffer.concat([header, Buffer.from(values.buffer)]));
+    const v = await readNifti(f, { canonical: false });
+    assert.equal(v.header.version, 2);
+    assert.equal(v.header.datatype, 'float64');
+    assert.ok(v.data instanceof Float32Array);
+    assert.deepEqual(Array.from(v.data), Array.from(values));
+    close(v.affine, OBLIQUE, 1e-12, 'NIfTI-2 affine');
+  });
+});
