@@ -14,6 +14,7 @@ import type { SplitSource } from '../src/data/types.js';
 import { openBackbone } from '../src/models/open.js';
 import { extractFeatures } from '../src/features/extract.js';
 import { preparerFor } from '../src/run/preprocessing.js';
+import { createPreparer } from '../src/features/prepare.js';
 import { writeTinyCnnCard, writeTinyCnnOnnx } from '../src/models/fixtures/tiny-cnn.js';
 import { createRng } from '../src/util/random.js';
 
@@ -52,7 +53,8 @@ function syntheticSplit(n: number): SplitSource {
 const cardPath = await modelCard();
 const backbone = await openBackbone({ card: cardPath });
 const split = syntheticSplit(N);
-const { prepare } = preparerFor(backbone, { name: 'bench', task: { type: 'binary', labels: ['0', '1'] }, dims: 2, fingerprint: 'x', files: [], splits: { train: split } });
+const { spec } = preparerFor(backbone, { name: 'bench', task: { type: 'binary', labels: ['0', '1'] }, dims: 2, fingerprint: 'x', files: [], splits: { train: split } });
+const prepareInline = createPreparer(spec);
 const S = backbone.inputSize;
 const per = 3 * S * S;
 const feature = backbone.features.includes('pooled') ? 'pooled' : backbone.features[0];
@@ -62,9 +64,8 @@ const session = await ort.InferenceSession.create(backbone.modelPath!, { intraOp
 const batches: Float32Array[] = [];
 for (let start = 0; start < N; start += BATCH) {
   const n = Math.min(BATCH, N - start);
-  const b = new Float32Array(n * per);
-  for (let j = 0; j < n; j++) prepare((await split.get(start + j)).image as never, b, j * per);
-  batches.push(b);
+  const images = await Promise.all(Array.from({ length: n }, (_, j) => split.get(start + j).then((s) => s.image)));
+  batches.push(prepareInline(images).data);
 }
 const outputName = backbone.card.outputs[feature] ?? session.outputNames[0];
 async function bare(): Promise<number> {
@@ -76,27 +77,29 @@ async function bare(): Promise<number> {
   }
   return N / ((performance.now() - t0) / 1000);
 }
-async function pipeline(): Promise<number> {
+async function pipeline(worker: boolean): Promise<number> {
   const t0 = performance.now();
-  await extractFeatures({ backbone, split, features: [feature], prepare, batchSize: BATCH });
+  await extractFeatures({ backbone, split, features: [feature], prepare: spec, batchSize: BATCH, worker });
   return N / ((performance.now() - t0) / 1000);
 }
 
-await bare(); // warm-up both paths once
-await pipeline();
-const rounds = 3;
-const bareRates: number[] = [];
-const pipeRates: number[] = [];
+await bare(); // warm-up every path once
+await pipeline(true);
+await pipeline(false);
+const rounds = Number(process.env.BENCH_ROUNDS ?? 3);
+const rates = { bare: [] as number[], worker: [] as number[], inline: [] as number[] };
 for (let r = 0; r < rounds; r++) {
-  bareRates.push(await bare());
-  pipeRates.push(await pipeline());
+  rates.bare.push(await bare());
+  rates.worker.push(await pipeline(true));
+  rates.inline.push(await pipeline(false));
 }
 const median = (v: number[]) => [...v].sort((a, b) => a - b)[Math.floor(v.length / 2)];
-const b = median(bareRates);
-const p = median(pipeRates);
+const b = median(rates.bare);
+const w = median(rates.worker);
+const i = median(rates.inline);
 console.log(`model: ${backbone.card.name} (${S} px), ${N} images 28×28 → ${S}, batch ${BATCH}, ${os.availableParallelism()} cores, ${rounds} rounds (median)`);
-console.log(`bare session.run loop : ${b.toFixed(1)} img/s`);
-console.log(`medprobe pipeline     : ${p.toFixed(1)} img/s`);
-console.log(`ratio pipeline/bare   : ${(p / b).toFixed(3)}`);
+console.log(`bare session.run loop (preprocessed beforehand): ${b.toFixed(1)} img/s`);
+console.log(`medprobe pipeline, preprocessing on a worker   : ${w.toFixed(1)} img/s   ratio ${(w / b).toFixed(3)}`);
+console.log(`medprobe pipeline, preprocessing inline        : ${i.toFixed(1)} img/s   ratio ${(i / b).toFixed(3)}`);
 await session.release();
 await backbone.dispose();

@@ -6,7 +6,8 @@ import type { Matrix } from '../util/matrix.js';
 import { createProgress } from '../util/progress.js';
 import { runtimeVersions } from '../util/versions.js';
 import { FeatureCache, featureKey } from './cache.js';
-import { extractFeatures, type PrepareImage } from './extract.js';
+import { extractFeatures } from './extract.js';
+import type { PrepareSpec } from './prepare.js';
 
 export interface FeatureRequest {
   cache: FeatureCache;
@@ -14,10 +15,9 @@ export interface FeatureRequest {
   dataset: DatasetSource;
   split: SplitName;
   features: readonly string[];
-  prepare: PrepareImage;
+  prepare: PrepareSpec;
   /** Hash of the exact preprocessing (recipe + resolved normalisation). */
   preprocessingHash: string;
-  sliceAxis?: 0 | 1 | 2;
   batchSize?: number;
 }
 
@@ -45,7 +45,7 @@ export async function ensureFeatures(req: FeatureRequest): Promise<SplitFeatures
       modelFingerprint: backbone.fingerprint,
       inputSize: backbone.inputSize,
       datasetFingerprint: dataset.fingerprint,
-      split: dataset.dims === 3 ? `${split}/axis${req.sliceAxis ?? 0}` : split,
+      split: dataset.dims === 3 ? `${split}/${req.prepare.axis}` : split,
       preprocessing: req.preprocessingHash,
       feature,
     });
@@ -67,7 +67,7 @@ export async function ensureFeatures(req: FeatureRequest): Promise<SplitFeatures
   const progress = createProgress(`${backbone.card.name} · ${dataset.name}/${split}`, source.size, dataset.dims === 3 ? 'vol' : 'img');
   let out;
   try {
-    out = await extractFeatures({ backbone, split: source, features, prepare: req.prepare, sliceAxis: req.sliceAxis, batchSize: req.batchSize, progress });
+    out = await extractFeatures({ backbone, split: source, features, prepare: req.prepare, batchSize: req.batchSize, progress });
   } finally {
     progress.stop();
   }

@@ -1,32 +1,44 @@
-import type { DatasetSource, Image2D } from '../data/types.js';
-import { resize } from '../data/transforms/resize.js';
-import { normalizeToChw } from '../data/transforms/normalize.js';
+import type { DatasetSource } from '../data/types.js';
+import { describeRecipe, recipeHash, type RecipeInput, type RecipeRef } from '../data/recipes/index.js';
+import type { SliceAxis } from '../data/nifti/slice.js';
 import type { Backbone } from '../models/backbone.js';
-import type { PrepareImage } from '../features/extract.js';
-import { hashObject } from '../util/hash.js';
+import type { PrepareSpec } from '../features/prepare.js';
 
 export interface Preparer {
-  prepare: PrepareImage;
-  /** The exact preprocessing, recorded in every result. */
+  spec: PrepareSpec;
+  /** The exact preprocessing as applied to this model, recorded in every result. */
   preprocessing: Record<string, unknown>;
   preprocessingHash: string;
 }
 
-/** 8-bit MedMNIST images: resize to the model's input size, rescale and normalise per the card. */
-export function preparerFor(backbone: Backbone, _dataset: DatasetSource): Preparer {
-  const input = backbone.card.input;
-  const S = backbone.inputSize;
-  const preprocessing = {
-    recipe: 'medmnist-default',
+export const DEFAULT_RECIPE = 'medmnist-default';
+
+/**
+ * The 8-bit default, shaped by the model card: a card from an HF preprocessor_config that
+ * resizes the shorter side then center-crops (DINOv2: 256 → 224) gets exactly that, scaled
+ * with the requested input size; other cards resize straight to the input size.
+ */
+function cardDefaultRecipe(backbone: Backbone): RecipeRef {
+  const { resizeShortestEdge, size } = backbone.card.input;
+  if (!resizeShortestEdge) return DEFAULT_RECIPE;
+  const edge = Math.round((resizeShortestEdge * backbone.inputSize) / size);
+  const recipe: RecipeInput = {
+    name: 'model-card-default',
+    description: `8-bit images: grey→RGB, shorter side to ${edge} (model-card resample), center-crop ${backbone.inputSize}, model rescale/mean/std`,
     steps: [
-      { op: 'resize', size: S, mode: 'exact', interpolation: input.resample },
       { op: 'gray-to-rgb' },
-      { op: 'normalize', rescale: input.rescale, mean: input.mean, std: input.std },
+      { op: 'resize', size: edge, mode: 'shorter-side', interpolation: 'model-card' },
+      { op: 'center-crop', size: 'model' },
+      { op: 'normalize', source: 'model-card' },
     ],
   };
-  const prepare: PrepareImage = (img: Image2D, out, offset) => {
-    const sized = img.width === S && img.height === S ? img : resize(img, { height: S, width: S }, input.resample);
-    normalizeToChw(sized, input, out, offset);
-  };
-  return { prepare, preprocessing, preprocessingHash: hashObject(preprocessing) };
+  return recipe;
+}
+
+/** The preprocessing of one dataset for one backbone: a named or inline recipe, resolved against the model card. */
+export function preparerFor(backbone: Backbone, dataset: DatasetSource, recipe?: RecipeRef, axis: SliceAxis = 'axial'): Preparer {
+  const ref = recipe === undefined || recipe === DEFAULT_RECIPE ? cardDefaultRecipe(backbone) : recipe;
+  const input = { ...backbone.card.input, size: backbone.inputSize };
+  const preprocessing = { ...describeRecipe(ref, input), ...(dataset.dims === 3 ? { sliceAxis: axis, volumeEmbedding: 'slice embeddings pooled per volume' } : {}) };
+  return { spec: { recipe: ref, input, axis }, preprocessing, preprocessingHash: recipeHash(ref, input) };
 }

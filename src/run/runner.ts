@@ -6,7 +6,7 @@ import { labelWidth } from '../data/types.js';
 import type { Backbone } from '../models/backbone.js';
 import { FeatureCache } from '../features/cache.js';
 import { ensureFeatures } from '../features/ensure.js';
-import { meanOverGroups } from '../features/extract.js';
+import { aggregateSlices } from '../protocols/volume.js';
 import { evaluateClassification } from '../metrics/evaluate-classification.js';
 import { bootstrapClassification } from '../metrics/bootstrap.js';
 import { RESULT_SCHEMA_VERSION, type Result } from '../results/schema.js';
@@ -20,6 +20,7 @@ import type { LoadedSuite, Suite } from './suite.js';
 import { datasetModality, openSuiteDataset } from './datasets.js';
 import { openSuiteModel, type SuiteModel } from './models.js';
 import { preparerFor } from './preprocessing.js';
+import type { RecipeRef } from '../data/recipes/index.js';
 import { PROTOCOLS, type LabelledFeatures, type ProtocolName } from './protocols.js';
 
 export interface RunOptions {
@@ -58,6 +59,13 @@ async function existingResult(file: string, key: string): Promise<Result | undef
   }
   const r = await readResultFile(file);
   return r.provenance.unitKey === key ? r : undefined;
+}
+
+/** Offsets [0, n0, n0+n1, …] → the volume index of every slice row. */
+function volumeIndexOf(offsets: Int32Array): Int32Array {
+  const idx = new Int32Array(offsets[offsets.length - 1]);
+  for (let v = 0; v + 1 < offsets.length; v++) idx.fill(v, offsets[v], offsets[v + 1]);
+  return idx;
 }
 
 function toRows(data: Int32Array | Float32Array, width: number): number[][] {
@@ -111,7 +119,7 @@ async function runModelOnDataset(ctx: UnitContext): Promise<void> {
   const { suite, model, dataset, cache, log, summary } = ctx;
   const backbone: Backbone = model.backbone;
   const feature = model.features[0];
-  const { prepare, preprocessing, preprocessingHash } = preparerFor(backbone, dataset);
+  const { spec, preprocessing, preprocessingHash } = preparerFor(backbone, dataset, ctx.entry.recipe as RecipeRef, ctx.entry.sliceAxis);
   const split: Partial<Record<SplitName, LabelledFeatures>> = {};
   const cacheKeys: Record<string, string> = {};
   const wallSeconds: Record<string, number> = {};
@@ -125,9 +133,8 @@ async function runModelOnDataset(ctx: UnitContext): Promise<void> {
       dataset,
       split: s,
       features: [feature],
-      prepare,
+      prepare: spec,
       preprocessingHash,
-      sliceAxis: ctx.entry.sliceAxis,
       batchSize: suite.batchSize,
     });
     if (f.cached) summary.cachedSplits++;
@@ -135,7 +142,7 @@ async function runModelOnDataset(ctx: UnitContext): Promise<void> {
     cacheKeys[s] = f.keys[feature];
     wallSeconds[`extract_${s}`] = f.extractSeconds;
     let m: Matrix = f.matrices[feature];
-    if (f.offsets) m = meanOverGroups(m, f.offsets);
+    if (f.offsets) m = aggregateSlices(m, volumeIndexOf(f.offsets), ctx.entry.sliceAggregation, { volumeIds: src.ids });
     split[s] = { features: m, labels: src.labels, ids: src.ids };
     log(`${f.cached ? 'cached   ' : 'extracted'} ${backbone.card.name} · ${dataset.name}/${s}: ${m.rows}×${m.cols}${f.cached ? '' : ` in ${f.extractSeconds.toFixed(1)} s`}`);
   }
@@ -150,6 +157,7 @@ async function runModelOnDataset(ctx: UnitContext): Promise<void> {
       feature,
       dataset: dataset.fingerprint,
       preprocessing: preprocessingHash,
+      aggregation: dataset.dims === 3 ? ctx.entry.sliceAggregation : undefined,
       protocol: name,
       config,
       seed: suite.seed,

@@ -34,10 +34,12 @@ const MedmnistDataset = z
     /** Local npz; when absent the file is looked up in (or pulled into) the cache. */
     file: z.string().optional(),
     size: z.union([z.literal(28), z.literal(64), z.literal(128), z.literal(224)]).default(28),
-    /** Named built-in recipe or an inline one; defaults to `medmnist-default`. */
-    recipe: z.unknown().optional(),
-    /** 3D only: axis along which volumes are sliced (0 = first array axis). */
-    sliceAxis: z.union([z.literal(0), z.literal(1), z.literal(2)]).default(0),
+    /** Named built-in recipe (medmnist-default, ct-default, mri-default) or an inline one; default medmnist-default. */
+    recipe: z.union([z.string(), z.record(z.string(), z.unknown())]).default('medmnist-default'),
+    /** 3D only: slice plane (axial fixes the first array axis of a MedMNIST volume) or a raw voxel axis. */
+    sliceAxis: z.union([z.enum(['axial', 'coronal', 'sagittal']), z.literal(0), z.literal(1), z.literal(2)]).default('axial'),
+    /** 3D only: how slice embeddings become a volume embedding (the reference study: mean). */
+    sliceAggregation: z.enum(['mean', 'max']).default('mean'),
     /** Pull the file from MedMNIST's official URL when it is not in the cache. */
     pull: z.boolean().default(false),
   })

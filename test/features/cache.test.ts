@@ -4,7 +4,8 @@ import { promises as fs } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { FeatureCache, featureKey } from '../../src/features/cache.js';
-import { extractFeatures, meanOverGroups, volumeSlices } from '../../src/features/extract.js';
+import { extractFeatures } from '../../src/features/extract.js';
+import type { PrepareSpec } from '../../src/features/prepare.js';
 import type { Backbone } from '../../src/models/backbone.js';
 import type { SplitSource, Volume3D } from '../../src/data/types.js';
 import { parseNpy } from '../../src/util/npy.js';
@@ -60,10 +61,10 @@ test('an entry without a manifest (killed mid-write) is not a cache hit; a corru
   await fs.rm(root, { recursive: true });
 });
 
-/** A fake backbone whose feature is [sum of the image, number of pixels]: easy to check by hand. */
+/** A fake backbone whose feature is [sum of the input batch row, its length]: easy to check by hand. */
 function sumBackbone(size: number): Backbone {
   return {
-    card: { name: 'sum', file: 'x', format: 'onnx', input: { name: 'x', layout: 'NCHW', size, channels: 3, rescale: 1, mean: [0, 0, 0], std: [1, 1, 1], resample: 'bilinear' }, outputs: { pooled: 'y' } } as never,
+    card: { name: 'sum' } as never,
     fingerprint: 'f',
     inputSize: size,
     features: ['pooled'],
@@ -83,51 +84,44 @@ function sumBackbone(size: number): Backbone {
   };
 }
 
-test('extractFeatures keeps sample order across batches and embeds volumes slice by slice', async () => {
-  const size = 2;
-  const n = 7;
-  const split: SplitSource = {
-    size: n,
-    labels: new Int32Array(n),
-    ids: Array.from({ length: n }, (_, i) => `s${i}`),
-    async get(i) {
-      return { id: `s${i}`, label: new Int32Array(1), image: { kind: '2d', width: 2, height: 2, channels: 1, data: new Uint8Array(4).fill(i) } };
-    },
-  };
-  const prepare = (img: { data: ArrayLike<number> }, out: Float32Array, off: number) => {
-    for (let c = 0; c < 3; c++) for (let j = 0; j < 4; j++) out[off + c * 4 + j] = img.data[j];
-  };
-  const r = await extractFeatures({ backbone: sumBackbone(size), split, features: ['pooled'], prepare: prepare as never, batchSize: 3 });
-  assert.equal(r.matrices.pooled.rows, 7);
-  assert.deepEqual(Array.from({ length: 7 }, (_, i) => r.matrices.pooled.data[2 * i]), [0, 12, 24, 36, 48, 60, 72]);
-  assert.equal(r.offsets, undefined);
+/** Identity preprocessing on 2×2 images: pixel value v → v in each of 3 channels (sum = 12·v for a constant image). */
+const identity: PrepareSpec = {
+  recipe: { name: 'identity', steps: [{ op: 'normalize', source: 'explicit', rescale: 1, mean: [0, 0, 0], std: [1, 1, 1] }] },
+  input: { size: 2, resample: 'bilinear', rescale: 1, mean: [0, 0, 0], std: [1, 1, 1] },
+  axis: 'axial',
+};
 
-  const vol: Volume3D = { kind: '3d', depth: 3, height: 2, width: 2, data: Uint8Array.from([0, 0, 0, 0, 1, 1, 1, 1, 2, 2, 2, 2]) };
-  const split3: SplitSource = { size: 2, labels: new Int32Array(2), ids: ['a', 'b'], async get(i) {
-    return { id: 'ab'[i], label: new Int32Array(1), image: vol };
+for (const worker of [false, true]) {
+  test(`extractFeatures keeps sample order across batches and embeds volumes slice by slice (worker: ${worker})`, async () => {
+    const n = 7;
+    const split: SplitSource = {
+      size: n,
+      labels: new Int32Array(n),
+      ids: Array.from({ length: n }, (_, i) => `s${i}`),
+      async get(i) {
+        return { id: `s${i}`, label: new Int32Array(1), image: { kind: '2d', width: 2, height: 2, channels: 1, data: new Uint8Array(4).fill(i) } };
+      },
+    };
+    const r = await extractFeatures({ backbone: sumBackbone(2), split, features: ['pooled'], prepare: identity, batchSize: 3, worker });
+    assert.equal(r.matrices.pooled.rows, 7);
+    assert.deepEqual(Array.from({ length: 7 }, (_, i) => r.matrices.pooled.data[2 * i]), [0, 12, 24, 36, 48, 60, 72]);
+    assert.equal(r.offsets, undefined);
+
+    // Two volumes of 3 axial slices with constant values 0,1,2 and 5,6,7.
+    const vol = (base: number): Volume3D => ({ kind: '3d', depth: 3, height: 2, width: 2, data: Uint8Array.from({ length: 12 }, (_, k) => base + Math.floor(k / 4)) });
+    const split3: SplitSource = { size: 2, labels: new Int32Array(2), ids: ['a', 'b'], async get(i) {
+      return { id: 'ab'[i], label: new Int32Array(1), image: vol(i * 5) };
+    } };
+    const r3 = await extractFeatures({ backbone: sumBackbone(2), split: split3, features: ['pooled'], prepare: identity, batchSize: 2, worker });
+    assert.deepEqual(Array.from(r3.offsets!), [0, 3, 6]);
+    assert.deepEqual(Array.from({ length: 6 }, (_, i) => r3.matrices.pooled.data[2 * i]), [0, 12, 24, 60, 72, 84]);
+  });
+}
+
+test('a preprocessing error in the worker surfaces as the same clear error', async () => {
+  const split: SplitSource = { size: 1, labels: new Int32Array(1), ids: ['x'], async get() {
+    return { id: 'x', label: new Int32Array(1), image: { kind: '2d', width: 2, height: 2, channels: 1, data: new Float32Array(4) } };
   } };
-  const r3 = await extractFeatures({ backbone: sumBackbone(size), split: split3, features: ['pooled'], prepare: prepare as never, batchSize: 4 });
-  assert.deepEqual(Array.from(r3.offsets!), [0, 3, 6]);
-  const mean = meanOverGroups(r3.matrices.pooled, r3.offsets!);
-  // slices sum to 0, 12, 24 → mean 12 per volume
-  assert.deepEqual(Array.from(mean.data), [12, 12, 12, 12]);
-});
-
-test('volumeSlices cuts each axis with the right shape and values', () => {
-  // data[z][y][x] = 100z + 10y + x, D=2 H=3 W=4
-  const D = 2, H = 3, W = 4;
-  const data = new Int16Array(D * H * W);
-  for (let z = 0; z < D; z++) for (let y = 0; y < H; y++) for (let x = 0; x < W; x++) data[z * H * W + y * W + x] = 100 * z + 10 * y + x;
-  const v: Volume3D = { kind: '3d', depth: D, height: H, width: W, data };
-  const ax0 = volumeSlices(v, 0);
-  assert.equal(ax0.length, 2);
-  assert.equal(ax0[1].data[5], 111); // z=1, y=1, x=1
-  const ax1 = volumeSlices(v, 1);
-  assert.equal(ax1.length, 3);
-  assert.deepEqual([ax1[2].height, ax1[2].width], [2, 4]);
-  assert.equal(ax1[2].data[1 * 4 + 3], 123); // y=2 → z=1, x=3
-  const ax2 = volumeSlices(v, 2);
-  assert.equal(ax2.length, 4);
-  assert.deepEqual([ax2[3].height, ax2[3].width], [2, 3]);
-  assert.equal(ax2[3].data[1 * 3 + 2], 123); // x=3 → z=1, y=2
+  const spec: PrepareSpec = { recipe: 'medmnist-default', input: identity.input, axis: 'axial' };
+  await assert.rejects(extractFeatures({ backbone: sumBackbone(2), split, features: ['pooled'], prepare: spec }), /expects 8-bit pixels/);
 });

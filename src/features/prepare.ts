@@ -1,0 +1,41 @@
+import type { SampleImage } from '../data/types.js';
+import { compileRecipe, prepareVolume, type RecipeRef } from '../data/recipes/index.js';
+import type { SliceAxis } from '../data/nifti/slice.js';
+import type { ImageInputSpec } from '../data/transforms/index.js';
+
+/**
+ * Everything needed to turn decoded sample images into model input, as plain data: it is
+ * sent to the preprocessing worker thread, which compiles it once.
+ */
+export interface PrepareSpec {
+  recipe: RecipeRef;
+  input: ImageInputSpec;
+  /** 3D samples are embedded slice by slice along this axis. */
+  axis: SliceAxis;
+}
+
+/** Model inputs for a list of sample images: CHW float32 back to back, and how many each image gave (1, or its slices). */
+export interface PreparedImages {
+  data: Float32Array;
+  counts: number[];
+}
+
+export type PrepareImages = (images: readonly SampleImage[]) => PreparedImages;
+
+/** Compile a spec into a function; 3D volumes get per-volume intensity statistics, then every slice. */
+export function createPreparer(spec: PrepareSpec): PrepareImages {
+  const compiled = compileRecipe(spec.recipe, spec.input);
+  const per = compiled.floatsPerImage;
+  return (images) => {
+    const volumes = images.map((img) => (img.kind === '3d' ? prepareVolume(img, spec.recipe, spec.input, spec.axis) : null));
+    const counts = volumes.map((v) => (v ? v.count : 1));
+    const data = new Float32Array(counts.reduce((a, b) => a + b, 0) * per);
+    let k = 0;
+    images.forEach((img, i) => {
+      const v = volumes[i];
+      if (v) for (let s = 0; s < v.count; s++) v.writeSlice(s, data, k++ * per);
+      else compiled(img as Extract<SampleImage, { kind: '2d' }>, data, k++ * per);
+    });
+    return { data, counts };
+  };
+}
