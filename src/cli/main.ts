@@ -5,6 +5,7 @@ import { registerRun } from './commands/run.js';
 import { registerQuickstart } from './commands/quickstart.js';
 import { registerLeaderboard } from './commands/leaderboard.js';
 import { registerData } from './commands/data.js';
+import { registerModels } from './commands/models.js';
 
 const program = new Command('medprobe')
   .description('Benchmark frozen vision foundation models on medical images')
@@ -15,6 +16,7 @@ registerRun(program);
 registerQuickstart(program);
 registerLeaderboard(program);
 registerData(program);
+registerModels(program);
 
 try {
   await program.parseAsync(process.argv);
