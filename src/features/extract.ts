@@ -12,7 +12,11 @@ export interface ExtractOptions {
   features: readonly string[];
   prepare: PrepareSpec;
   batchSize?: number;
-  /** Preprocess on a worker thread, overlapping inference (default true). */
+  /**
+   * Preprocess on a worker thread, overlapping inference. Off by default: with ORT already
+   * using every core, the worker only competes for them (see `npm run bench:extract`, which
+   * measures both); it pays off when the model leaves cores idle.
+   */
   worker?: boolean;
   progress?: Progress;
 }
@@ -25,10 +29,10 @@ export interface ExtractedFeatures {
 }
 
 /**
- * Embed every sample of a split, in sample order. Three stages overlap: sample reads for
- * chunk c+2 (libuv), preprocessing of chunk c+1 (worker thread) and inference of chunk c
- * (onnxruntime on the main thread, which it blocks while it runs). A chunk is `batchSize`
- * 2D samples or one volume, whose slices are run in batches of `batchSize`.
+ * Embed every sample of a split, in sample order. Sample reads for chunk c+2 (libuv) overlap
+ * inference of chunk c (onnxruntime on the main thread, which it blocks while it runs), and so
+ * does preprocessing of chunk c+1 when it runs on a worker. A chunk is `batchSize` 2D samples
+ * or one volume, whose slices are run in batches of `batchSize`.
  */
 export async function extractFeatures(opts: ExtractOptions): Promise<ExtractedFeatures> {
   const { backbone, split, features } = opts;
@@ -36,7 +40,7 @@ export async function extractFeatures(opts: ExtractOptions): Promise<ExtractedFe
   const per = 3 * backbone.inputSize * backbone.inputSize;
   if (split.size === 0) return { matrices: Object.fromEntries(features.map((f) => [f, { data: new Float32Array(0), rows: 0, cols: 0 }])) };
 
-  const worker = opts.worker === false ? null : new PrepareWorker(opts.prepare);
+  const worker = opts.worker ? new PrepareWorker(opts.prepare) : null;
   const inline = worker ? null : createPreparer(opts.prepare);
   const prepare = (images: SampleImage[]): Promise<PreparedImages> => (worker ? worker.prepare(images) : Promise.resolve(inline!(images)));
 
