@@ -121,6 +121,14 @@ test('site in chromium: sort (click + keyboard), filter, model page, figures, XS
     await page.screenshot({ path: path.join(shots, 'model.png'), fullPage: true });
     for (const f of ['leaderboard.png', 'model.png']) assert.ok((await fs.stat(path.join(shots, f))).size > 10_000);
 
+    // Dataset pages: the few-shot figure has its sd band and line; an overlay image loads under the CSP.
+    await page.goto(pathToFileURL(path.join(out, 'datasets', 'chest-xray.html')).href);
+    const fewShot = await page.$$eval('figure.fig svg', (svgs) => svgs.map((s) => [s.querySelectorAll('[aria-label="area"] path').length, s.querySelectorAll('[aria-label="line"] path').length]));
+    assert.deepEqual(fewShot, [[3, 3]], 'three models, each with a band and a line');
+    await page.goto(pathToFileURL(path.join(out, 'datasets', 'brain-seg.html')).href);
+    await page.waitForLoadState('load');
+    assert.equal(await page.$eval('.overlays img', (img) => (img as HTMLImageElement).naturalWidth), 16);
+
     assert.deepEqual(dialogs, [], 'no alert/dialog may fire');
     assert.deepEqual(problems, [], 'no console errors, CSP violations or failed loads');
   } finally {
