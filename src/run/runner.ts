@@ -231,7 +231,7 @@ function buildResult(a: {
       preprocessing: a.preprocessing,
       splitSizes: Object.fromEntries(Object.entries(dataset.splits).map(([k, v]) => [k, v!.size])),
     },
-    protocol: { name: a.name, config: a.config as Record<string, unknown> },
+    protocol: { name: a.name, config: { ...(a.config as Record<string, unknown>), ...out.config } },
     selection: { metric: ctx.suite.selectionMetric, split: 'val', chosen: out.chosen, candidates: out.candidates },
     metrics,
     ...(ci ? { ci } : {}),
