@@ -71,8 +71,20 @@ export class TfjsBackbone implements GridBackbone {
       }
       const inputName = gm.inputs[0].name;
       inputShape = (gm.inputs[0].shape ?? [null, null, null, null]).map((d) => (d === -1 ? null : d));
+      // execute() is synchronous and quiet; graphs with control flow or dynamic shapes refuse it
+      // (pointing at executeAsync), and from then on this model uses executeAsync.
+      let needsAsync = false;
       forward = async (x) => {
-        const out = await gm.executeAsync({ [inputName]: x }, nodes);
+        let out: tf.Tensor | tf.Tensor[] | undefined;
+        if (!needsAsync) {
+          try {
+            out = gm.execute({ [inputName]: x }, nodes);
+          } catch (e) {
+            if (!String((e as Error).message).includes('executeAsync')) throw e;
+            needsAsync = true;
+          }
+        }
+        out ??= await gm.executeAsync({ [inputName]: x }, nodes);
         return Array.isArray(out) ? out : [out];
       };
       release = () => gm.dispose();
