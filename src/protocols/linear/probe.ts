@@ -3,6 +3,7 @@ import { headColumns, predictHeads, trainHeads, type HeadActivation, type HeadHy
 import { matrixRows, stackedRows, type RowSource } from '../../engine/rows.js';
 import { MedprobeError } from '../../util/errors.js';
 import type { Matrix } from '../../util/matrix.js';
+import { createProgress, type Progress } from '../../util/progress.js';
 import { deriveSeed } from '../../util/random.js';
 import { DEFAULT_SELECTION_METRIC, bestCandidate, selectionScore, type SelectionMetric } from '../select.js';
 import { scoreWidth, type Candidate, type ProtocolContext, type ProtocolOutcome } from '../types.js';
@@ -55,7 +56,7 @@ export interface LinearProbeOptions extends ProtocolContext {
    * test with the grid head itself — few-shot runs need this, or val labels would leak in.
    */
   refit?: 'train+val' | 'none';
-  /** Progress over SGD steps (grid then refit). */
+  /** Progress over SGD steps (grid then refit). Default: a cli-progress bar on stderr when it is a TTY. */
   onProgress?: (phase: 'grid' | 'refit', done: number, total: number) => void;
 }
 
@@ -100,6 +101,24 @@ function assertFiniteRows(src: RowSource, ids: readonly string[] | undefined, wh
   throw new MedprobeError(`${where}: ${count} of ${src.rows} samples have NaN/Inf features (${name}): ${names}${count > bad.length ? ', …' : ''}`, {
     hint: 'these images likely failed preprocessing (empty or constant image, bad windowing); fix or drop them and re-extract features',
   });
+}
+
+/** One bar per phase, created on its first step (the total is known only then). */
+function terminalProgress(dataset: string | undefined): NonNullable<LinearProbeOptions['onProgress']> {
+  let bar: Progress | undefined;
+  let phase = '';
+  return (p, done, total) => {
+    if (p !== phase) {
+      bar?.stop();
+      phase = p;
+      bar = createProgress(`linear probe ${p === 'grid' ? 'grid' : 'refit'}${dataset ? ` ${dataset}` : ''}`, total, 'steps');
+    }
+    bar?.tick();
+    if (done === total) {
+      bar?.stop();
+      bar = undefined;
+    }
+  };
 }
 
 export function headActivation(task: TaskInfo): HeadActivation {
@@ -152,6 +171,7 @@ export async function runLinearProbe(opts: LinearProbeOptions): Promise<Protocol
   if (!Number.isInteger(batchSize) || batchSize < 1) throw new MedprobeError(`linear probe batch size must be a positive integer, got ${batchSize}`, { hint: 'fix batchSize in the suite file' });
 
   const where = (s: string) => splitLabel(opts.dataset, s);
+  const onProgress = opts.onProgress ?? terminalProgress(opts.dataset);
   const sets = { train: featureSets(opts.train), val: featureSets(opts.val), test: featureSets(opts.test) };
   const names = [...sets.train.keys()];
   if (names.length === 0) throw new MedprobeError(`${where('train')}: no feature sets given to the linear probe`, { hint: 'pass at least one feature matrix' });
@@ -185,7 +205,7 @@ export async function runLinearProbe(opts: LinearProbeOptions): Promise<Protocol
     batchSize,
     momentum,
     seed: deriveSeed(seed, 'linear-probe/grid'),
-    onStep: opts.onProgress && ((d, t) => opts.onProgress!('grid', d, t)),
+    onStep: (d, t) => onProgress('grid', d, t),
   });
 
   const candidates: Candidate[] = [];
@@ -217,7 +237,7 @@ export async function runLinearProbe(opts: LinearProbeOptions): Promise<Protocol
       batchSize,
       momentum,
       seed: deriveSeed(seed, 'linear-probe/refit'),
-      onStep: opts.onProgress && ((d, t) => opts.onProgress!('refit', d, t)),
+      onStep: (d, t) => onProgress('refit', d, t),
     });
   } else {
     // Keep only the chosen head's columns of its feature set's bank.
