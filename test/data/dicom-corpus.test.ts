@@ -3,7 +3,7 @@ import assert from 'node:assert/strict';
 import { existsSync, readdirSync, statSync } from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { readDicomFile, readDicomSeries, surveyDicomFiles } from '../../src/data/dicom/index.js';
+import { openDicomFile, readDicomFile, readDicomSeries, surveyDicomFiles } from '../../src/data/dicom/index.js';
 import type { Image2D } from '../../src/data/types.js';
 
 // Real DICOM from ../shared (pydicom's test files, MONAI's CT series); read in place, skipped when absent.
@@ -126,6 +126,10 @@ test('RT dose (32-bit, 15 frames) in implicit, big endian and RLE agree with pyd
   assert.deepEqual(row(dose.frames[0], 0, 0, 3), [1249000, 1249000, 1250000]);
   assert.deepEqual(row(dose.frames[7], 0, 0, 3), [1253000, 1253000, 1249000]);
   assert.deepEqual(row(dose.frames[14], 9, 7, 10), [801000, 800000, 799000]);
+  const lazy = await openDicomFile(f('rtdose_rle.dcm'));
+  assert.equal(lazy.numberOfFrames, 15);
+  assert.deepEqual(Array.from((await lazy.frame(14)).image.data), Array.from(dose.frames[14].data));
+  await assert.rejects(lazy.frame(15), RangeError);
   for (const name of ['rtdose_expb.dcm', 'rtdose_rle.dcm']) {
     const other = await readDicomFile(f(name));
     other.frames.forEach((fr, i) => assert.deepEqual(Array.from(fr.data), Array.from(dose.frames[i].data), `${name} frame ${i}`));

@@ -1,4 +1,4 @@
-export { readDicomFile, readDicomHeader, type DicomImage } from './read-file.js';
+export { readDicomFile, readDicomHeader, openDicomFile, type DicomImage, type OpenedDicom } from './read-file.js';
 export { readDicomSeries, type DicomVolume, type SeriesOptions } from './series.js';
 export type { DicomMeta } from './meta.js';
 export { decodeFrame, type DecodedDicomFrame } from './decode.js';

@@ -1,5 +1,5 @@
 import type { Image2D } from '../types.js';
-import { decodeFrame } from './decode.js';
+import { decodeFrame, type DecodedDicomFrame } from './decode.js';
 import { readMeta, type DicomMeta } from './meta.js';
 import { parseDicomFile } from './parse.js';
 
@@ -35,4 +35,16 @@ export async function readDicomFile(file: string): Promise<DicomImage> {
     inverted = f.inverted;
   }
   return { ...meta, frames, outputPhotometric, inverted };
+}
+
+/** A parsed DICOM image whose frames are decoded only when asked for (large multi-frame files, previews). */
+export interface OpenedDicom extends DicomMeta {
+  frame(index: number): Promise<DecodedDicomFrame>;
+}
+
+/** Parse a file and check it is an image, without decoding any pixel data yet. */
+export async function openDicomFile(file: string): Promise<OpenedDicom> {
+  const parsed = await parseDicomFile(file);
+  const meta = readMeta(parsed);
+  return { ...meta, frame: (index: number) => decodeFrame(parsed, meta, index) };
 }
