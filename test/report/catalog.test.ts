@@ -1,5 +1,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
+import { listCatalog } from '../../src/models/catalog/index.js';
+import { builtinSiteCatalog } from '../../src/report/builtin-catalog.js';
 import { matchCards, siteCardFromCatalog, type CatalogCardLike } from '../../src/report/catalog.js';
 
 // Shaped like a src/models/catalog card (DINOv2 ViT-S/14 there); the verdict as assessOpenness gives it:
@@ -45,4 +47,16 @@ test('matchCards pairs cards with result model names through aliases', () => {
   const m = matchCards([c, other], ['Dinov2-Small', 'mobilenet']);
   assert.deepEqual([...m.keys()], ['Dinov2-Small', 'Lonely card']);
   assert.equal(m.get('Dinov2-Small'), c);
+});
+
+test('builtinSiteCatalog: every shipped catalog card maps; the MobileNetV2 card matches the shipped model name', () => {
+  const cards = builtinSiteCatalog();
+  assert.equal(cards.length, listCatalog().length);
+  for (const c of cards) {
+    assert.ok(c.openness && /= [\d.]+ of 5 → \d+\./.test(c.openness.rule), c.name);
+    assert.ok(c.params === undefined || c.params > 0);
+  }
+  // examples/models/mobilenetv2-035-imagenet.yaml names its model 'mobilenetv2-035-imagenet'.
+  const m = matchCards(cards, ['mobilenetv2-035-imagenet']);
+  assert.match(m.get('mobilenetv2-035-imagenet')?.name ?? 'none', /MobileNetV2/);
 });
