@@ -168,3 +168,26 @@ test('config and manifest problems are one-line errors with hints', async () => 
   await assert.rejects(openImageFolder({ root: dir, csv: 'ragged.csv', imageColumn: 'a', labels: { kind: 'single', column: 'b' } }), /cannot parse manifest/);
   assert.ok((await readFile(path.join(dir, 'single.csv'), 'utf8')).length > 0);
 });
+
+test('class folders: split/class layout (Training/Testing) and flat class layout', async () => {
+  const { openClassFolders } = await import('../../src/data/folder/index.js');
+  const base = path.join(dir, 'bt');
+  const grey = (v: number): Buffer => png(2, 1, Uint8Array.from([v, v]), 0, 8);
+  for (const [split, cls, n] of [['Training', 'glioma', 2], ['Training', 'meningioma', 1], ['Testing', 'glioma', 1], ['Testing', 'meningioma', 1]] as const) {
+    await mkdir(path.join(base, split, cls), { recursive: true });
+    for (let i = 0; i < n; i++) await writeFile(path.join(base, split, cls, `${cls}-${i}.png`), grey(i));
+  }
+  await writeFile(path.join(base, 'Training', 'glioma', 'notes.txt'), 'x');
+  const ds = await openClassFolders({ root: base });
+  assert.deepEqual(ds.task, { type: 'binary', labels: ['glioma', 'meningioma'] });
+  assert.deepEqual(ds.report.splitSizes, { train: 3, test: 2 });
+  assert.deepEqual(ds.splits.train!.ids, ['Training/glioma/glioma-0.png', 'Training/glioma/glioma-1.png', 'Training/meningioma/meningioma-0.png']);
+  assert.deepEqual(Array.from(ds.splits.train!.labels), [0, 0, 1]);
+  assert.ok(ds.report.notes.some((n) => /1 file\(s\) without an image extension/.test(n)));
+  assert.deepEqual(Array.from((await ds.splits.test!.get(1)).image.data), [0, 0]);
+  // flat layout: every class folder under root, all in train
+  const flat = await openClassFolders({ root: path.join(base, 'Training'), layout: 'class', classes: ['meningioma', 'glioma'] });
+  assert.deepEqual(Array.from(flat.splits.train!.labels), [1, 1, 0]);
+  await assert.rejects(openClassFolders({ root: path.join(base, 'Training') }), (e: unknown) => e instanceof MedprobeError && /no split folders under .* \(found: glioma, meningioma\)/.test(e.message));
+  await assert.rejects(openClassFolders({ root: path.join(base, 'Training'), layout: 'class', classes: ['glioma', 'pituitary'] }), /unknown class 'meningioma'/);
+});

@@ -43,7 +43,7 @@ function decodePng16(bytes: Uint8Array): Image2D {
   return { kind: '2d', width: png.width, height: png.height, channels, data };
 }
 
-/** 8-bit PNG and JPEG through sharp (libvips: libspng/libjpeg-turbo, the decoders PIL also uses). No EXIF rotation, alpha dropped. */
+/** 8-bit PNG and JPEG through sharp (libvips with libpng and mozjpeg, a libjpeg-turbo fork — the decoder family PIL uses). No EXIF rotation, alpha dropped. */
 async function decode8(bytes: Uint8Array): Promise<Image2D> {
   const img = sharp(bytes, { failOn: 'error' });
   const meta = await img.metadata();

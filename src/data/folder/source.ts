@@ -118,6 +118,22 @@ export async function openImageFolder(input: ImageFolderConfigInput): Promise<Im
     throw configError(`cannot parse manifest ${csvPath}: ${(e as Error).message.split('\n')[0]}`, csvPath, 'the file must be CSV with a header row');
   }
   const header = records.length > 0 ? Object.keys(records[0]) : (parseCsv(csvBytes, { to_line: 1, bom: true, delimiter: config.delimiter }) as string[][])[0] ?? [];
+  return fromRecords(records, header, { config, root, manifest: csvPath, manifestHash: hashBytes(csvBytes), describe: (line) => `manifest ${csvPath} line ${line}` });
+}
+
+interface RecordsOrigin {
+  config: ImageFolderConfig;
+  root: string;
+  /** The manifest file, or a description of where the records came from. */
+  manifest: string;
+  manifestHash: string;
+  /** Where a row is, for error messages. */
+  describe(line: number): string;
+}
+
+/** The shared core: rows of string cells (from a CSV or a folder walk) → a DatasetSource. */
+export async function fromRecords(records: Record<string, string>[], header: string[], origin: RecordsOrigin): Promise<ImageFolderSource> {
+  const { config, root, manifest: csvPath } = origin;
   const labels = labelReader(config.labels, records);
   const needed = [config.imageColumn, ...labels.columns, ...(config.patientColumn ? [config.patientColumn] : []), ...(config.splitColumn ? [config.splitColumn] : [])];
   const missingCols = needed.filter((c) => !header.includes(c));
@@ -129,7 +145,7 @@ export async function openImageFolder(input: ImageFolderConfigInput): Promise<Im
   const report: ImageFolderReport = { manifest: csvPath, rows: records.length, used: 0, skipped: [], droppedByLabelPolicy: [], missingLabels: 0, splitSizes: {}, notes: [] };
   const fail = (p: RowProblem): void => {
     if (config.onError === 'stop') {
-      throw new MedprobeError(`manifest ${csvPath} line ${p.line}${p.file ? ` (${p.file})` : ''}: ${p.reason}`, { file: csvPath, hint: "fix the row, or set onError: 'skip' to drop bad rows (they are listed in the report)" });
+      throw new MedprobeError(`${origin.describe(p.line)}${p.file ? ` (${p.file})` : ''}: ${p.reason}`, { file: csvPath, hint: "fix the row, or set onError: 'skip' to drop bad rows (they are listed in the report)" });
     }
     report.skipped.push(p);
   };
@@ -204,7 +220,7 @@ export async function openImageFolder(input: ImageFolderConfigInput): Promise<Im
   // Fingerprint: manifest bytes + label/split config + (id, byte size) of every used image.
   // File sizes rather than contents: hashing 45 GB of NIH images on every open is not an option.
   const fingerprint = hashObject({
-    manifest: hashBytes(csvBytes),
+    manifest: origin.manifestHash,
     config: { imageColumn: config.imageColumn, labels: config.labels, splitColumn: config.splitColumn ?? null, patient: config.patientColumn ?? config.patientPattern ?? null, onError: config.onError },
     files: hashObject(sizes),
   });
