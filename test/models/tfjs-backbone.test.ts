@@ -6,6 +6,7 @@ import path from 'node:path';
 import * as tf from '@tensorflow/tfjs';
 import { openBackbone } from '../../src/models/open.js';
 import { tfjsBackend } from '../../src/models/tfjs/runtime.js';
+import { fileSystemHandler } from '../../src/models/tfjs/fs-handler.js';
 import { MedprobeError } from '../../src/util/errors.js';
 import { createRng } from '../../src/util/random.js';
 
@@ -110,6 +111,18 @@ describe('TfjsBackbone on a nested layers model', () => {
     } finally {
       await bb.dispose();
     }
+  });
+
+  it('fileSystemHandler round-trips a model: save to a folder, load back, same predictions', async () => {
+    const m = tf.sequential({ layers: [tf.layers.dense({ units: 3, inputShape: [4], biasInitializer: 'randomNormal', name: 'd' })] });
+    const folder = path.join(dir, 'saved');
+    await m.save(fileSystemHandler(folder));
+    assert.deepEqual((await fs.readdir(folder)).sort(), ['model.json', 'weights.bin']);
+    const back = await tf.loadLayersModel(fileSystemHandler(folder));
+    const x = tf.tensor2d([[1, -2, 0.5, 3]]);
+    const a = (m.predict(x) as tf.Tensor).dataSync();
+    const b = (back.predict(x) as tf.Tensor).dataSync();
+    assert.deepEqual(Array.from(b), Array.from(a));
   });
 
   it('feature node not in the model → MedprobeError listing close layer names', async () => {

@@ -117,6 +117,7 @@ export class TfjsBackbone implements GridBackbone {
   async run(batch: Float32Array, n: number, features: readonly string[]): Promise<Record<string, Matrix>> {
     for (const f of features) this.checkFeature(f);
     const per = 3 * this.inputSize * this.inputSize;
+    if (n === 0) return Object.fromEntries(features.map((f) => [f, matrix(0, 0)]));
     if (batch.length < n * per) throw new RangeError(`batch holds ${batch.length} values, ${n} images need ${n * per}`);
     const parts: Record<string, Matrix[]> = Object.fromEntries(features.map((f) => [f, []]));
     for (let start = 0; start < n; start += this.maxBatch) {
