@@ -1,6 +1,7 @@
 import { labelWidth, type TaskInfo } from '../data/types.js';
 import { MedprobeError } from '../util/errors.js';
 import type { Matrix } from '../util/matrix.js';
+import { matrixRows, type RowSource } from '../engine/rows.js';
 import type { LabelledFeatures } from './types.js';
 
 /** "pneumoniamnist/train", or just "train" when the dataset name is unknown. */
@@ -11,25 +12,32 @@ export function splitLabel(dataset: string | undefined, split: string): string {
 /**
  * Reject NaN/Inf features up front: one bad row silently poisons every kNN similarity and
  * every SGD step after it. Lists the first few offending sample ids and the total count.
+ * Streams a RowSource block by block, so disk-backed features are checked without loading them.
  */
-export function assertFiniteFeatures(m: Matrix, ids: readonly string[] | undefined, where: string, featureName?: string): void {
+export function assertFiniteFeatures(m: Matrix | RowSource, ids: readonly string[] | undefined, where: string, featureName?: string): void {
+  const src = 'gather' in m ? m : matrixRows(m);
+  const blockRows = 2048;
+  const scratch = new Float32Array(Math.min(blockRows, Math.max(1, src.rows)) * src.cols);
   const bad: number[] = [];
   let count = 0;
-  const d = m.data;
-  for (let i = 0; i < m.rows; i++) {
-    const base = i * m.cols;
-    for (let j = 0; j < m.cols; j++) {
-      if (!Number.isFinite(d[base + j])) {
-        if (bad.length < 5) bad.push(i);
-        count++;
-        break;
+  for (let s = 0; s < src.rows; s += blockRows) {
+    const e = Math.min(src.rows, s + blockRows);
+    const d = src.block(s, e, scratch);
+    for (let i = 0; i < e - s; i++) {
+      const base = i * src.cols;
+      for (let j = 0; j < src.cols; j++) {
+        if (!Number.isFinite(d[base + j])) {
+          if (bad.length < 5) bad.push(s + i);
+          count++;
+          break;
+        }
       }
     }
   }
   if (count === 0) return;
   const names = bad.map((i) => (ids && ids[i] !== undefined ? ids[i] : `#${i}`)).join(', ');
   throw new MedprobeError(
-    `${where}: ${count} of ${m.rows} samples have NaN/Inf features${featureName ? ` (${featureName})` : ''}: ${names}${count > bad.length ? ', …' : ''}`,
+    `${where}: ${count} of ${src.rows} samples have NaN/Inf features${featureName ? ` (${featureName})` : ''}: ${names}${count > bad.length ? ', …' : ''}`,
     { hint: 'these images likely failed preprocessing (empty or constant image, bad windowing); fix or drop them and re-extract features' },
   );
 }

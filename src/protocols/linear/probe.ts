@@ -7,7 +7,7 @@ import { createProgress, type Progress } from '../../util/progress.js';
 import { deriveSeed } from '../../util/random.js';
 import { DEFAULT_SELECTION_METRIC, bestCandidate, selectionScore, type SelectionMetric } from '../select.js';
 import { scoreWidth, type Candidate, type ProtocolContext, type ProtocolOutcome } from '../types.js';
-import { assertBothOutcomes, assertLabels, splitLabel } from '../validate.js';
+import { assertBothOutcomes, assertFiniteFeatures, assertLabels, splitLabel } from '../validate.js';
 
 /** The reference study's learning-rate grid. */
 export const DEFAULT_LR_GRID: readonly number[] = [1e-1, 5e-2, 1e-2, 5e-3, 1e-3, 5e-4, 1e-4, 1e-5];
@@ -75,32 +75,6 @@ function featureSets(split: ProbeSplit): Map<string, RowSource> {
   if (isMatrix(f)) return new Map([[SINGLE_FEATURE_SET, matrixRows(f)]]);
   if (isRowSource(f)) return new Map([[SINGLE_FEATURE_SET, f]]);
   return new Map(Object.entries(f).map(([k, v]) => [k, isMatrix(v) ? matrixRows(v) : v]));
-}
-
-/** Streams the rows once: NaN/Inf rejected with the offending sample ids (first few + count). */
-function assertFiniteRows(src: RowSource, ids: readonly string[] | undefined, where: string, name: string): void {
-  const block = 2048;
-  const scratch = new Float32Array(block * src.cols);
-  const bad: number[] = [];
-  let count = 0;
-  for (let s = 0; s < src.rows; s += block) {
-    const e = Math.min(src.rows, s + block);
-    const d = src.block(s, e, scratch);
-    for (let i = 0; i < e - s; i++) {
-      for (let j = 0; j < src.cols; j++) {
-        if (!Number.isFinite(d[i * src.cols + j])) {
-          if (bad.length < 5) bad.push(s + i);
-          count++;
-          break;
-        }
-      }
-    }
-  }
-  if (count === 0) return;
-  const names = bad.map((i) => ids?.[i] ?? `#${i}`).join(', ');
-  throw new MedprobeError(`${where}: ${count} of ${src.rows} samples have NaN/Inf features (${name}): ${names}${count > bad.length ? ', …' : ''}`, {
-    hint: 'these images likely failed preprocessing (empty or constant image, bad windowing); fix or drop them and re-extract features',
-  });
 }
 
 /** One bar per phase, created on its first step (the total is known only then). */
@@ -182,7 +156,7 @@ export async function runLinearProbe(opts: LinearProbeOptions): Promise<Protocol
       const src = have.get(name);
       if (!src) throw new MedprobeError(`${where(split)}: feature set '${name}' is missing (have: ${[...have.keys()].join(', ')})`, { hint: 'give every split the same feature sets' });
       if (src.cols !== sets.train.get(name)!.cols) throw new MedprobeError(`${where(split)}: feature set '${name}' is ${src.cols}-d but ${sets.train.get(name)!.cols}-d in train`, { hint: 'all splits must come from the same model and feature' });
-      assertFiniteRows(src, probe.ids, where(split), name);
+      assertFiniteFeatures(src, probe.ids, where(split), name);
       const rows = src.rows;
       if (split !== 'test' || probe.labels.length > 0) assertLabels(task, probe.labels, rows, where(split));
     }
