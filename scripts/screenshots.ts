@@ -1,5 +1,6 @@
 // Screenshots of the leaderboard site for docs/img/, built from a REAL results folder:
-//   node --import tsx scripts/screenshots.ts <results-dir> [out-dir=docs/img] [--model NAME] [--catalog cards.json]
+//   node --import tsx scripts/screenshots.ts <results-dir> [out-dir=docs/img] [--model NAME] [--catalog cards.json | --no-catalog]
+// Model cards come from medprobe's own catalog unless a JSON list of SiteModelCard is given.
 // Builds the site into a temp folder, opens it from file:// in Debian's chromium (playwright-core),
 // and writes leaderboard.png, model.png and dataset.png. Needs /usr/bin/chromium (or MEDPROBE_CHROMIUM).
 import { existsSync, promises as fs } from 'node:fs';
@@ -7,11 +8,12 @@ import os from 'node:os';
 import path from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { chromium } from 'playwright-core';
+import { builtinSiteCatalog } from '../src/report/builtin-catalog.js';
 import type { SiteModelCard } from '../src/report/catalog.js';
 import { buildSite } from '../src/report/site.js';
 
 function usage(msg: string): never {
-  console.error(`${msg}\nusage: node --import tsx scripts/screenshots.ts <results-dir> [out-dir] [--model NAME] [--catalog cards.json]`);
+  console.error(`${msg}\nusage: node --import tsx scripts/screenshots.ts <results-dir> [out-dir] [--model NAME] [--catalog cards.json | --no-catalog]`);
   process.exit(2);
 }
 
@@ -24,6 +26,8 @@ const flag = (name: string): string | undefined => {
   args.splice(i, 2);
   return v;
 };
+const noCatalog = args.includes('--no-catalog');
+if (noCatalog) args.splice(args.indexOf('--no-catalog'), 1);
 const modelName = flag('--model');
 const catalogFile = flag('--catalog');
 const [resultsDir, outDir = 'docs/img'] = args;
@@ -31,7 +35,7 @@ if (!resultsDir) usage('missing <results-dir>');
 const executable = [process.env.MEDPROBE_CHROMIUM, '/usr/bin/chromium', '/usr/bin/chromium-browser'].find((p) => p && existsSync(p));
 if (!executable) usage('no chromium binary: apt-get install chromium, or set MEDPROBE_CHROMIUM');
 
-const catalog: SiteModelCard[] = catalogFile ? JSON.parse(await fs.readFile(catalogFile, 'utf8')) : [];
+const catalog: SiteModelCard[] = noCatalog ? [] : catalogFile ? JSON.parse(await fs.readFile(catalogFile, 'utf8')) : builtinSiteCatalog();
 const tmp = await fs.mkdtemp(path.join(os.tmpdir(), 'medprobe-screens-'));
 const browser = await chromium.launch({
   executablePath: executable,
