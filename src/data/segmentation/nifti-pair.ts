@@ -1,35 +1,24 @@
+import { readNiftiLabelMap } from '../nifti/label-map.js';
+import { readNifti, type NiftiVolume } from '../nifti/read.js';
 import { MedprobeError } from '../../util/errors.js';
 import { valueLookup, type SegCard } from './card.js';
-import { readNifti, type NiftiVolume } from './nifti-io.js';
 
+/**
+ * A NIfTI image + label map for slice-wise segmentation, read through src/data/nifti
+ * (RAS+ canonical voxel order, so slice axes mean axial/coronal/sagittal).
+ */
 export interface NiftiSegPair {
   id: string;
   image: NiftiVolume;
-  labelFile: NiftiVolume;
-  /** Class index per voxel, [z][y][x] like the image. */
+  /** The label map as read (its grid and affine are the image's). */
+  labelMap: NiftiVolume;
+  /** Class index per voxel, x-fastest like the image. */
   labels: Uint8Array;
   /** Class names in index order (0 background). */
   classes: string[];
   /** Label-file value of each class. */
   values: number[];
   files: { image: string; labels: string };
-}
-
-/** Same voxel grid: equal dims and affines equal to 1e-3 of a voxel. */
-export function checkSameGrid(a: NiftiVolume, b: NiftiVolume, files: { image: string; labels: string }): void {
-  const va = a.volume;
-  const vb = b.volume;
-  const dimsA = [va.width, va.height, va.depth];
-  const dimsB = [vb.width, vb.height, vb.depth];
-  const sameDims = dimsA.every((d, i) => d === dimsB[i]);
-  const tol = 1e-3 * Math.max(...(va.spacing ?? [1, 1, 1]).map(Math.abs));
-  const sameAffine = (va.affine ?? []).every((v, i) => Math.abs(v - (vb.affine ?? [])[i]) <= tol);
-  if (!sameDims || !sameAffine) {
-    throw new MedprobeError(
-      `label map ${files.labels} is on another grid than image ${files.image}: ${dimsB.join('×')} vs ${dimsA.join('×')} voxels${sameDims ? ', affines differ' : ''}`,
-      { file: files.labels, hint: 'resample the label map onto the image grid (nearest neighbour), e.g. with nibabel or ANTs, before training' },
-    );
-  }
 }
 
 /**
@@ -39,43 +28,41 @@ export function checkSameGrid(a: NiftiVolume, b: NiftiVolume, files: { image: st
  * Returns null when the grids are not related that way.
  */
 export function cropToLabelGrid(image: NiftiVolume, labels: NiftiVolume): NiftiVolume | null {
-  const a = image.volume.affine;
-  const b = labels.volume.affine;
-  if (!a || !b) return null;
+  const a = image.affine;
+  const b = labels.affine;
   for (const i of [0, 1, 2, 4, 5, 6, 8, 9, 10]) if (Math.abs(a[i] - b[i]) > 1e-4) return null;
   const m = [a[0], a[1], a[2], a[4], a[5], a[6], a[8], a[9], a[10]];
-  const det = m[0] * (m[4] * m[8] - m[5] * m[7]) - m[1] * (m[3] * m[8] - m[5] * m[6]) + m[2] * (m[3] * m[7] - m[4] * m[6]);
+  const det3 = (q: number[]): number => q[0] * (q[4] * q[8] - q[5] * q[7]) - q[1] * (q[3] * q[8] - q[5] * q[6]) + q[2] * (q[3] * q[7] - q[4] * q[6]);
+  const det = det3(m);
   if (Math.abs(det) < 1e-12) return null;
   const d = [b[3] - a[3], b[7] - a[7], b[11] - a[11]];
-  // Cramer's rule: voxel offset o with M·o = d.
-  const solve = (col: number): number => {
+  // Cramer's rule for the voxel offset o with M·o = d.
+  const o = [0, 1, 2].map((col) => {
     const mm = m.slice();
     for (let r = 0; r < 3; r++) mm[r * 3 + col] = d[r];
-    return (mm[0] * (mm[4] * mm[8] - mm[5] * mm[7]) - mm[1] * (mm[3] * mm[8] - mm[5] * mm[6]) + mm[2] * (mm[3] * mm[7] - mm[4] * mm[6])) / det;
-  };
-  const o = [solve(0), solve(1), solve(2)];
+    return det3(mm) / det;
+  });
   if (o.some((v) => Math.abs(v - Math.round(v)) > 1e-3)) return null;
   const [ox, oy, oz] = o.map(Math.round);
-  const src = image.volume;
-  const { width: nx, height: ny, depth: nz } = labels.volume;
-  if (ox < 0 || oy < 0 || oz < 0 || ox + nx > src.width || oy + ny > src.height || oz + nz > src.depth) return null;
+  const { width: nx, height: ny, depth: nz } = labels;
+  if (ox < 0 || oy < 0 || oz < 0 || ox + nx > image.width || oy + ny > image.height || oz + nz > image.depth) return null;
   const data = new Float32Array(nx * ny * nz);
-  for (let z = 0; z < nz; z++) for (let y = 0; y < ny; y++) for (let x = 0; x < nx; x++) data[(z * ny + y) * nx + x] = src.data[((z + oz) * src.height + y + oy) * src.width + x + ox];
-  return { ...labels, volume: { ...labels.volume, data }, datatype: 16 };
+  for (let z = 0; z < nz; z++) for (let y = 0; y < ny; y++) for (let x = 0; x < nx; x++) data[(z * ny + y) * nx + x] = image.data[((z + oz) * image.height + y + oy) * image.width + x + ox];
+  return { ...image, width: nx, height: ny, depth: nz, data, affine: labels.affine.slice() };
 }
 
 /**
  * A NIfTI image + label map. Without a card the classes are the label values present
  * (0 = background, then the others ascending); with one, every value must be in the card.
  * `cropToLabels`: accept a label map on a whole-voxel sub-block of the image grid (see cropToLabelGrid).
+ * A label map on any other grid is refused by readNiftiLabelMap, naming both files.
  */
 export async function loadNiftiPair(imageFile: string, labelFile: string, opts: { card?: SegCard; id?: string; cropToLabels?: boolean } = {}): Promise<NiftiSegPair> {
   const files = { image: imageFile, labels: labelFile };
   let image = await readNifti(imageFile);
-  const lab = await readNifti(labelFile);
-  if (opts.cropToLabels) image = cropToLabelGrid(image, lab) ?? image;
-  checkSameGrid(image, lab, files);
-  const raw = lab.volume.data;
+  if (opts.cropToLabels) image = cropToLabelGrid(image, await readNifti(labelFile, { canonical: image.canonical })) ?? image;
+  const labelMap = await readNiftiLabelMap(labelFile, image);
+  const raw = labelMap.data;
   let values: number[];
   let classes: string[];
   if (opts.card) {
@@ -92,7 +79,7 @@ export async function loadNiftiPair(imageFile: string, labelFile: string, opts: 
   const labels = new Uint8Array(raw.length);
   for (let i = 0; i < raw.length; i++) {
     const v = raw[i];
-    const k = Number.isInteger(v) && v >= 0 && v < lut.length ? lut[v] : -1;
+    const k = v >= 0 && v < lut.length ? lut[v] : -1;
     if (k < 0) {
       throw new MedprobeError(`label map ${labelFile} has value ${v}, which is not in the dataset card (values ${values.join(', ')})`, {
         file: labelFile,
@@ -101,5 +88,5 @@ export async function loadNiftiPair(imageFile: string, labelFile: string, opts: 
     }
     labels[i] = k;
   }
-  return { id: opts.id ?? imageFile, image, labelFile: lab, labels, classes, values, files };
+  return { id: opts.id ?? imageFile, image, labelMap, labels, classes, values, files };
 }

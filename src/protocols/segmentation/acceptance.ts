@@ -86,7 +86,7 @@ export async function runNiftiAcceptance(opts: { shared: string; outDir: string;
   for (const c of cases) {
     const t0 = performance.now();
     const pair = await loadNiftiPair(c.image, c.labels, { id: c.id, cropToLabels: true });
-    const count = sliceGeometry(pair.image.volume, c.axis).count;
+    const count = sliceGeometry(pair.image, c.axis).count;
     const r = await segmentVolume(pair, backbone, {
       axis: c.axis,
       intensity: MRI_PERCENTILES,
@@ -101,7 +101,7 @@ export async function runNiftiAcceptance(opts: { shared: string; outDir: string;
       outDir: path.join(opts.outDir, c.id),
       overlays: 4,
     });
-    out[c.id] = { ...r, grid: [pair.image.volume.width, pair.image.volume.height, pair.image.volume.depth], wallTotal: (performance.now() - t0) / 1000, finalLoss: r.epochLosses[r.epochLosses.length - 1], epochLosses: undefined };
+    out[c.id] = { ...r, grid: [pair.image.width, pair.image.height, pair.image.depth], orientation: pair.image.sourceOrientation, wallTotal: (performance.now() - t0) / 1000, finalLoss: r.epochLosses[r.epochLosses.length - 1], epochLosses: undefined };
   }
   await backbone.dispose();
   await writeJsonAtomic(path.join(opts.outDir, 'summary.json'), out);

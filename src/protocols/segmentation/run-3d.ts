@@ -1,6 +1,7 @@
 import path from 'node:path';
 import type { NiftiSegPair } from '../../data/segmentation/nifti-pair.js';
-import { readNifti, writeNiftiLabelsLike } from '../../data/segmentation/nifti-io.js';
+import { readNifti } from '../../data/nifti/read.js';
+import { writeNifti } from '../../data/nifti/write.js';
 import type { GridShape, SegLossSpec } from '../../engine/seg/decoder-spec.js';
 import type { GridBackbone } from '../../models/backbone.js';
 import { createSegmentationAccumulator, type SegmentationPolicy } from '../../metrics/segmentation.js';
@@ -51,7 +52,7 @@ export interface VolumeSegResult {
  * predictions stacked back into a volume, scored as a volume, written as NIfTI on the source grid.
  */
 export async function segmentVolume(pair: NiftiSegPair, backbone: GridBackbone, opts: VolumeSegOptions): Promise<VolumeSegResult> {
-  const vol = pair.image.volume;
+  const vol = pair.image;
   const K = pair.classes.length;
   const g = sliceGeometry(vol, opts.axis);
   const size = backbone.inputSize;
@@ -117,10 +118,12 @@ export async function segmentVolume(pair: NiftiSegPair, backbone: GridBackbone, 
   const t3 = performance.now();
   const predFile = path.join(opts.outDir, 'prediction.nii.gz');
   if (pair.values.some((v) => v > 255)) throw new MedprobeError(`label values up to ${Math.max(...pair.values)} do not fit the uint8 prediction file`, { hint: 'relabel to values 0..255' });
-  await writeNiftiLabelsLike(predFile, pair.labelFile, Uint8Array.from(predVol, (k) => pair.values[k]));
-  const back = await readNifti(predFile);
-  const affineMaxAbsDiff = Math.max(...(back.volume.affine ?? []).map((v, i) => Math.abs(v - (vol.affine ?? [])[i])));
-  const voxelsEqual = back.volume.data.length === predVol.length && predVol.every((k, i) => back.volume.data[i] === pair.values[k]);
+  const lm = pair.labelMap;
+  await writeNifti(predFile, { kind: '3d', width: lm.width, height: lm.height, depth: lm.depth, spacing: lm.spacing, data: Uint8Array.from(predVol, (k) => pair.values[k]) }, lm.affine);
+  // Re-read without reorientation: the file must hold exactly what was written, on the label grid.
+  const back = await readNifti(predFile, { canonical: false });
+  const affineMaxAbsDiff = Math.max(...back.affine.map((v, i) => Math.abs(v - lm.affine[i])));
+  const voxelsEqual = back.data.length === predVol.length && predVol.every((k, i) => back.data[i] === pair.values[k]);
   const w = whole.result();
   const h = held.result();
   const result: VolumeSegResult = {
