@@ -31,7 +31,7 @@ test('separable data: test accuracy 1, every head scored, winner refit on train+
 test('named feature sets: one head per (set, lr), selection across sets, deterministic under the seed', async () => {
   const good = (n: number, off: number) => separable(n, 2, off);
   // 'last1/cls' carries the signal; 'last4/cls' is pure noise-like structure without it.
-  const noise = (n: number, off: number) => synth(n, 6, 2, 0, off + 77).features;
+  const noise = (n: number, off: number) => synth(n, 10, 2, 0, off + 77).features; // another width, as last4 vs last1
   const split = (n: number, off: number) => {
     const g = good(n, off);
     return { features: { 'last1/cls': g.features, 'last4/cls': noise(n, off) }, labels: g.labels };
