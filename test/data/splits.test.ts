@@ -163,3 +163,19 @@ test('applySplits rebuilds splits from any split of the source; officialSplits a
   assert.equal(parseSplitName('Testing'), 'test');
   assert.equal(parseSplitName('holdout'), null);
 });
+
+test('splitsFromLists reads NIH-style id lists and refuses ids in two lists', async () => {
+  const { splitsFromLists } = await import('../../src/data/splits/index.js');
+  const dir = await mkdtemp(path.join(os.tmpdir(), 'medprobe-lists-'));
+  try {
+    await writeFile(path.join(dir, 'train_val_list.txt'), '00000001_000.png\r\n00000001_001.png\n\n');
+    await writeFile(path.join(dir, 'test_list.txt'), '00000002_000.png\n');
+    const a = await splitsFromLists({ train: path.join(dir, 'train_val_list.txt'), test: path.join(dir, 'test_list.txt') });
+    assert.deepEqual(a, { train: ['00000001_000.png', '00000001_001.png'], test: ['00000002_000.png'] });
+    await writeFile(path.join(dir, 'test_list.txt'), '00000001_001.png\n');
+    await assert.rejects(splitsFromLists({ train: path.join(dir, 'train_val_list.txt'), test: path.join(dir, 'test_list.txt') }), /'00000001_001.png' is listed in both the train and test lists/);
+    await assert.rejects(splitsFromLists({ test: path.join(dir, 'nope.txt') }), /split list not found/);
+  } finally {
+    await rm(dir, { recursive: true, force: true });
+  }
+});

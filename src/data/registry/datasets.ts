@@ -51,7 +51,7 @@ export const REGISTRY: readonly RegistryDataset[] = [
       { pattern: 'test_list.txt', dir: '', match: /^test_list\.txt$/, min: 1, what: 'official test image list' },
       { pattern: 'images/*.png', dir: 'images', match: /\.png$/, min: 1, expected: 112120, what: 'the X-rays (extract images_001…012.tar.gz here)' },
     ],
-    loader: "openImageFolder({ root, csv: 'Data_Entry_2017_v2020.csv', imageColumn: 'Image Index', patientColumn: 'Patient ID', labels: { kind: 'pipe-list', column: 'Finding Labels', classes } }) — image paths in the CSV are bare file names, so use root = <dir>/images with csv given as an absolute path; then applySplits with the ids from the two list files",
+    loader: "openImageFolder({ root, csv: 'Data_Entry_2017_v2020.csv', imageColumn: 'Image Index', patientColumn: 'Patient ID', labels: { kind: 'pipe-list', column: 'Finding Labels', classes } }) — image paths in the CSV are bare file names, so use root = <dir>/images with csv given as an absolute path; then applySplits(ds, await splitsFromLists({ train: 'train_val_list.txt', test: 'test_list.txt' })) (carve val from train with systematicSplit or randomPatientSplit)",
     notes: ['some PNGs are RGBA or have extra channels; the folder decoder drops alpha, and gray-to-rgb handles the rest'],
   },
   {
