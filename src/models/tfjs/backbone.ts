@@ -7,7 +7,7 @@ import type { GridBackbone, Tensor4 } from '../backbone.js';
 import type { LoadedCard, ModelCard } from '../card.js';
 import { closeMatches } from '../../util/close-matches.js';
 import { fileSystemHandler, readModelJson, resolveModelJson, weightFilesOf } from './fs-handler.js';
-import { featureModel, resolveLayer } from './feature-node.js';
+import { featureModel, resolveLayer, type FeatureModel } from './feature-node.js';
 import { TFJS_VERSION, tfjsBackend } from './runtime.js';
 
 export interface TfjsBackboneOptions {
@@ -74,23 +74,29 @@ export class TfjsBackbone implements GridBackbone {
       // execute() is synchronous and quiet; graphs with control flow or dynamic shapes refuse it
       // (pointing at executeAsync), and from then on this model uses executeAsync.
       let needsAsync = false;
+      const distinct = [...new Set(nodes)];
       forward = async (x) => {
         let out: tf.Tensor | tf.Tensor[] | undefined;
         if (!needsAsync) {
           try {
-            out = gm.execute({ [inputName]: x }, nodes);
+            out = gm.execute({ [inputName]: x }, distinct);
           } catch (e) {
             if (!String((e as Error).message).includes('executeAsync')) throw e;
             needsAsync = true;
           }
         }
-        out ??= await gm.executeAsync({ [inputName]: x }, nodes);
-        return Array.isArray(out) ? out : [out];
+        out ??= await gm.executeAsync({ [inputName]: x }, distinct);
+        const outs = Array.isArray(out) ? out : [out];
+        const used = new Set<number>();
+        return nodes.map((n) => {
+          const k = distinct.indexOf(n);
+          return used.has(k) ? outs[k].clone() : (used.add(k), outs[k]);
+        });
       };
       release = () => gm.dispose();
     } else {
       const model = await loadWith(() => tf.loadLayersModel(handler), jsonPath);
-      let cut: tf.LayersModel;
+      let cut: FeatureModel;
       try {
         cut = featureModel(model, nodes.map((n) => resolveLayer(model, n, jsonPath)), jsonPath);
       } catch (e) {
@@ -98,9 +104,13 @@ export class TfjsBackbone implements GridBackbone {
         throw e;
       }
       inputShape = model.inputs[0].shape;
+      // One output per distinct layer; features naming the same layer share it (cloned, so each
+      // returned tensor can be disposed on its own).
       forward = async (x) => {
-        const out = cut.predict(x);
-        return Array.isArray(out) ? out : [out];
+        const raw = cut.model.predict(x);
+        const outs = Array.isArray(raw) ? raw : [raw];
+        const used = new Set<number>();
+        return cut.outputIndex.map((k) => (used.has(k) ? outs[k].clone() : (used.add(k), outs[k])));
       };
       // The cut model shares the loaded model's weight variables; disposing the original frees them.
       release = () => model.dispose();

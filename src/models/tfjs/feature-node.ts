@@ -66,13 +66,21 @@ export function resolveLayer(model: tf.LayersModel, nodePath: string, source: st
   });
 }
 
+/** A cut model and, per requested layer, which of its outputs holds that layer's activation. */
+export interface FeatureModel {
+  model: tf.LayersModel;
+  outputIndex: number[];
+}
+
 /**
  * One model from the top input to the requested layers' outputs, cutting away everything
  * after them (e.g. a classifier head). Layers before a nested model inside a Sequential shell
  * are replayed, so wrapped preprocessing layers are kept; a nested model inside a functional
- * model must be fed by that model's input, else the cut would silently drop layers.
+ * model must be fed by that model's input, else the cut would silently drop layers. Each nested
+ * model is applied once with all its requested layers as outputs, and a layer named twice is
+ * one output, so the backbone runs once per batch however many features read it.
  */
-export function featureModel(model: tf.LayersModel, layers: readonly ResolvedLayer[], source: string): tf.LayersModel {
+export function featureModel(model: tf.LayersModel, layers: readonly ResolvedLayer[], source: string): FeatureModel {
   const input = tf.input({ shape: model.inputs[0].shape.slice(1) as number[], dtype: 'float32' });
   const fed = new Map<tf.LayersModel, tf.SymbolicTensor>([[model, input]]);
   const feed = (chain: tf.LayersModel[]): tf.SymbolicTensor => {
@@ -93,13 +101,27 @@ export function featureModel(model: tf.LayersModel, layers: readonly ResolvedLay
     fed.set(last, x);
     return x;
   };
-  const final = layers.map((r) => {
-    const out = r.layer.output;
-    if (Array.isArray(out)) {
-      throw new MedprobeError(`feature node '${r.path}' of ${source} has ${out.length} outputs`, { file: source, hint: 'name a single-output layer' });
+  // Distinct layers, grouped by the (nested) model that holds them.
+  const distinct = [...new Map(layers.map((r) => [r.layer, r])).values()];
+  const byHolder = new Map<tf.LayersModel, ResolvedLayer[]>();
+  for (const r of distinct) {
+    if (Array.isArray(r.layer.output)) {
+      throw new MedprobeError(`feature node '${r.path}' of ${source} has ${r.layer.output.length} outputs`, { file: source, hint: 'name a single-output layer' });
     }
     const holder = r.chain[r.chain.length - 1];
-    return tf.model({ inputs: holder.inputs, outputs: out }).apply(feed(r.chain)) as tf.SymbolicTensor;
-  });
-  return tf.model({ inputs: input, outputs: final });
+    byHolder.set(holder, [...(byHolder.get(holder) ?? []), r]);
+  }
+  const outputs: tf.SymbolicTensor[] = [];
+  const slot = new Map<tf.layers.Layer, number>();
+  for (const group of byHolder.values()) {
+    const holder = group[0].chain[group[0].chain.length - 1];
+    const cut = tf.model({ inputs: holder.inputs, outputs: group.map((r) => r.layer.output as tf.SymbolicTensor) });
+    const applied = cut.apply(feed(group[0].chain));
+    const list = Array.isArray(applied) ? (applied as tf.SymbolicTensor[]) : [applied as tf.SymbolicTensor];
+    group.forEach((r, k) => {
+      slot.set(r.layer, outputs.length);
+      outputs.push(list[k]);
+    });
+  }
+  return { model: tf.model({ inputs: input, outputs }), outputIndex: layers.map((r) => slot.get(r.layer)!) };
 }
