@@ -13,6 +13,7 @@ import { parseArgs } from 'node:util';
 import { trainHeads, predictHeads, type HeadHyper } from '../src/engine/heads.js';
 import { npyRows } from '../src/engine/rows.js';
 import { DEFAULT_LR_GRID } from '../src/protocols/linear/probe.js';
+import { cosineTopK } from '../src/engine/similarity.js';
 import { createRng } from '../src/util/random.js';
 
 const { values } = parseArgs({
@@ -23,6 +24,7 @@ const { values } = parseArgs({
     epochs: { type: 'string', default: '10' },
     batch: { type: 'string', default: '128' },
     'skip-baseline': { type: 'boolean', default: false },
+    knn: { type: 'boolean', default: false },
   },
 });
 const N = Number(values.rows);
@@ -112,6 +114,44 @@ try {
     const oneCpu = ((c1.user + c1.system) / 1e6) * EPOCHS;
     console.log(`baseline: the same ${hypers.length} heads one at a time (1 epoch each, ×${EPOCHS}): ${oneS.toFixed(2)} s wall, ${oneCpu.toFixed(2)} s CPU (extrapolated)`);
     console.log(`ratio: one-at-a-time / all-heads-together = ${(oneS / gridS).toFixed(2)}× wall, ${(oneCpu / gridCpu).toFixed(2)}× CPU`);
+  }
+  if (values.knn) {
+    // kNN engine vs the plain-JS alternative, after the probe's RSS was reported (this part
+    // loads 20k bank rows). JS: dot products + a running top-k insertion, on 50 queries, scaled.
+    const bankRows = Math.min(N, 20000);
+    const bank = { rows: bankRows, cols: D, data: src.block(0, bankRows, new Float32Array(bankRows * D)).slice() };
+    const q = { rows: 2000, cols: D, data: src.block(N - 2000, N, new Float32Array(2000 * D)).slice() };
+    const k = 20;
+    let t = performance.now();
+    await cosineTopK(bank, q, k);
+    const ortS = (performance.now() - t) / 1000;
+    const jsQ = 50;
+    t = performance.now();
+    const norms = new Float64Array(bankRows);
+    for (let b = 0; b < bankRows; b++) {
+      let s2 = 0;
+      for (let j = 0; j < D; j++) s2 += bank.data[b * D + j] ** 2;
+      norms[b] = Math.sqrt(s2);
+    }
+    const top = new Float64Array(k);
+    for (let i = 0; i < jsQ; i++) {
+      top.fill(-Infinity);
+      for (let b = 0; b < bankRows; b++) {
+        let dot = 0;
+        for (let j = 0; j < D; j++) dot += q.data[i * D + j] * bank.data[b * D + j];
+        const sim = dot / norms[b];
+        if (sim > top[k - 1]) {
+          let p = k - 1;
+          while (p > 0 && top[p - 1] < sim) {
+            top[p] = top[p - 1];
+            p--;
+          }
+          top[p] = sim;
+        }
+      }
+    }
+    const jsS = ((performance.now() - t) / 1000) * (q.rows / jsQ);
+    console.log(`kNN top-${k}, ${q.rows} queries × ${bankRows} bank × ${D}-d: ORT ${ortS.toFixed(2)} s; plain JS ${jsS.toFixed(2)} s (50 queries, scaled); ratio ${(jsS / ortS).toFixed(1)}×`);
   }
   src.close?.();
   console.log(`node ${process.version}, onnxruntime-node ${(await import('onnxruntime-node')).env.versions.node}, ${os.cpus().length} cpus, MEDPROBE_ORT_THREADS=${process.env.MEDPROBE_ORT_THREADS ?? '(ORT default)'}`);
