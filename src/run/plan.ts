@@ -1,0 +1,269 @@
+import { promises as fs } from 'node:fs';
+import path from 'node:path';
+import type { DatasetSource, SplitName } from '../data/types.js';
+import { sliceCount } from '../data/nifti/slice.js';
+import { FeatureCache, featureKey } from '../features/cache.js';
+import { hostId, lookupThroughput, threadsOf } from '../models/throughput.js';
+import type { SuiteModel } from './models.js';
+import { readResultFile } from '../results/store.js';
+import { resultPath } from '../results/write.js';
+import { MedprobeError } from '../util/errors.js';
+import { hashObject } from '../util/hash.js';
+import { runtimeVersions } from '../util/versions.js';
+import type { Preparer } from './preprocessing.js';
+import type { ProtocolName } from './protocols.js';
+import type { RunLocation, RunResources } from './resources.js';
+
+/**
+ * A run is a plan of units, executed the same way in-process (local-runner.ts) or by queue
+ * workers (queue/): extraction shards (model × dataset × split × slice of samples), whose
+ * outputs are merged into the normal feature-cache entry once every shard of a split is done,
+ * and evaluation units (model × dataset × protocol) that need those entries. Every unit key is a
+ * content hash of what determines its output, so a unit that is already done is recognised on
+ * disk and never recomputed, whoever ran it.
+ */
+
+/** Samples per extraction shard by default: large enough that shard overhead is noise, small enough to resume quickly. */
+export const DEFAULT_SHARD_SIZE = 2048;
+
+export interface ShardRange {
+  index: number;
+  count: number;
+  /** Sample (2D image or 3D volume) range [start, end) of the split. */
+  start: number;
+  end: number;
+}
+
+export interface ExtractUnit {
+  kind: 'extract';
+  key: string;
+  model: number;
+  dataset: number;
+  modelName: string;
+  datasetName: string;
+  split: SplitName;
+  shard: ShardRange;
+  /** Samples in the whole split and per shard: every shard's range follows from these (see shardRanges). */
+  splitSize: number;
+  shardStep: number;
+  /** Feature name → key of the split's (merged) feature-cache entry. */
+  featureKeys: Record<string, string>;
+  /** Feature name → key of this shard's own entry (equal to featureKeys for a one-shard split). */
+  shardKeys: Record<string, string>;
+  /** Model inputs this shard runs (2D: images; 3D: volumes × slices of the first volume, an estimate). */
+  images: number;
+  /** Its output (the merged entry, or this shard's entry) was on disk when planned. */
+  cached: boolean;
+}
+
+export interface EvalUnit {
+  kind: 'eval';
+  key: string;
+  model: number;
+  dataset: number;
+  modelName: string;
+  datasetName: string;
+  protocol: ProtocolName;
+  resultFile: string;
+  /** Split → feature-cache key of the protocol's feature (the model's first). */
+  needs: Partial<Record<SplitName, string>>;
+  /** Extraction units (not cached when planned) whose output this unit reads. */
+  dependsOn: string[];
+  /** A result with this unit key was on disk when planned. */
+  done: boolean;
+}
+
+export type PlanUnit = ExtractUnit | EvalUnit;
+
+export interface PlannedModel {
+  index: number;
+  name: string;
+  fingerprint: string;
+  inputSize: number;
+  features: string[];
+  /** Measured images/s on this host (`medprobe models bench`), when known. */
+  imagesPerSecond?: number;
+}
+
+export interface RunPlan {
+  location: RunLocation;
+  batchSize: number;
+  shardSize: number;
+  models: PlannedModel[];
+  extract: ExtractUnit[];
+  eval: EvalUnit[];
+}
+
+export interface PlanOptions {
+  /** Samples per extraction shard (2D: rounded up to a multiple of the batch size). */
+  shardSize?: number;
+}
+
+/** Everything that determines an evaluation's numbers. Same key → the stored result is reused. */
+export function evalUnitKey(parts: Record<string, unknown>): string {
+  return hashObject({ v: runtimeVersions().medprobe, ...parts });
+}
+
+/** Feature-cache key of one split's feature, exactly as features/ensure.ts computes it. */
+export function splitFeatureKey(model: SuiteModel, dataset: DatasetSource, preparer: Preparer, split: SplitName, feature: string): string {
+  return featureKey({
+    modelFingerprint: model.backbone.fingerprint,
+    inputSize: model.backbone.inputSize,
+    datasetFingerprint: dataset.fingerprint,
+    split: dataset.dims === 3 ? `${split}/${preparer.spec.axis}` : split,
+    preprocessing: preparer.preprocessingHash,
+    feature,
+  });
+}
+
+/** A shard's own cache entry; a one-shard split writes the final entry directly. */
+export function shardEntryKey(splitKey: string, shard: ShardRange): string {
+  return shard.count === 1 ? splitKey : hashObject({ shardOf: splitKey, ...shard });
+}
+
+/**
+ * Shard boundaries of `size` samples. 2D shards are whole multiples of the batch size, so every
+ * shard runs exactly the batches an unsharded extraction runs and the merged matrix is
+ * bit-identical to it; 3D shards split between volumes, which are batched on their own anyway.
+ */
+export function shardStep(shardSize: number, batchSize: number, dims: 2 | 3): number {
+  return dims === 3 ? Math.max(1, shardSize) : Math.max(1, Math.ceil(shardSize / batchSize)) * batchSize;
+}
+
+/** Shards of `size` samples, `step` each (the last one shorter); an empty split is one empty shard. */
+export function shardRanges(size: number, step: number): ShardRange[] {
+  const count = Math.max(1, Math.ceil(size / step));
+  return Array.from({ length: count }, (_, index) => ({ index, count, start: index * step, end: Math.min(size, (index + 1) * step) }));
+}
+
+async function resultDone(file: string, key: string): Promise<boolean> {
+  try {
+    await fs.access(file);
+  } catch {
+    return false;
+  }
+  try {
+    return (await readResultFile(file)).provenance.unitKey === key;
+  } catch {
+    return false; // unreadable: it is rewritten by the unit
+  }
+}
+
+async function slicesPerVolume(dataset: DatasetSource, split: SplitName, preparer: Preparer): Promise<number> {
+  const src = dataset.splits[split];
+  if (!src || src.size === 0) return 0;
+  const first = (await src.get(0)).image;
+  return first.kind === '3d' ? sliceCount(first, preparer.spec.axis) : 1;
+}
+
+export async function buildPlan(res: RunResources, opts: PlanOptions = {}): Promise<RunPlan> {
+  const { suite, cacheDir, resultsDir } = res.location;
+  const cache = new FeatureCache(path.join(cacheDir, 'features'));
+  const batchSize = suite.batchSize;
+  const shardSize = opts.shardSize ?? DEFAULT_SHARD_SIZE;
+  const plan: RunPlan = { location: res.location, batchSize, shardSize, models: [], extract: [], eval: [] };
+
+  for (let mi = 0; mi < suite.models.length; mi++) {
+    const model = await res.model(mi);
+    const backbone = model.backbone;
+    const measured = await lookupThroughput(cacheDir, { fingerprint: backbone.fingerprint, inputSize: backbone.inputSize, threads: threadsOf(backbone), host: hostId() });
+    plan.models.push({ index: mi, name: model.name, fingerprint: backbone.fingerprint, inputSize: backbone.inputSize, features: model.features, imagesPerSecond: measured?.imagesPerSecond });
+    const feature = model.features[0];
+
+    for (let di = 0; di < suite.datasets.length; di++) {
+      const dataset = await res.dataset(di);
+      const entry = suite.datasets[di];
+      const preparer = await res.preparer(mi, di);
+      if (!dataset.splits.train || !dataset.splits.test) {
+        throw new MedprobeError(`dataset ${dataset.name} needs train and test splits`, { file: dataset.files[0], hint: 'give a dataset with train/val/test splits' });
+      }
+      const needs: Partial<Record<SplitName, string>> = {};
+      const pending: string[] = [];
+      for (const split of ['train', 'val', 'test'] as const) {
+        const src = dataset.splits[split];
+        if (!src) continue;
+        const featureKeys = Object.fromEntries(model.features.map((f) => [f, splitFeatureKey(model, dataset, preparer, split, f)]));
+        needs[split] = featureKeys[feature];
+        const mergedCached = (await Promise.all(Object.values(featureKeys).map((k) => cache.has(k)))).every(Boolean);
+        const perVolume = dataset.dims === 3 && !mergedCached ? await slicesPerVolume(dataset, split, preparer) : 1;
+        const step = shardStep(shardSize, batchSize, dataset.dims);
+        for (const shard of shardRanges(src.size, step)) {
+          const shardKeys = Object.fromEntries(Object.entries(featureKeys).map(([f, k]) => [f, shardEntryKey(k, shard)]));
+          const cached = mergedCached || (await Promise.all(Object.values(shardKeys).map((k) => cache.has(k)))).every(Boolean);
+          const key = hashObject({ unit: 'extract', featureKeys, shard, batchSize });
+          plan.extract.push({ kind: 'extract', key, model: mi, dataset: di, modelName: model.name, datasetName: dataset.name, split, shard, splitSize: src.size, shardStep: step, featureKeys, shardKeys, images: (shard.end - shard.start) * perVolume, cached });
+          if (!cached) pending.push(key);
+        }
+      }
+
+      for (const name of Object.keys(suite.protocols) as ProtocolName[]) {
+        const config = suite.protocols[name];
+        if (!config) continue;
+        const key = evalUnitKey({
+          model: backbone.fingerprint,
+          inputSize: backbone.inputSize,
+          feature,
+          dataset: dataset.fingerprint,
+          preprocessing: preparer.preprocessingHash,
+          aggregation: dataset.dims === 3 ? entry.sliceAggregation : undefined,
+          protocol: name,
+          config,
+          seed: suite.seed,
+          selection: suite.selectionMetric,
+          bootstrap: suite.bootstrap,
+        });
+        const resultFile = resultPath(resultsDir, model.name, dataset.name, name);
+        const done = await resultDone(resultFile, key);
+        plan.eval.push({ kind: 'eval', key, model: mi, dataset: di, modelName: model.name, datasetName: dataset.name, protocol: name, resultFile, needs, dependsOn: pending, done });
+      }
+    }
+  }
+  return plan;
+}
+
+function formatSeconds(s: number): string {
+  if (s < 90) return `${s.toFixed(0)} s`;
+  if (s < 5400) return `${(s / 60).toFixed(1)} min`;
+  return `${(s / 3600).toFixed(1)} h`;
+}
+
+/** Estimated extraction time of what is left, from measured throughput; undefined when a model has none. */
+export function estimateSeconds(plan: RunPlan): { seconds: number; unknownModels: string[] } {
+  let seconds = 0;
+  const unknown = new Set<string>();
+  for (const u of plan.extract) {
+    if (u.cached) continue;
+    const ips = plan.models[u.model].imagesPerSecond;
+    if (ips) seconds += u.images / ips;
+    else unknown.add(u.modelName);
+  }
+  return { seconds, unknownModels: [...unknown] };
+}
+
+/** What `medprobe run --dry-run` prints: the units, what is cached, what is left and how long it should take. */
+export function describePlan(plan: RunPlan): string[] {
+  const lines: string[] = [];
+  const ex = plan.extract;
+  const todoEx = ex.filter((u) => !u.cached);
+  const todoEval = plan.eval.filter((u) => !u.done);
+  lines.push(`plan: ${plan.location.suite.name} · ${plan.models.length} model(s) × ${plan.location.suite.datasets.length} dataset(s)`);
+  lines.push(`cache ${plan.location.cacheDir} · results ${plan.location.resultsDir} · shard size ${plan.shardSize}, batch ${plan.batchSize}`);
+  lines.push(`extraction: ${ex.length} shard unit(s), ${ex.length - todoEx.length} cached, ${todoEx.length} to compute (${todoEx.reduce((a, u) => a + u.images, 0)} model inputs)`);
+  const splits = new Map<string, ExtractUnit[]>();
+  for (const u of ex) {
+    const k = `${u.modelName} · ${u.datasetName}/${u.split}`;
+    splits.set(k, [...(splits.get(k) ?? []), u]);
+  }
+  for (const [k, us] of splits) {
+    const left = us.filter((u) => !u.cached);
+    const n = us.reduce((a, u) => a + u.shard.end - u.shard.start, 0);
+    lines.push(`  ${left.length === 0 ? 'cached ' : 'compute'} ${k}: ${n} samples, ${us.length} shard(s)${left.length && left.length < us.length ? `, ${left.length} left` : ''}`);
+  }
+  lines.push(`evaluation: ${plan.eval.length} unit(s), ${plan.eval.length - todoEval.length} done, ${todoEval.length} to run`);
+  for (const u of plan.eval) lines.push(`  ${u.done ? 'done   ' : 'run    '} ${u.modelName} · ${u.datasetName} · ${u.protocol}  [${u.key.slice(0, 12)}]`);
+  const est = estimateSeconds(plan);
+  if (todoEx.length === 0) lines.push('estimated extraction time: 0 s (all features cached)');
+  else if (est.unknownModels.length) lines.push(`estimated extraction time: unknown (run medprobe models bench) — no throughput measured on this host for ${est.unknownModels.join(', ')}`);
+  else lines.push(`estimated extraction time: ${formatSeconds(est.seconds)} (from measured throughput; evaluation not included)`);
+  return lines;
+}

@@ -1,0 +1,75 @@
+import path from 'node:path';
+import type { DatasetSource } from '../data/types.js';
+import type { RecipeRef } from '../data/recipes/index.js';
+import { defaultCacheDir } from '../util/paths.js';
+import type { LoadedSuite, Suite } from './suite.js';
+import { openSuiteDataset } from './datasets.js';
+import { openSuiteModel, type SuiteModel } from './models.js';
+import { preparerFor, type Preparer } from './preprocessing.js';
+
+/** Where a run reads and writes: resolved once by whoever plans the run, then shipped to every executor. */
+export interface RunLocation {
+  suite: Suite;
+  /** Directory relative suite paths resolve against. */
+  baseDir: string;
+  cacheDir: string;
+  resultsDir: string;
+}
+
+export function resolveRunLocation(loaded: LoadedSuite, overrides: { cacheDir?: string; resultsDir?: string } = {}): RunLocation {
+  const { suite, baseDir } = loaded;
+  const cacheDir = path.resolve(overrides.cacheDir ?? (suite.cacheDir ? path.resolve(baseDir, suite.cacheDir) : defaultCacheDir()));
+  const resultsDir = path.resolve(overrides.resultsDir ?? path.resolve(baseDir, suite.resultsDir ?? 'results'));
+  return { suite, baseDir, cacheDir, resultsDir };
+}
+
+/**
+ * Datasets and models of one suite, opened on first use. Datasets stay open (they are file
+ * handles and label arrays); only one model is held at a time, because a ViT-L session is
+ * over a gigabyte and units are ordered model by model.
+ */
+export class RunResources {
+  private readonly datasets = new Map<number, Promise<DatasetSource>>();
+  private held: { index: number; opened: Promise<SuiteModel> } | undefined;
+
+  constructor(readonly location: RunLocation) {}
+
+  dataset(index: number): Promise<DatasetSource> {
+    let d = this.datasets.get(index);
+    if (!d) {
+      d = openSuiteDataset(this.location.suite.datasets[index], { baseDir: this.location.baseDir, cacheDir: this.location.cacheDir });
+      this.datasets.set(index, d);
+      d.catch(() => this.datasets.delete(index));
+    }
+    return d;
+  }
+
+  async model(index: number): Promise<SuiteModel> {
+    if (this.held?.index === index) return this.held.opened;
+    await this.releaseModel();
+    const opened = openSuiteModel(this.location.suite.models[index], { baseDir: this.location.baseDir, cacheDir: this.location.cacheDir });
+    this.held = { index, opened };
+    try {
+      return await opened;
+    } catch (e) {
+      this.held = undefined;
+      throw e;
+    }
+  }
+
+  async preparer(modelIndex: number, datasetIndex: number): Promise<Preparer> {
+    const [model, dataset] = await Promise.all([this.model(modelIndex), this.dataset(datasetIndex)]);
+    const entry = this.location.suite.datasets[datasetIndex];
+    return preparerFor(model.backbone, dataset, entry.recipe as RecipeRef, entry.sliceAxis);
+  }
+
+  async releaseModel(): Promise<void> {
+    const m = this.held;
+    this.held = undefined;
+    if (m) await (await m.opened.catch(() => undefined))?.backbone.dispose();
+  }
+
+  async close(): Promise<void> {
+    await this.releaseModel();
+  }
+}

@@ -1,0 +1,322 @@
+import { createHash } from 'node:crypto';
+import { promises as fs } from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import type { SplitName, SplitSource, TaskInfo } from '../data/types.js';
+import { labelWidth } from '../data/types.js';
+import { FeatureCache } from '../features/cache.js';
+import { extractFeatures } from '../features/extract.js';
+import { aggregateSlices } from '../protocols/volume.js';
+import { evaluateClassification } from '../metrics/evaluate-classification.js';
+import { bootstrapClassification } from '../metrics/bootstrap.js';
+import { RESULT_SCHEMA_VERSION, type Result } from '../results/schema.js';
+import { writeResult } from '../results/write.js';
+import { MedprobeError } from '../util/errors.js';
+import type { Matrix } from '../util/matrix.js';
+import { createProgress } from '../util/progress.js';
+import { runtimeVersions } from '../util/versions.js';
+import { datasetModality } from './datasets.js';
+import { shardEntryKey, shardRanges, splitFeatureKey, type EvalUnit, type ExtractUnit } from './plan.js';
+import { PROTOCOLS, type LabelledFeatures, type ProtocolName } from './protocols.js';
+import type { RunResources } from './resources.js';
+
+/**
+ * Executing one plan unit, the same code whether the local runner or a queue worker calls it.
+ * Every output goes through the feature cache's temp-dir + rename or an atomic result write,
+ * so a process killed inside a unit leaves nothing a rerun could mistake for finished work.
+ */
+
+function featureCacheOf(res: RunResources): FeatureCache {
+  return new FeatureCache(path.join(res.location.cacheDir, 'features'));
+}
+
+/** Same digest as features/ensure.ts, so sharded and unsharded entries carry the same manifest idsHash. */
+function idsHash(ids: readonly string[]): string {
+  const h = createHash('sha256');
+  for (const id of ids) h.update(id).update('\0');
+  return h.digest('hex');
+}
+
+function splitView(src: SplitSource, start: number, end: number, width: number): SplitSource {
+  return {
+    size: end - start,
+    labels: src.labels.subarray(start * width, end * width),
+    ids: src.ids.slice(start, end),
+    patientIds: src.patientIds?.slice(start, end),
+    get: (i) => src.get(start + i),
+  };
+}
+
+async function allPresent(cache: FeatureCache, keys: readonly string[]): Promise<boolean> {
+  return (await Promise.all(keys.map((k) => cache.has(k)))).every(Boolean);
+}
+
+/**
+ * A worker whose copy of the model or data differs from the planner's would compute other
+ * features under the planner's keys; refuse instead.
+ */
+function checkKeys(unit: ExtractUnit, actual: Record<string, string>, where: string): void {
+  for (const [f, k] of Object.entries(unit.featureKeys)) {
+    if (actual[f] !== k) {
+      throw new MedprobeError(`${where} sees a different model, dataset or preprocessing than the run's planner for ${unit.modelName} · ${unit.datasetName}/${unit.split}`, {
+        hint: 'every worker must mount the same model and data files at the same paths as the coordinator (docs/scale-out.md)',
+      });
+    }
+  }
+}
+
+export interface ExtractOutcome {
+  /** Nothing was computed: the shard (or the merged split) was already in the cache. */
+  cached: boolean;
+  /** This call wrote the split's merged entry. */
+  merged: boolean;
+  seconds: number;
+}
+
+/** Embed one shard of a split into the cache; when it completes the split, merge the shards. */
+export async function executeExtract(unit: ExtractUnit, res: RunResources, opts: { batchSize: number }): Promise<ExtractOutcome> {
+  const cache = featureCacheOf(res);
+  const featureKeys = Object.values(unit.featureKeys);
+  if (await allPresent(cache, featureKeys)) return { cached: true, merged: false, seconds: 0 };
+  const model = await res.model(unit.model);
+  const dataset = await res.dataset(unit.dataset);
+  const preparer = await res.preparer(unit.model, unit.dataset);
+  checkKeys(unit, Object.fromEntries(model.features.map((f) => [f, splitFeatureKey(model, dataset, preparer, unit.split, f)])), `worker ${os.hostname()}:${process.pid}`);
+  const src = dataset.splits[unit.split]!;
+  const { start, end } = unit.shard;
+  const features = Object.keys(unit.featureKeys);
+  let seconds = 0;
+  let cached = true;
+  if (!(await allPresent(cache, Object.values(unit.shardKeys)))) {
+    cached = false;
+    const t0 = performance.now();
+    const label = `${model.name} · ${dataset.name}/${unit.split}${unit.shard.count > 1 ? ` shard ${unit.shard.index + 1}/${unit.shard.count}` : ''}`;
+    const progress = createProgress(label, end - start, dataset.dims === 3 ? 'vol' : 'img');
+    let out;
+    try {
+      out = await extractFeatures({ backbone: model.backbone, split: splitView(src, start, end, labelWidth(dataset.task)), features, prepare: preparer.spec, batchSize: opts.batchSize, progress });
+    } finally {
+      progress.stop();
+    }
+    seconds = (performance.now() - t0) / 1000;
+    const ids = idsHash(unit.shard.count === 1 ? src.ids : src.ids.slice(start, end));
+    for (const f of features) {
+      await cache.write(
+        unit.shardKeys[f],
+        out.matrices[f],
+        {
+          modelFingerprint: model.backbone.fingerprint,
+          inputSize: model.backbone.inputSize,
+          datasetFingerprint: dataset.fingerprint,
+          split: unit.split,
+          preprocessing: preparer.preprocessingHash,
+          feature: f,
+          idsHash: ids,
+          createdAt: new Date().toISOString(),
+          extractSeconds: seconds,
+          medprobe: runtimeVersions().medprobe,
+        },
+        out.offsets,
+      );
+    }
+  }
+  const merged = unit.shard.count > 1 ? await mergeShards(res, unit) : false;
+  return { cached, merged, seconds };
+}
+
+/**
+ * Concatenate every shard of a split, in order, into the split's feature entry (rows and, for
+ * 3D, volume offsets), then drop the shard entries. Idempotent and safe to race: concurrent
+ * mergers write identical bytes and the cache keeps whichever rename lands first. Returns false
+ * when the entry already existed or a shard is still missing.
+ */
+export async function mergeShards(res: RunResources, unit: ExtractUnit): Promise<boolean> {
+  const cache = featureCacheOf(res);
+  if (await allPresent(cache, Object.values(unit.featureKeys))) return false;
+  const ranges = shardRanges(unit.splitSize, unit.shardStep);
+  const dataset = await res.dataset(unit.dataset);
+  const shardKeysOf = (splitKey: string): string[] => ranges.map((r) => shardEntryKey(splitKey, r));
+  for (const splitKey of Object.values(unit.featureKeys)) if (!(await allPresent(cache, shardKeysOf(splitKey)))) return false;
+  for (const [f, splitKey] of Object.entries(unit.featureKeys)) {
+    const keys = shardKeysOf(splitKey);
+    let parts;
+    try {
+      parts = await Promise.all(keys.map((k) => cache.read(k)));
+    } catch (e) {
+      if (await cache.has(splitKey)) continue; // another worker merged and already removed the shards
+      throw e;
+    }
+    const cols = parts[0].matrix.cols;
+    const rows = parts.reduce((a, p) => a + p.matrix.rows, 0);
+    const data = new Float32Array(rows * cols);
+    let at = 0;
+    for (const p of parts) {
+      if (p.matrix.cols !== cols && p.matrix.rows > 0) throw new Error(`shards of ${splitKey} disagree on feature width (${p.matrix.cols} vs ${cols})`);
+      data.set(p.matrix.data, at);
+      at += p.matrix.data.length;
+    }
+    let offsets: Int32Array | undefined;
+    if (parts[0].offsets) {
+      const off = [0];
+      for (const p of parts) for (let i = 1; i < p.offsets!.length; i++) off.push(off[off.length - 1] + p.offsets![i] - p.offsets![i - 1]);
+      offsets = Int32Array.from(off);
+    }
+    const m0 = parts[0].manifest;
+    await cache.write(
+      splitKey,
+      { data, rows, cols },
+      {
+        modelFingerprint: m0.modelFingerprint,
+        inputSize: m0.inputSize,
+        datasetFingerprint: m0.datasetFingerprint,
+        split: m0.split,
+        preprocessing: m0.preprocessing,
+        feature: f,
+        idsHash: idsHash(dataset.splits[unit.split]!.ids),
+        createdAt: new Date().toISOString(),
+        extractSeconds: parts.reduce((a, p) => a + p.manifest.extractSeconds, 0),
+        medprobe: runtimeVersions().medprobe,
+      },
+      offsets,
+    );
+  }
+  // Shards are redundant once merged; a racing merger that finds them gone sees the merged entry.
+  for (const splitKey of Object.values(unit.featureKeys)) for (const k of shardKeysOf(splitKey)) await fs.rm(cache.entryDir(k), { recursive: true, force: true });
+  return true;
+}
+
+/** Offsets [0, n0, n0+n1, …] → the volume index of every slice row. */
+function volumeIndexOf(offsets: Int32Array): Int32Array {
+  const idx = new Int32Array(offsets[offsets.length - 1]);
+  for (let v = 0; v + 1 < offsets.length; v++) idx.fill(v, offsets[v], offsets[v + 1]);
+  return idx;
+}
+
+function toRows(data: Int32Array | Float32Array, width: number): number[][] {
+  const out: number[][] = [];
+  for (let i = 0; i < data.length / width; i++) out.push(Array.from(data.subarray(i * width, (i + 1) * width)));
+  return out;
+}
+
+export interface EvalOutcome {
+  file: string;
+  result: Result;
+  protocolSeconds: number;
+}
+
+/**
+ * Run one protocol on cached features and write its result. Features come only from the cache:
+ * the plan orders this unit after its extraction shards (merging them here if the last shard's
+ * worker died between writing its shard and merging).
+ */
+export async function executeEval(unit: EvalUnit, res: RunResources, extractUnits: readonly ExtractUnit[] = []): Promise<EvalOutcome> {
+  const { suite } = res.location;
+  const cache = featureCacheOf(res);
+  const model = await res.model(unit.model);
+  const dataset = await res.dataset(unit.dataset);
+  const entry = suite.datasets[unit.dataset];
+  const preparer = await res.preparer(unit.model, unit.dataset);
+  const feature = model.features[0];
+  const split: Partial<Record<SplitName, LabelledFeatures>> = {};
+  const cacheKeys: Record<string, string> = {};
+  const wallSeconds: Record<string, number> = {};
+  for (const [s, key] of Object.entries(unit.needs) as [SplitName, string][]) {
+    if (splitFeatureKey(model, dataset, preparer, s, feature) !== key) {
+      throw new MedprobeError(`worker ${os.hostname()}:${process.pid} sees a different model, dataset or preprocessing than the run's planner for ${unit.modelName} · ${unit.datasetName}`, {
+        hint: 'every worker must mount the same model and data files at the same paths as the coordinator (docs/scale-out.md)',
+      });
+    }
+    if (!(await cache.has(key))) {
+      const shard = extractUnits.find((u) => u.featureKeys[feature] === key);
+      if (shard) await mergeShards(res, shard);
+      // Not user-fixable and not permanent: a retry after the extraction finishes succeeds.
+      if (!(await cache.has(key))) throw new Error(`features of ${unit.modelName} · ${unit.datasetName}/${s} are not in the cache yet (${key.slice(0, 12)})`);
+    }
+    const e = await cache.read(key);
+    cacheKeys[s] = key;
+    wallSeconds[`extract_${s}`] = e.manifest.extractSeconds;
+    const src = dataset.splits[s]!;
+    let m: Matrix = e.matrix;
+    if (e.offsets) m = aggregateSlices(m, volumeIndexOf(e.offsets), entry.sliceAggregation, { volumeIds: src.ids });
+    split[s] = { features: m, labels: src.labels, ids: src.ids };
+  }
+  const config = suite.protocols[unit.protocol];
+  const t0 = performance.now();
+  const out = await PROTOCOLS[unit.protocol]({
+    task: dataset.task,
+    dataset: dataset.name,
+    train: split.train!,
+    val: split.val,
+    test: split.test!,
+    config: config as never,
+    seed: suite.seed,
+    selectionMetric: suite.selectionMetric,
+  });
+  const protocolSeconds = (performance.now() - t0) / 1000;
+  const result = buildResult({ res, unit, model, dataset, config, out, feature, preprocessing: preparer.preprocessing, cacheKeys, wallSeconds: { ...wallSeconds, protocol: protocolSeconds }, test: split.test! });
+  const file = await writeResult(res.location.resultsDir, result);
+  return { file, result, protocolSeconds };
+}
+
+function buildResult(a: {
+  res: RunResources;
+  unit: EvalUnit;
+  model: Awaited<ReturnType<RunResources['model']>>;
+  dataset: Awaited<ReturnType<RunResources['dataset']>>;
+  config: unknown;
+  out: Awaited<ReturnType<(typeof PROTOCOLS)[ProtocolName]>>;
+  feature: string;
+  preprocessing: Record<string, unknown>;
+  cacheKeys: Record<string, string>;
+  wallSeconds: Record<string, number>;
+  test: LabelledFeatures;
+}): Result {
+  const { out, test, dataset, model } = a;
+  const { suite } = a.res.location;
+  const versions = runtimeVersions();
+  const task: TaskInfo = dataset.task;
+  const lw = labelWidth(task);
+  const metrics = evaluateClassification(task, test.labels, out.testScores);
+  // Percentile bootstrap over test samples, stratified by class for binary tasks; all metrics share the replicates.
+  const ci =
+    suite.bootstrap.resamples > 0
+      ? bootstrapClassification(task, test.labels, out.testScores, {
+          resamples: suite.bootstrap.resamples,
+          level: suite.bootstrap.level,
+          seed: suite.seed,
+          stratified: task.type === 'binary',
+        })
+      : undefined;
+  const testSplit = dataset.splits.test!;
+  return {
+    schema: RESULT_SCHEMA_VERSION,
+    model: { name: model.name, fingerprint: model.backbone.fingerprint, inputSize: model.backbone.inputSize, feature: a.feature, runtime: model.backbone.runtime },
+    dataset: {
+      name: dataset.name,
+      fingerprint: dataset.fingerprint,
+      task,
+      dims: dataset.dims,
+      modality: datasetModality(dataset),
+      preprocessing: a.preprocessing,
+      splitSizes: Object.fromEntries(Object.entries(dataset.splits).map(([k, v]) => [k, v!.size])),
+    },
+    protocol: { name: a.unit.protocol, config: a.config as Record<string, unknown> },
+    selection: { metric: suite.selectionMetric, split: 'val', chosen: out.chosen, candidates: out.candidates },
+    metrics,
+    ...(ci ? { ci } : {}),
+    ...(out.extra ? { extra: out.extra } : {}),
+    predictions: { split: 'test', ids: [...testSplit.ids], labels: toRows(test.labels, lw), scores: toRows(out.testScores, out.scoreWidth) },
+    provenance: {
+      unitKey: a.unit.key,
+      medprobe: versions.medprobe,
+      node: versions.node,
+      runtime: { ...versions.runtime, [model.backbone.runtime.name]: model.backbone.runtime.version },
+      seed: suite.seed,
+      files: { ...model.files, ...Object.fromEntries(dataset.files.map((f) => [f, dataset.fingerprint])) },
+      featureCacheKeys: a.cacheKeys,
+      startedAt: new Date().toISOString(),
+      wallSeconds: a.wallSeconds,
+      host: os.hostname(),
+    },
+  };
+}
