@@ -5,7 +5,9 @@
 // since cost is linear in epochs). PyTorch-CPU numbers for the same grid come from
 // bench/reference/probe_torch.py and are recorded in docs/results/protocols.md.
 //
-// Usage: npm run bench:probe [-- --rows 50000 --dim 768 --classes 10 --epochs 10]
+// With --knn it also times the kNN engine (ORT Gemm+TopK) against a plain-JS double loop.
+//
+// Usage: npm run bench:probe [-- --rows 50000 --dim 768 --classes 10 --epochs 10 --knn --skip-baseline]
 import { mkdtemp, open, rm } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';

@@ -96,7 +96,8 @@ function session(kind: 'step' | 'predict', activation: HeadActivation, C: number
 
 /**
  * Per-column mean and 1/std (population std, as sklearn's StandardScaler) over all rows,
- * streamed block by block in float64. A constant column gets inv_std 1: it is all zeros
+ * streamed block by block in float64 (a linear-time JS pass once per fit; each epoch's ORT
+ * steps cost ~2·C·H× more arithmetic). A constant column gets inv_std 1: it is all zeros
  * after centring, so any finite factor is right and none divides by zero.
  */
 export function columnStats(src: RowSource, blockRows = 1024): { mean: Float32Array; invStd: Float32Array } {

@@ -39,7 +39,10 @@ function cosineSession(): Promise<ort.InferenceSession> {
   return session;
 }
 
-/** 1/‖row‖₂ per row (0 for a zero row), accumulated in float64. */
+/**
+ * 1/‖row‖₂ per row (0 for a zero row), accumulated in float64. A JS pass on purpose: it is
+ * O(n·D) once per matrix, against the O(q·n·D) similarity work done in ORT.
+ */
 export function inverseRowNorms(m: Matrix): Float32Array {
   const out = new Float32Array(m.rows);
   const d = m.data;
