@@ -1,6 +1,10 @@
 import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
-import { assessOpenness, catalogRows, getCatalogCard, listCatalog, CatalogCardSchema } from '../../src/models/catalog/index.js';
+import { promises as fs } from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { assessOpenness, catalogRows, getCatalogCard, listCatalog, localAvailability, CatalogCardSchema } from '../../src/models/catalog/index.js';
+import { hubModelDir, HUB_MANIFEST } from '../../src/models/hub-pull.js';
 import { MedprobeError } from '../../src/util/errors.js';
 
 const TABLE2 = [
@@ -90,5 +94,19 @@ describe('model catalog', () => {
     assert.equal(vitb.licence, 'Apache-2.0');
     assert.equal(vitb.local, undefined);
     assert.equal(rows.find((r) => r.id === 'sam-vit-l')!.params, null);
+  });
+
+  it('a pulled hub folder (complete manifest) makes its catalog entry local', async () => {
+    const cache = await fs.mkdtemp(path.join(os.tmpdir(), 'medprobe-catalog-'));
+    try {
+      const dir = hubModelDir('onnx-community/dinov2-small', { cacheDir: cache });
+      await fs.mkdir(dir, { recursive: true });
+      assert.equal(localAvailability(getCatalogCard('dinov2-vits14'), { cacheDir: cache }), undefined, 'no manifest: unfinished pull');
+      await fs.writeFile(path.join(dir, HUB_MANIFEST), '{}');
+      assert.equal(localAvailability(getCatalogCard('dinov2-vits14'), { cacheDir: cache }), dir);
+      assert.equal(localAvailability(getCatalogCard('dinov2-vitb14'), { cacheDir: cache }), undefined);
+    } finally {
+      await fs.rm(cache, { recursive: true, force: true });
+    }
   });
 });

@@ -44,6 +44,7 @@ function dinov2(size: 's' | 'b' | 'l' | 'g', name: string, params: number, dim: 
     architecture: `${name} (ViT${size === 'g' ? ' with SwiGLU FFN' : ''})`,
     featureReadout: 'CLS token; the study also uses CLS + mean of patch tokens and the last 4 blocks',
     hubId: `facebook/dinov2-${hub}`,
+    onnxHubIds: size === 's' ? ['onnx-community/dinov2-small'] : undefined,
     params: { value: params, source: DINOV2_README },
     patchSize: { value: 14, source: DINOV2_MODEL_CARD },
     nativeResolution: { value: 518, source: DINOV2_HUBCONF, note: 'position embeddings for 37x37 patches; the HF processor crops 224 and the model interpolates' },

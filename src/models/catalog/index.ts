@@ -45,8 +45,8 @@ export function localAvailability(card: CatalogCard, opts: { cacheDir?: string }
     const p = path.join(PACKAGE_ROOT, c);
     if (existsSync(p) && modelOfCardExists(p)) return c;
   }
-  if (card.hubId) {
-    const dir = hubModelDir(card.hubId, { cacheDir: opts.cacheDir });
+  for (const id of [...(card.onnxHubIds ?? []), ...(card.hubId ? [card.hubId] : [])]) {
+    const dir = hubModelDir(id, { cacheDir: opts.cacheDir });
     if (existsSync(path.join(dir, HUB_MANIFEST))) return dir;
   }
   return undefined;

@@ -89,6 +89,8 @@ export const CatalogCardSchema = z
     featureReadout: z.string().min(3),
     /** Hugging Face hub id of the weights, when hosted there. */
     hubId: z.string().regex(/^[\w.-]+\/[\w.-]+$/).nullable(),
+    /** Hub repos holding a ready transformers.js-layout ONNX export (`medprobe models pull` them). */
+    onnxHubIds: z.array(z.string().regex(/^[\w.-]+\/[\w.-]+$/)).optional(),
     params: SourcedNumberSchema,
     patchSize: SourcedNumberSchema.nullable(),
     nativeResolution: SourcedNumberSchema,
