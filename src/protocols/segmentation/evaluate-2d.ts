@@ -9,7 +9,7 @@ import {
 } from '../../metrics/segmentation.js';
 import type { MaybeMetric } from '../../metrics/auroc.js';
 import type { TiledFeatureSet } from './features-2d.js';
-import { writeMaskPng, writeOverlayPng } from './outputs.js';
+import { writeMaskPng, writeSegmentationOverlay } from './outputs.js';
 import { TileStitcher, argmaxClasses } from './tiling.js';
 import { IGNORE_LABEL } from './train.js';
 
@@ -79,7 +79,7 @@ export async function evaluateTiled(engine: DecoderEngine, feats: TiledFeatureSe
       written.push(maskFile);
       if (ci < (opts.overlays ?? 4)) {
         const ov = path.join(opts.outDir, 'overlays', `${c.id}.png`);
-        await writeOverlayPng(ov, c.image, c.mask, pred, c.fov);
+        await writeSegmentationOverlay(ov, c.image, c.mask, pred, c.fov);
         written.push(ov);
       }
     }

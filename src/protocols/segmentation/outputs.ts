@@ -31,7 +31,7 @@ const PALETTE: [number, number, number][] = [
  * image with the prediction painted on it (class colours at 50%). Pixels outside the FOV
  * are dimmed in the two overlay panels so the scored region is visible.
  */
-export async function writeOverlayPng(file: string, image: Image2D, gt: Uint8Array, pred: Uint8Array, fov?: Uint8Array, ignore = 255): Promise<void> {
+export async function writeSegmentationOverlay(file: string, image: Image2D, gt: Uint8Array, pred: Uint8Array, fov?: Uint8Array, ignore = 255): Promise<void> {
   const { width: w, height: h } = image;
   const png = new PNG({ width: 3 * w, height: h });
   const put = (panel: number, x: number, y: number, rgb: [number, number, number]) => {

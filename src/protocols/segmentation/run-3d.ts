@@ -7,13 +7,13 @@ import type { GridBackbone } from '../../models/backbone.js';
 import { createSegmentationAccumulator, type SegmentationPolicy } from '../../metrics/segmentation.js';
 import { writeJsonAtomic } from '../../util/atomic.js';
 import { MedprobeError } from '../../util/errors.js';
-import { writeOverlayPng, toDisplay8 } from './outputs.js';
+import { writeSegmentationOverlay, toDisplay8 } from './outputs.js';
 import { argmaxClasses, tileInput } from './tiling.js';
 import { gatherBatch, predictProbs, trainDecoder, type SegFeatureSet } from './train.js';
-import { getSlice, putSlice, sliceGeometry, sliceImage, volumeTo255, type SliceAxis, type VolumeIntensity } from './volume-slices.js';
+import { getSlice, putSlice, sliceGeometry, sliceImage, volumeTo255, type SegSliceAxis, type VolumeIntensity } from './volume-slices.js';
 
 export interface VolumeSegOptions {
-  axis: SliceAxis;
+  axis: SegSliceAxis;
   intensity: VolumeIntensity;
   /** Graph outputs / block refs, deepest first. */
   maps: string[];
@@ -32,7 +32,7 @@ export interface VolumeSegOptions {
 
 export interface VolumeSegResult {
   id: string;
-  axis: SliceAxis;
+  axis: SegSliceAxis;
   classes: string[];
   /** Dice/IoU of the whole predicted volume (slices stacked, counted as one 3D case). */
   volume: { meanDice: number | null; meanIoU: number | null; perClassDice: (number | null)[] };
@@ -112,7 +112,7 @@ export async function segmentVolume(pair: NiftiSegPair, backbone: GridBackbone, 
     if (!trainSet1.has(s)) held.add(pred, gt, undefined, pair.id);
     if (opts.overlays && s % overlayEvery === 0) {
       const img = toDisplay8(sliceImage(vol, scaled, opts.axis, s, size).native);
-      await writeOverlayPng(path.join(opts.outDir, 'overlays', `${opts.axis}${String(s).padStart(3, '0')}.png`), img, gt, pred);
+      await writeSegmentationOverlay(path.join(opts.outDir, 'overlays', `${opts.axis}${String(s).padStart(3, '0')}.png`), img, gt, pred);
     }
   }
   const t3 = performance.now();

@@ -3,16 +3,16 @@ import { minMax, percentileClip, window } from '../../data/transforms/intensity.
 import { resize } from '../../data/transforms/resize.js';
 
 /** Voxel axis the volume is cut across: x (sagittal for RAS data), y (coronal), z (axial). */
-export type SliceAxis = 'x' | 'y' | 'z';
+export type SegSliceAxis = 'x' | 'y' | 'z';
 
 /** Slice plane size [height, width] and count for an axis of a [z][y][x] volume. */
-export function sliceGeometry(v: Pick<Volume3D, 'width' | 'height' | 'depth'>, axis: SliceAxis): { count: number; height: number; width: number } {
+export function sliceGeometry(v: Pick<Volume3D, 'width' | 'height' | 'depth'>, axis: SegSliceAxis): { count: number; height: number; width: number } {
   if (axis === 'z') return { count: v.depth, height: v.height, width: v.width };
   if (axis === 'y') return { count: v.height, height: v.depth, width: v.width };
   return { count: v.width, height: v.depth, width: v.height };
 }
 
-function voxelIndex(v: Pick<Volume3D, 'width' | 'height'>, axis: SliceAxis, s: number, r: number, c: number): number {
+function voxelIndex(v: Pick<Volume3D, 'width' | 'height'>, axis: SegSliceAxis, s: number, r: number, c: number): number {
   const { width: nx, height: ny } = v;
   if (axis === 'z') return (s * ny + r) * nx + c;
   if (axis === 'y') return (r * ny + s) * nx + c;
@@ -20,13 +20,13 @@ function voxelIndex(v: Pick<Volume3D, 'width' | 'height'>, axis: SliceAxis, s: n
 }
 
 /** Copies slice `s` of any [z][y][x] array into a row-major plane. */
-export function getSlice<T extends ArrayLike<number> & { length: number }>(v: Pick<Volume3D, 'width' | 'height' | 'depth'>, data: T, axis: SliceAxis, s: number, out: Float32Array | Uint8Array): void {
+export function getSlice<T extends ArrayLike<number> & { length: number }>(v: Pick<Volume3D, 'width' | 'height' | 'depth'>, data: T, axis: SegSliceAxis, s: number, out: Float32Array | Uint8Array): void {
   const g = sliceGeometry(v, axis);
   for (let r = 0; r < g.height; r++) for (let c = 0; c < g.width; c++) out[r * g.width + c] = data[voxelIndex(v, axis, s, r, c)];
 }
 
 /** Writes a plane back as slice `s`: the inverse of getSlice. */
-export function putSlice(v: Pick<Volume3D, 'width' | 'height' | 'depth'>, data: Uint8Array, axis: SliceAxis, s: number, plane: ArrayLike<number>): void {
+export function putSlice(v: Pick<Volume3D, 'width' | 'height' | 'depth'>, data: Uint8Array, axis: SegSliceAxis, s: number, plane: ArrayLike<number>): void {
   const g = sliceGeometry(v, axis);
   for (let r = 0; r < g.height; r++) for (let c = 0; c < g.width; c++) data[voxelIndex(v, axis, s, r, c)] = plane[r * g.width + c];
 }
@@ -55,7 +55,7 @@ export function volumeTo255(vol: Volume3D, rule: VolumeIntensity): Float32Array 
 }
 
 /** One slice as a gray image resized (bilinear, PyTorch-exact) to the backbone's square input. */
-export function sliceImage(vol: Volume3D, scaled: Float32Array, axis: SliceAxis, s: number, size: number): { native: Image2D; input: Image2D } {
+export function sliceImage(vol: Volume3D, scaled: Float32Array, axis: SegSliceAxis, s: number, size: number): { native: Image2D; input: Image2D } {
   const g = sliceGeometry(vol, axis);
   const plane = new Float32Array(g.height * g.width);
   getSlice(vol, scaled, axis, s, plane);
