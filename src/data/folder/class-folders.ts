@@ -52,7 +52,7 @@ export async function openClassFolders(input: ClassFoldersConfigInput): Promise<
   const parsed = ClassFoldersConfigSchema.safeParse(input);
   if (!parsed.success) {
     const issue = parsed.error.issues[0];
-    throw new MedprobeError(`invalid class-folder config: ${issue.path.join('.') || '(root)'}: ${issue.message}`, { hint: 'see docs/datasets.md#image-folders' });
+    throw new MedprobeError(`invalid class-folder config: ${issue.path.join('.') || '(root)'}: ${issue.message}`, { hint: 'see docs/datasets.md#image-folders--csv' });
   }
   const cfg = parsed.data;
   const root = path.resolve(cfg.root);

@@ -100,7 +100,7 @@ export async function openImageFolder(input: ImageFolderConfigInput): Promise<Im
   const parsed = ImageFolderConfigSchema.safeParse(input);
   if (!parsed.success) {
     const issue = parsed.error.issues[0];
-    throw new MedprobeError(`invalid image-folder config: ${issue.path.join('.') || '(root)'}: ${issue.message}`, { hint: 'see docs/datasets.md#image-folders' });
+    throw new MedprobeError(`invalid image-folder config: ${issue.path.join('.') || '(root)'}: ${issue.message}`, { hint: 'see docs/datasets.md#image-folders--csv' });
   }
   const config = parsed.data;
   const root = path.resolve(config.root);

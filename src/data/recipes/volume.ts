@@ -28,7 +28,9 @@ export function prepareVolume(volume: Volume3D, ref: RecipeRef, input: ImageInpu
   if (volume.kind !== '3d') throw new MedprobeError('prepareVolume needs a 3D volume', { hint: 'use compileRecipe for 2D images' });
   const compiled = compileRecipe(ref, input);
   const { recipe, stages } = compiled;
-  if (!recipe.steps.some((s) => s.op === 'min-max') && !(volume.data instanceof Uint8Array)) {
+  const last = recipe.steps[recipe.steps.length - 1];
+  const cardScaled = last.op === 'normalize' && last.source === 'model-card';
+  if (cardScaled && !recipe.steps.some((s) => s.op === 'min-max') && !(volume.data instanceof Uint8Array)) {
     throw new MedprobeError(`recipe '${recipe.name}' expects 8-bit pixels but the volume holds ${volume.data.constructor.name.replace('Array', '').toLowerCase()} data`, {
       hint: 'use ct-default or mri-default, or add a min-max step',
     });
