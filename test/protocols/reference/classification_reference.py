@@ -67,3 +67,18 @@ sc = StandardScaler().fit(xtr)
 lr_ = LogisticRegression(C=1.0, max_iter=5000).fit(sc.transform(xtr), ytr)
 p = lr_.predict_proba(sc.transform(xte))
 print('sklearn logreg 3-class test auroc(ovr macro)=', round(roc_auc_score(yte, p, multi_class='ovr'), 6), 'acc=', round(accuracy_score(yte, p.argmax(1)), 6))
+
+# --- Real data: PneumoniaMNIST raw pixels (28×28 → 784-d float32, 0..255) as "features",
+# for test/protocols/pneumonia-pixels.test.ts (skipped when ../shared is absent).
+import os
+npz = os.path.join(os.path.dirname(__file__), '../../../../shared/data/medmnist/pneumoniamnist.npz')
+if os.path.exists(npz):
+    d = np.load(npz)
+    xtr = d['train_images'].reshape(len(d['train_images']), -1).astype(np.float32)
+    xte = d['test_images'].reshape(len(d['test_images']), -1).astype(np.float32)
+    ytr, yte = d['train_labels'][:, 0], d['test_labels'][:, 0]
+    knn = KNeighborsClassifier(n_neighbors=20, metric='cosine', algorithm='brute',
+                               weights=lambda dist: np.exp((1.0 - dist) / 0.07)).fit(xtr, ytr)
+    p = knn.predict_proba(xte)[:, 1]
+    print('pneumonia pixels kNN k=20: test auroc=', round(roc_auc_score(yte, p), 6), 'acc=', round(accuracy_score(yte, p > 0.5), 6))
+    print('pneumonia pixels kNN k=20: first 5 scores=', np.round(p[:5], 6).tolist())
