@@ -5,6 +5,7 @@ import type { DatasetSource, Sample, SplitName, SplitSource } from '../types.js'
 import { SPLIT_NAMES, labelWidth } from '../types.js';
 import { MedprobeError } from '../../util/errors.js';
 import { hashBytes, hashObject } from '../../util/hash.js';
+import { createProgress } from '../../util/progress.js';
 import { parseSplitName } from '../splits/names.js';
 import { ImageFolderConfigSchema, type ImageFolderConfig, type ImageFolderConfigInput } from './config.js';
 import { decodeImage, readImageFile, sniffImageFormat } from './decode.js';
@@ -180,7 +181,17 @@ export async function fromRecords(records: Record<string, string>[], header: str
   });
 
   // Pass 2: files (exists + header, or full decode), bounded concurrency.
-  const checks = await mapLimit(candidates, 16, (c) => checkImage(c.file, config.verify));
+  const bar = createProgress(config.verify === 'decode' ? 'decoding images' : 'checking images', candidates.length);
+  let checks: Awaited<ReturnType<typeof checkImage>>[];
+  try {
+    checks = await mapLimit(candidates, 16, async (c) => {
+      const r = await checkImage(c.file, config.verify);
+      bar.tick();
+      return r;
+    });
+  } finally {
+    bar.stop();
+  }
   const rows: Row[] = [];
   const sizes: Array<[string, number]> = [];
   candidates.forEach((c, i) => {

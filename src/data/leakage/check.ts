@@ -1,6 +1,7 @@
 import type { DatasetSource, SplitName } from '../types.js';
 import { SPLIT_NAMES } from '../types.js';
 import { MedprobeError } from '../../util/errors.js';
+import { createProgress } from '../../util/progress.js';
 import { findPatientOverlap, type PatientOverlap } from '../splits/overlap.js';
 import { perceptualHash } from './phash.js';
 import { findNearDuplicates, type DuplicatePair, type HashedImage } from './near-duplicates.js';
@@ -55,6 +56,7 @@ export async function checkLeakage(ds: DatasetSource, opts: LeakageOptions = {})
   const failures: LeakageReport['failures'] = [];
   let next = 0;
   let done = 0;
+  const bar = createProgress(`hashing ${ds.name}`, jobs.length);
   const worker = async (): Promise<void> => {
     while (next < jobs.length) {
       const { split, index } = jobs[next++];
@@ -66,10 +68,15 @@ export async function checkLeakage(ds: DatasetSource, opts: LeakageOptions = {})
       } catch (e) {
         failures.push({ split, id: src.ids[index], reason: e instanceof MedprobeError ? e.message : (e as Error).message.split('\n')[0] });
       }
+      bar.tick();
       opts.onProgress?.(++done, jobs.length);
     }
   };
-  await Promise.all(Array.from({ length: Math.max(1, opts.concurrency ?? 4) }, worker));
+  try {
+    await Promise.all(Array.from({ length: Math.max(1, opts.concurrency ?? 4) }, worker));
+  } finally {
+    bar.stop();
+  }
   const pairs = findNearDuplicates(hashed, threshold);
   const counts: Record<string, number> = {};
   for (const p of pairs) {
