@@ -82,3 +82,20 @@ if os.path.exists(npz):
     p = knn.predict_proba(xte)[:, 1]
     print('pneumonia pixels kNN k=20: test auroc=', round(roc_auc_score(yte, p), 6), 'acc=', round(accuracy_score(yte, p > 0.5), 6))
     print('pneumonia pixels kNN k=20: first 5 scores=', np.round(p[:5], 6).tolist())
+
+# --- Real 3D data: AdrenalMNIST3D, every axial slice's raw pixels (28×28 → 784-d) as a slice
+# "embedding", mean over the 28 slices of each volume (= aggregateSlices 'mean'), then kNN k=20.
+# For test/protocols/adrenal-slices.test.ts.
+npz3 = os.path.join(os.path.dirname(__file__), '../../../../shared/data/medmnist/adrenalmnist3d.npz')
+if os.path.exists(npz3):
+    d = np.load(npz3)
+    def vol_mean(imgs):
+        n = len(imgs)
+        return imgs.reshape(n, imgs.shape[1], -1).astype(np.float64).mean(1).astype(np.float32)
+    xtr, xte = vol_mean(d['train_images']), vol_mean(d['test_images'])
+    ytr, yte = d['train_labels'][:, 0], d['test_labels'][:, 0]
+    knn = KNeighborsClassifier(n_neighbors=20, metric='cosine', algorithm='brute',
+                               weights=lambda dist: np.exp((1.0 - dist) / 0.07)).fit(xtr, ytr)
+    p = knn.predict_proba(xte)[:, 1]
+    print('adrenal3d slice-mean kNN k=20: test auroc=', round(roc_auc_score(yte, p), 6), 'acc=', round(accuracy_score(yte, p > 0.5), 6))
+    print('adrenal3d slice-mean: first volume values 404..407=', np.round(xte[0, 404:408], 6).tolist(), 'first 5 scores=', np.round(p[:5], 6).tolist())
