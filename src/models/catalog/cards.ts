@@ -456,7 +456,7 @@ export const CATALOG_CARDS: readonly CatalogCard[] = [
     id: 'lvm-med-vit-b',
     name: 'LVM-Med ViT-B',
     organisation: 'University of Stuttgart / DFKI and co-authors',
-    architecture: 'ViT-B/16',
+    architecture: 'ViT-B (https://bio.rodeo/models/lvm-med: ResNet-50 and ViT-B backbones)',
     featureReadout: 'CLS token',
     hubId: null,
     params: { value: 86_000_000, source: VIT_PAPER_TABLE1 },
