@@ -5,7 +5,6 @@ import type { Backbone } from './backbone.js';
 import { loadCard, parseCard, type LoadedCard, type ModelCard } from './card.js';
 import { cardFromHubFolder, type HubVariant } from './hub-folder.js';
 import { OnnxBackbone, type OnnxBackboneOptions } from './onnx/backbone.js';
-import { TfjsBackbone } from './tfjs/backbone.js';
 
 /** Where a backbone comes from: a card file, a transformers.js/HF folder, or a bare ONNX file. */
 export type BackboneRef =
@@ -24,8 +23,11 @@ export async function openBackbone(ref: BackboneRef, opts: OpenBackboneOptions =
     case 'onnx':
       return OnnxBackbone.open(loaded, opts);
     case 'tfjs-layers':
-    case 'tfjs-graph':
+    case 'tfjs-graph': {
+      // TF.js takes ~2 s to import; only TF.js cards pay for it.
+      const { TfjsBackbone } = await import('./tfjs/backbone.js');
       return TfjsBackbone.open(loaded, { inputSize: opts.inputSize });
+    }
   }
 }
 
