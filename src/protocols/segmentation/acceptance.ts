@@ -32,7 +32,7 @@ async function requireDir(p: string): Promise<void> {
  * DRIVE: train on training/ (21–40), test on test/ (01–20) inside the FOV, MobileNetV2 features
  * of 224-px tiles at native resolution (3×3 overlapping tiles per 565×584 image, averaged back).
  */
-export async function runDriveAcceptance(opts: { shared: string; outDir: string; epochs?: number; seed?: number }): Promise<Record<string, unknown>> {
+export async function runDriveAcceptance(opts: { shared: string; outDir: string; epochs?: number; seed?: number; only?: string[]; ce?: number }): Promise<Record<string, unknown>> {
   const root = path.join(opts.shared, 'data', 'drive');
   const model = path.join(opts.shared, 'models', 'mobilenetv2-035-imagenet.onnx');
   await requireDir(root);
@@ -44,12 +44,14 @@ export async function runDriveAcceptance(opts: { shared: string; outDir: string;
   await backbone.dispose();
   const extractSeconds = (performance.now() - t0) / 1000;
   const epochs = opts.epochs ?? 40;
-  const loss = { dice: 1, ce: 0, includeBackground: false };
-  const configs: DecoderRunConfig[] = [
+  const loss = { dice: 1, ce: opts.ce ?? 0, includeBackground: false };
+  const all: DecoderRunConfig[] = [
     { name: 'linear-last', kind: 'linear', layers: [0], epochs, batchSize: 8, lr: 1e-3, loss },
     { name: 'linear-4', kind: 'linear', layers: [0, 1, 2, 3], epochs, batchSize: 8, lr: 1e-3, loss },
     { name: 'unet', kind: 'unet', layers: [0, 1, 2, 3], epochs, batchSize: 8, lr: 1e-3, loss },
   ];
+  const suffix = loss.ce > 0 ? `-dice+ce${loss.ce}` : '';
+  const configs = all.filter((c) => !opts.only || opts.only.includes(c.name)).map((c) => ({ ...c, name: c.name + suffix }));
   const results: Record<string, SegmentationRunResult> = {};
   for (const cfg of configs) {
     results[cfg.name] = await runDecoder2D(ftrain, ftest, test, cfg, { seed: opts.seed ?? 0, outDir: opts.outDir, classes: 2, maskValues: DRIVE_CARD.classes.map((c) => c.value), overlays: 4 });
