@@ -69,6 +69,14 @@ test('multi-label: one sigmoid per label', async () => {
   assert.equal(m.auroc, 1);
 });
 
+test('a diverging head scores null without failing the grid', async () => {
+  // lr near float32's maximum overflows the weights to ±Inf, so the logits become NaN.
+  const out = await runLinearProbe({ train: synth(60, 4, 3, 0.5, 0), val: synth(30, 4, 3, 0.5, 500), test: synth(30, 4, 3, 0.5, 900), task: three, grid: { lr: [3e38, 0.1] }, epochs: 5, batchSize: 16 });
+  assert.deepEqual(out.candidates[0], { params: { features: 'features', lr: 3e38, weightDecay: 0, diverged: true }, score: null });
+  assert.equal(out.chosen.lr, 0.1);
+  assert.equal(out.config.divergedHeads, 1);
+});
+
 test('bad input: one-class label column, NaN features, mismatched sets', async () => {
   const ok = synth(30, 4, 3, 1, 0);
   await assert.rejects(

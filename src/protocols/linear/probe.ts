@@ -188,11 +188,16 @@ export async function runLinearProbe(opts: LinearProbeOptions): Promise<Protocol
     const probs = await predictHeads(banks[si], valSrc);
     hypers.forEach((h, hi) => {
       const scores = headColumns(probs, valSrc.rows, hypers.length, C, hi);
-      candidates.push({ params: { features: names[si], lr: h.lr, weightDecay: h.weightDecay }, score: selectionScore(metric, task, opts.val.labels, scores) });
+      const params = { features: names[si], lr: h.lr, weightDecay: h.weightDecay };
+      // A head whose weights overflowed (absurd lr) yields NaN probabilities: it scores null and
+      // says so, instead of failing the other heads of the grid.
+      if (!scores.every(Number.isFinite)) candidates.push({ params: { ...params, diverged: true }, score: null });
+      else candidates.push({ params, score: selectionScore(metric, task, opts.val.labels, scores) });
     });
   }
   const best = bestCandidate(candidates, where('val'), metric);
   const chosen = candidates[best].params as { features: string; lr: number; weightDecay: number };
+  const failed = candidates.filter((c) => c.params.diverged).length;
 
   const refitMode = opts.refit ?? 'train+val';
   let final = { ...banks[names.indexOf(chosen.features)] };
@@ -237,6 +242,7 @@ export async function runLinearProbe(opts: LinearProbeOptions): Promise<Protocol
       refit: refitMode,
       seed,
       selectMetric: metric,
+      ...(failed > 0 ? { divergedHeads: failed } : {}),
     },
     selection: { metric, split: 'val' },
     chosen: { ...chosen },
