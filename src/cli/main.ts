@@ -5,6 +5,7 @@ import { registerRun } from './commands/run.js';
 import { registerQuickstart } from './commands/quickstart.js';
 import { registerLeaderboard } from './commands/leaderboard.js';
 import { registerData } from './commands/data.js';
+import { registerReport } from './commands/report.js';
 import { registerModels } from './commands/models.js';
 
 const program = new Command('medprobe')
@@ -16,6 +17,7 @@ registerRun(program);
 registerQuickstart(program);
 registerLeaderboard(program);
 registerData(program);
+registerReport(program);
 registerModels(program);
 
 try {

@@ -3,6 +3,7 @@ import { pullMedMNIST } from '../../data/medmnist/pull.js';
 import { medmnistInfo, type MedMNISTSize } from '../../data/medmnist/registry.js';
 import { MedprobeError } from '../../util/errors.js';
 import { defaultCacheDir } from '../../util/paths.js';
+import { renderNiftiOverlay } from '../../data/nifti/overlay.js';
 
 function parseSize(v: string): MedMNISTSize {
   const n = Number(v);
@@ -22,6 +23,16 @@ export function registerData(program: Command): Command {
       const info = medmnistInfo(name);
       const file = await pullMedMNIST(info.name, { size: o.size, cacheDir: o.cacheDir ?? defaultCacheDir(), baseUrl: o.baseUrl });
       process.stdout.write(`${file}\n`);
+    });
+  data
+    .command('overlay <image> <labels> <out.png>')
+    .description('write a PNG of one slice of a NIfTI volume with its label map overlaid (checks alignment)')
+    .option('--axis <plane>', 'axial, coronal or sagittal', 'axial')
+    .option('--index <n>', 'slice index (default: the slice with the most labelled voxels)', (v) => Number(v))
+    .action(async (image: string, labels: string, out: string, o: { axis: 'axial' | 'coronal' | 'sagittal'; index?: number }) => {
+      if (!['axial', 'coronal', 'sagittal'].includes(o.axis)) throw new MedprobeError(`--axis must be axial, coronal or sagittal, got '${o.axis}'`);
+      const r = await renderNiftiOverlay(image, labels, out, { axis: o.axis, index: o.index });
+      process.stdout.write(`${out}: ${r.axis} slice ${r.index}, ${r.width}x${r.height}, ${r.labelledPixels} labelled pixels\n`);
     });
   return data;
 }
