@@ -7,6 +7,8 @@ import { registerLeaderboard } from './commands/leaderboard.js';
 import { registerData } from './commands/data.js';
 import { registerReport } from './commands/report.js';
 import { registerModels } from './commands/models.js';
+import { registerWorker } from './commands/worker.js';
+import { registerQueue } from './commands/queue.js';
 
 const program = new Command('medprobe')
   .description('Benchmark frozen vision foundation models on medical images')
@@ -19,6 +21,8 @@ registerLeaderboard(program);
 registerData(program);
 registerReport(program);
 registerModels(program);
+registerWorker(program);
+registerQueue(program);
 
 try {
   await program.parseAsync(process.argv);

@@ -31,6 +31,9 @@ export function resolveRunLocation(loaded: LoadedSuite, overrides: { cacheDir?: 
 export class RunResources {
   private readonly datasets = new Map<number, Promise<DatasetSource>>();
   private held: { index: number; opened: Promise<SuiteModel> } | undefined;
+  private leased = -1;
+  private users = 0;
+  private waiters: (() => void)[] = [];
 
   constructor(readonly location: RunLocation) {}
 
@@ -44,17 +47,48 @@ export class RunResources {
     return d;
   }
 
-  async model(index: number): Promise<SuiteModel> {
+  /** The model of a suite entry, opening it (and closing the one held before) when needed. */
+  model(index: number): Promise<SuiteModel> {
     if (this.held?.index === index) return this.held.opened;
-    await this.releaseModel();
-    const opened = openSuiteModel(this.location.suite.models[index], { baseDir: this.location.baseDir, cacheDir: this.location.cacheDir });
-    this.held = { index, opened };
+    const previous = this.held;
+    // Assigned before any await, so concurrent callers for the same model share one open.
+    const opened = (async () => {
+      if (previous) await (await previous.opened.catch(() => undefined))?.backbone.dispose();
+      return openSuiteModel(this.location.suite.models[index], { baseDir: this.location.baseDir, cacheDir: this.location.cacheDir });
+    })();
+    const held = { index, opened };
+    this.held = held;
+    opened.catch(() => {
+      if (this.held === held) this.held = undefined;
+    });
+    return opened;
+  }
+
+  /**
+   * Use a model while other units may run concurrently in this process (queue workers with
+   * --concurrency > 1): a unit needing another model waits until no unit uses the held one,
+   * instead of having the session disposed under it. Pair with `unlease()`.
+   */
+  async lease(index: number): Promise<SuiteModel> {
+    while (this.users > 0 && this.leased !== index) await new Promise<void>((r) => this.waiters.push(r));
+    this.leased = index;
+    this.users++;
     try {
-      return await opened;
+      return await this.model(index);
     } catch (e) {
-      this.held = undefined;
+      this.unlease();
       throw e;
     }
+  }
+
+  /** Some unit holds a lease on a model right now. */
+  get busy(): boolean {
+    return this.users > 0;
+  }
+
+  unlease(): void {
+    this.users--;
+    if (this.users === 0) for (const wake of this.waiters.splice(0)) wake();
   }
 
   async preparer(modelIndex: number, datasetIndex: number): Promise<Preparer> {
