@@ -3,6 +3,9 @@ import path from 'node:path';
 import { z } from 'zod';
 import YAML from 'yaml';
 import { MedprobeError } from '../util/errors.js';
+import { DatasetEntrySchema } from './dataset-entries.js';
+
+export { DatasetEntrySchema };
 
 /**
  * A suite file names the models, the datasets and the protocols of a run.
@@ -26,26 +29,6 @@ const ModelEntry = z
   .strict()
   .refine((m) => (m.card ? 1 : 0) + (m.hub ? 1 : 0) === 1, 'give exactly one of `card` or `hub`');
 
-const MedmnistDataset = z
-  .object({
-    source: z.literal('medmnist'),
-    /** Registry name, e.g. pneumoniamnist. */
-    name: z.string(),
-    /** Local npz; when absent the file is looked up in (or pulled into) the cache. */
-    file: z.string().optional(),
-    size: z.union([z.literal(28), z.literal(64), z.literal(128), z.literal(224)]).default(28),
-    /** Named built-in recipe (medmnist-default, ct-default, mri-default) or an inline one; default medmnist-default. */
-    recipe: z.union([z.string(), z.record(z.string(), z.unknown())]).default('medmnist-default'),
-    /** 3D only: slice plane (axial fixes the first array axis of a MedMNIST volume) or a raw voxel axis. */
-    sliceAxis: z.union([z.enum(['axial', 'coronal', 'sagittal']), z.literal(0), z.literal(1), z.literal(2)]).default('axial'),
-    /** 3D only: how slice embeddings become a volume embedding (the reference study: mean). */
-    sliceAggregation: z.enum(['mean', 'max']).default('mean'),
-    /** Pull the file from MedMNIST's official URL when it is not in the cache. */
-    pull: z.boolean().default(false),
-  })
-  .strict();
-
-export const DatasetEntrySchema = MedmnistDataset;
 
 const KnnConfig = z
   .object({
