@@ -1,0 +1,104 @@
+/**
+ * The run plan in-process: shard boundaries, sharded extraction merged bit-identically to an
+ * unsharded one (features.npy bytes and result JSONs), and what `--dry-run` reports before and
+ * after a run, with and without a measured throughput.
+ */
+import { test, before, after } from 'node:test';
+import assert from 'node:assert/strict';
+import { promises as fs, readFileSync } from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { loadSuite } from '../../src/run/suite.js';
+import { planSuite, runSuite } from '../../src/run/runner.js';
+import { describePlan, estimateSeconds, shardRanges, shardStep } from '../../src/run/plan.js';
+import { hostId, recordThroughput } from '../../src/models/throughput.js';
+import { readTree, stripVolatile, writePlanFixture } from './plan-fixture.js';
+
+let dir: string;
+const quiet = () => {};
+
+before(async () => {
+  dir = await fs.mkdtemp(path.join(os.tmpdir(), 'medprobe-plan-'));
+  await writePlanFixture(dir, { counts: [60, 20, 30], batchSize: 8 });
+});
+after(async () => {
+  await fs.rm(dir, { recursive: true, force: true });
+});
+
+test('2D shards are whole batches; 3D shards split between volumes; the last shard is short', () => {
+  // 60 samples, shard size 10 with batch 8 → step rounded up to 16: [0,16) [16,32) [32,48) [48,60).
+  assert.equal(shardStep(10, 8, 2), 16);
+  assert.deepEqual(
+    shardRanges(60, 16).map((r) => [r.start, r.end]),
+    [[0, 16], [16, 32], [32, 48], [48, 60]],
+  );
+  assert.ok(shardRanges(60, 16).every((r) => r.count === 4));
+  assert.equal(shardStep(10, 8, 3), 10);
+  assert.deepEqual(shardRanges(5, 2048), [{ index: 0, count: 1, start: 0, end: 5 }]);
+  assert.deepEqual(shardRanges(0, 16), [{ index: 0, count: 1, start: 0, end: 0 }]);
+});
+
+test('a sharded run merges into feature entries and results bit-identical to an unsharded run', async () => {
+  const suite = await loadSuite(path.join(dir, 'suite.yaml'));
+  const sharded = await runSuite({ suite, cacheDir: path.join(dir, 'c-sharded'), resultsDir: path.join(dir, 'r-sharded'), shardSize: 10, log: quiet });
+  const whole = await runSuite({ suite, cacheDir: path.join(dir, 'c-whole'), resultsDir: path.join(dir, 'r-whole'), log: quiet });
+  assert.equal(sharded.extractedSplits, 3);
+  const npy = (rel: string) => rel.endsWith('.npy');
+  const a = await readTree(path.join(dir, 'c-sharded', 'features'), npy);
+  const b = await readTree(path.join(dir, 'c-whole', 'features'), npy);
+  // Same entries (shard entries are removed once merged) with the same bytes.
+  assert.deepEqual([...a.keys()], [...b.keys()]);
+  assert.equal(a.size, 3);
+  for (const [k, bytes] of a) assert.ok(bytes.equals(b.get(k)!), `${k} differs between sharded and unsharded extraction`);
+  // The manifests agree on everything but timing.
+  for (const k of a.keys()) {
+    const m = (root: string) => JSON.parse(readFileSync(path.join(dir, root, 'features', path.dirname(k), 'manifest.json'), 'utf8'));
+    const ma = m('c-sharded');
+    const mb = m('c-whole');
+    for (const f of ['createdAt', 'extractSeconds']) {
+      delete ma[f];
+      delete mb[f];
+    }
+    assert.deepEqual(ma, mb);
+  }
+  assert.equal(sharded.results.length, 2);
+  for (let i = 0; i < 2; i++) {
+    const ra = await fs.readFile(sharded.results[i].file, 'utf8');
+    const rb = await fs.readFile(whole.results[i].file, 'utf8');
+    assert.deepEqual(stripVolatile(ra), stripVolatile(rb));
+  }
+});
+
+test('dry run: units, cached vs to compute, and an ETA only where throughput was measured', async () => {
+  const suite = await loadSuite(path.join(dir, 'suite.yaml'));
+  const cacheDir = path.join(dir, 'c-dry');
+  const resultsDir = path.join(dir, 'r-dry');
+  const fresh = await planSuite({ suite, cacheDir, resultsDir, shardSize: 16 });
+  // train 60 → 4 shards, val 20 → 2, test 30 → 2; two protocols.
+  assert.equal(fresh.extract.length, 8);
+  assert.equal(fresh.eval.length, 2);
+  assert.ok(fresh.extract.every((u) => !u.cached));
+  assert.ok(fresh.eval.every((u) => !u.done && u.dependsOn.length === 8));
+  assert.equal(new Set([...fresh.extract, ...fresh.eval].map((u) => u.key)).size, 10, 'unit keys are unique');
+  let text = describePlan(fresh).join('\n');
+  assert.match(text, /extraction: 8 shard unit\(s\), 0 cached, 8 to compute \(110 model inputs\)/);
+  assert.match(text, /evaluation: 2 unit\(s\), 0 done, 2 to run/);
+  assert.match(text, /estimated extraction time: unknown \(run medprobe models bench\)/);
+
+  // A throughput measured on this host for this model at the threads the plan uses → an estimate: 110 / 55 = 2 s.
+  const m = fresh.models[0];
+  await recordThroughput(cacheDir, { fingerprint: m.fingerprint, inputSize: m.inputSize, threads: os.availableParallelism(), host: hostId(), model: m.name, runtime: 'test', imagesPerSecond: 55, batchSize: 8, batches: 1, measuredAt: new Date(0).toISOString() });
+  const measured = await planSuite({ suite, cacheDir, resultsDir, shardSize: 16 });
+  assert.equal(estimateSeconds(measured).seconds, 2);
+  assert.match(describePlan(measured).join('\n'), /estimated extraction time: 2 s/);
+
+  // Same keys on replanning; after the run everything is cached and done.
+  assert.deepEqual(measured.extract.map((u) => u.key), fresh.extract.map((u) => u.key));
+  await runSuite({ suite, cacheDir, resultsDir, shardSize: 16, log: quiet });
+  const after_ = await planSuite({ suite, cacheDir, resultsDir, shardSize: 16 });
+  assert.ok(after_.extract.every((u) => u.cached) && after_.eval.every((u) => u.done));
+  text = describePlan(after_).join('\n');
+  assert.match(text, /8 cached, 0 to compute/);
+  assert.match(text, /2 done, 0 to run/);
+  assert.match(text, /estimated extraction time: 0 s \(all features cached\)/);
+});
