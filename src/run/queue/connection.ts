@@ -60,7 +60,8 @@ export async function checkRedis(url: string, timeoutMs = 3000): Promise<void> {
       new Promise((_, reject) => setTimeout(() => reject(new Error(`no answer within ${timeoutMs / 1000} s`)), timeoutMs).unref()),
     ]);
   } catch (e) {
-    const why = ((e as Error).message || lastError?.message || 'connection failed').split('\n')[0];
+    // ioredis reports the socket error (ECONNREFUSED, ENOTFOUND) on 'error' and rejects with a generic message.
+    const why = (lastError?.message || (e as Error).message || 'connection failed').split('\n')[0];
     throw new MedprobeError(`cannot reach Redis at ${where} (${why})`, { hint: `start redis-server there or fix --queue ${url}` });
   } finally {
     client.disconnect();

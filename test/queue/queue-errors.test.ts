@@ -1,0 +1,75 @@
+/**
+ * Redis unreachable or a malformed --queue URL: one clear line and exit 1 within seconds, from
+ * `run --queue`, `worker` and `queue status` — never ioredis's retry-forever hang. Needs no
+ * redis-server: the port is one nothing listens on.
+ */
+import { test, before, after } from 'node:test';
+import assert from 'node:assert/strict';
+import { spawn } from 'node:child_process';
+import { promises as fs } from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { checkRedis } from '../../src/run/queue/connection.js';
+import { MedprobeError } from '../../src/util/errors.js';
+import { freePort } from './redis-fixture.js';
+import { writePlanFixture } from '../run/plan-fixture.js';
+
+const repo = path.resolve(path.dirname(new URL(import.meta.url).pathname), '../..');
+const bin = path.join(repo, 'bin/medprobe.js');
+let dir: string;
+
+before(async () => {
+  dir = await fs.mkdtemp(path.join(os.tmpdir(), 'medprobe-queue-err-'));
+  await writePlanFixture(dir, { counts: [8, 4, 4] });
+});
+after(async () => {
+  await fs.rm(dir, { recursive: true, force: true });
+});
+
+function cli(args: string[]): Promise<{ code: number | null; stderr: string; seconds: number }> {
+  return new Promise((resolve) => {
+    const t0 = performance.now();
+    const child = spawn(process.execPath, [bin, ...args], { cwd: dir, env: { ...process.env, MEDPROBE_QUIET: '1' } });
+    let stderr = '';
+    child.stderr.on('data', (b) => (stderr += b));
+    const killer = setTimeout(() => child.kill('SIGKILL'), 30_000); // a hang fails the test instead of stalling the suite
+    child.on('exit', (code) => {
+      clearTimeout(killer);
+      resolve({ code, stderr, seconds: (performance.now() - t0) / 1000 });
+    });
+  });
+}
+
+function expectOneLine(r: { code: number | null; stderr: string; seconds: number }, pattern: RegExp): void {
+  assert.equal(r.code, 1, r.stderr);
+  assert.ok(r.seconds < 10, `took ${r.seconds.toFixed(1)} s`);
+  const lines = r.stderr.trim().split('\n');
+  assert.equal(lines.length, 1, r.stderr);
+  assert.match(lines[0], /^medprobe: error: /);
+  assert.match(lines[0], pattern);
+}
+
+test('nothing listening: run --queue, worker and queue status each fail in seconds with one line', async () => {
+  const url = `redis://127.0.0.1:${await freePort()}`;
+  const [run, worker, status] = await Promise.all([
+    cli(['run', 'suite.yaml', '--queue', url]),
+    cli(['worker', '--queue', url]),
+    cli(['queue', 'status', '--queue', url]),
+  ]);
+  for (const r of [run, worker, status]) expectOneLine(r, /cannot reach Redis at 127\.0\.0\.1:\d+ \(.*ECONNREFUSED.*\).*start redis-server there or fix --queue/);
+  // The coordinator checked Redis before planning: no results, no feature cache.
+  await assert.rejects(fs.access(path.join(dir, 'results')));
+});
+
+test('malformed URLs are rejected before any connection attempt', async () => {
+  expectOneLine(await cli(['run', 'suite.yaml', '--queue', 'http://127.0.0.1:6379']), /expected a redis:\/\/ or rediss:\/\/ URL, got http:/);
+  expectOneLine(await cli(['worker', '--queue', 'localhost:6379']), /expected a redis:\/\/ or rediss:\/\/ URL|is not a URL/);
+  expectOneLine(await cli(['queue', 'status', '--queue', 'redis://127.0.0.1:6379/x']), /database 'x' is not a number/);
+});
+
+test('a host that never answers times out in the given time', async () => {
+  // 192.0.2.0/24 is TEST-NET-1 (RFC 5737): never routed, so the connect neither succeeds nor is refused quickly.
+  const t0 = performance.now();
+  await assert.rejects(checkRedis('redis://192.0.2.1:6379', 1000), (e: unknown) => e instanceof MedprobeError && /cannot reach Redis at 192\.0\.2\.1:6379/.test(e.oneLine()));
+  assert.ok(performance.now() - t0 < 5000);
+});
