@@ -3,7 +3,8 @@ import type { Backbone } from '../models/backbone.js';
 import { openBackbone } from '../models/open.js';
 import { defaultFeatureOf } from '../models/card.js';
 import { MedprobeError } from '../util/errors.js';
-import type { ModelEntry } from './suite.js';
+import type { ModelEntry, Suite } from './suite.js';
+import { PROTOCOLS, type ProtocolName } from './protocols.js';
 
 export interface SuiteModel {
   /** Name used in results and the leaderboard. */
@@ -15,10 +16,18 @@ export interface SuiteModel {
   files: Record<string, string>;
 }
 
-export async function openSuiteModel(entry: ModelEntry, ctx: { baseDir: string; cacheDir: string }): Promise<SuiteModel> {
+/**
+ * Open a suite's model. Its features are the entry's list (or the card's default) plus every
+ * feature set the suite's protocols train on, so one extraction pass serves all protocols.
+ */
+export async function openSuiteModel(entry: ModelEntry, ctx: { baseDir: string; cacheDir: string; protocols?: Suite['protocols'] }): Promise<SuiteModel> {
   const ref = entry.card ? { card: path.resolve(ctx.baseDir, entry.card) } : { folder: path.resolve(ctx.baseDir, entry.hub!) };
   const backbone = await openBackbone(ref, { inputSize: entry.inputSize, cacheDir: ctx.cacheDir });
-  const features = entry.features ?? [defaultFeatureOf(backbone.card)];
+  const base = entry.features ?? [defaultFeatureOf(backbone.card)];
+  const wanted = Object.entries(ctx.protocols ?? {}).flatMap(([name, config]) =>
+    config ? Object.values(PROTOCOLS[name as ProtocolName].featureSets(config as never, backbone.card, base[0])) : [],
+  );
+  const features = [...new Set([...base, ...wanted])];
   const unknown = features.filter((f) => !backbone.features.includes(f));
   if (unknown.length) {
     await backbone.dispose();

@@ -11,7 +11,7 @@ import { MedprobeError } from '../util/errors.js';
 import { hashObject } from '../util/hash.js';
 import { runtimeVersions } from '../util/versions.js';
 import type { Preparer } from './preprocessing.js';
-import type { ProtocolName } from './protocols.js';
+import { PROTOCOLS, type ProtocolName } from './protocols.js';
 import type { RunLocation, RunResources } from './resources.js';
 
 /**
@@ -92,6 +92,8 @@ export interface RunPlan {
   models: PlannedModel[];
   extract: ExtractUnit[];
   eval: EvalUnit[];
+  /** Protocols that do not apply to a dataset's task, with the reason. */
+  skipped: { modelName: string; datasetName: string; protocol: string; reason: string }[];
 }
 
 export interface PlanOptions {
@@ -161,7 +163,7 @@ export async function buildPlan(res: RunResources, opts: PlanOptions = {}): Prom
   const cache = new FeatureCache(path.join(cacheDir, 'features'));
   const batchSize = suite.batchSize;
   const shardSize = opts.shardSize ?? DEFAULT_SHARD_SIZE;
-  const plan: RunPlan = { location: res.location, batchSize, shardSize, models: [], extract: [], eval: [] };
+  const plan: RunPlan = { location: res.location, batchSize, shardSize, models: [], extract: [], eval: [], skipped: [] };
 
   for (let mi = 0; mi < suite.models.length; mi++) {
     const model = await res.model(mi);
@@ -199,6 +201,11 @@ export async function buildPlan(res: RunResources, opts: PlanOptions = {}): Prom
       for (const name of Object.keys(suite.protocols) as ProtocolName[]) {
         const config = suite.protocols[name];
         if (!config) continue;
+        const reason = PROTOCOLS[name].notApplicable(dataset.task);
+        if (reason) {
+          plan.skipped.push({ modelName: model.name, datasetName: dataset.name, protocol: name, reason });
+          continue;
+        }
         const key = evalUnitKey({
           model: backbone.fingerprint,
           inputSize: backbone.inputSize,
@@ -261,6 +268,7 @@ export function describePlan(plan: RunPlan): string[] {
   }
   lines.push(`evaluation: ${plan.eval.length} unit(s), ${plan.eval.length - todoEval.length} done, ${todoEval.length} to run`);
   for (const u of plan.eval) lines.push(`  ${u.done ? 'done   ' : 'run    '} ${u.modelName} · ${u.datasetName} · ${u.protocol}  [${u.key.slice(0, 12)}]`);
+  for (const u of plan.skipped) lines.push(`  skip    ${u.modelName} · ${u.datasetName} · ${u.protocol}: ${u.reason}`);
   const est = estimateSeconds(plan);
   if (todoEx.length === 0) lines.push('estimated extraction time: 0 s (all features cached)');
   else if (est.unknownModels.length) lines.push(`estimated extraction time: unknown (run medprobe models bench) — no throughput measured on this host for ${est.unknownModels.join(', ')}`);

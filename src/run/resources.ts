@@ -54,7 +54,7 @@ export class RunResources {
     // Assigned before any await, so concurrent callers for the same model share one open.
     const opened = (async () => {
       if (previous) await (await previous.opened.catch(() => undefined))?.backbone.dispose();
-      return openSuiteModel(this.location.suite.models[index], { baseDir: this.location.baseDir, cacheDir: this.location.cacheDir });
+      return openSuiteModel(this.location.suite.models[index], { baseDir: this.location.baseDir, cacheDir: this.location.cacheDir, protocols: this.location.suite.protocols });
     })();
     const held = { index, opened };
     this.held = held;

@@ -43,6 +43,32 @@ const LinearConfig = z
     weightDecay: z.array(z.number().nonnegative()).nonempty().default([0]),
     epochs: z.number().int().positive().default(100),
     batchSize: z.number().int().positive().default(128),
+    /**
+     * Feature sets that get their own heads in the one-pass grid. `auto`: for ViT cards the
+     * study's {last 1, last 4 blocks} × {CLS, CLS + mean patch}; otherwise the model's feature.
+     */
+    featureSets: z.union([z.literal('auto'), z.array(z.string()).nonempty()]).default('auto'),
+  })
+  .strict();
+
+const MlKnnConfig = z
+  .object({
+    k: z.array(z.number().int().positive()).nonempty().default([10]),
+    smoothing: z.number().positive().default(1),
+  })
+  .strict();
+
+const FewShotConfig = z
+  .object({
+    /** Patients (or images when there are no patient ids) per class. */
+    shots: z.array(z.number().int().positive()).nonempty().default([1, 2, 4, 8, 16]),
+    tries: z.number().int().positive().default(5),
+    protocols: z.array(z.enum(['knn', 'linear'])).nonempty().default(['knn', 'linear']),
+    k: z.array(z.number().int().positive()).nonempty().default([1, 5, 10, 20]),
+    lr: z.array(z.number().positive()).nonempty().default([1e-1, 1e-2, 1e-3, 1e-4]),
+    epochs: z.number().int().positive().default(100),
+    /** n larger than the smallest class: skip that n with a stated reason, or stop. */
+    tooLarge: z.enum(['skip', 'error']).default('skip'),
   })
   .strict();
 
@@ -50,6 +76,8 @@ export const ProtocolsSchema = z
   .object({
     knn: KnnConfig.optional(),
     linear: LinearConfig.optional(),
+    mlknn: MlKnnConfig.optional(),
+    fewshot: FewShotConfig.optional(),
   })
   .strict()
   .refine((p) => Object.keys(p).length > 0, 'name at least one protocol');
@@ -77,6 +105,8 @@ export type ModelEntry = z.infer<typeof ModelEntry>;
 export type DatasetEntry = z.infer<typeof DatasetEntrySchema>;
 export type KnnConfig = z.infer<typeof KnnConfig>;
 export type LinearConfig = z.infer<typeof LinearConfig>;
+export type MlKnnConfig = z.infer<typeof MlKnnConfig>;
+export type FewShotConfig = z.infer<typeof FewShotConfig>;
 
 export interface LoadedSuite {
   suite: Suite;
@@ -102,27 +132,22 @@ function describeIssue(issue: z.core.$ZodIssue, file: string): string {
   return `${where}: ${issue.message} in ${file}`;
 }
 
-/** Known keys at the place of an unrecognized key, for a "did you mean" hint. */
-function suggestion(issue: z.core.$ZodIssue, raw: unknown): string | undefined {
+/** A "did you mean" for an unknown key at the top level or among the protocols. */
+function suggestion(issue: z.core.$ZodIssue): string | undefined {
   if (issue.code !== 'unrecognized_keys') return undefined;
-  const known: Record<string, readonly string[]> = {
-    '': Object.keys(SuiteSchema.shape),
-    protocols: ['knn', 'linear'],
-  };
-  const top = issue.path.length === 0 ? '' : String(issue.path[0]);
-  const candidates = known[top] ?? (top === 'protocols' ? known.protocols : undefined);
+  const known: Record<string, readonly string[]> = { '': Object.keys(SuiteSchema.shape), protocols: Object.keys(ProtocolsSchema.shape) };
+  const candidates = known[issue.path.join('.')];
   if (!candidates) return undefined;
   const bad = (issue as { keys: string[] }).keys[0];
   const best = [...candidates].sort((x, y) => editDistance(bad, x) - editDistance(bad, y))[0];
-  void raw;
-  return best && editDistance(bad, best) <= 3 ? `did you mean '${best}'?` : `valid keys: ${candidates.join(', ')}`;
+  return editDistance(bad, best) <= 3 ? `did you mean '${best}'?` : `valid keys: ${candidates.join(', ')}`;
 }
 
 export function parseSuite(raw: unknown, file: string): Suite {
   const r = SuiteSchema.safeParse(raw);
   if (!r.success) {
     const issue = r.error.issues[0];
-    throw new MedprobeError(`invalid suite: ${describeIssue(issue, file)}`, { file, hint: suggestion(issue, raw) ?? 'see examples/pneumonia.yaml' });
+    throw new MedprobeError(`invalid suite: ${describeIssue(issue, file)}`, { file, hint: suggestion(issue) ?? 'see examples/pneumonia.yaml' });
   }
   return r.data;
 }

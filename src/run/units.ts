@@ -17,7 +17,7 @@ import { createProgress } from '../util/progress.js';
 import { runtimeVersions } from '../util/versions.js';
 import { datasetModality } from './datasets.js';
 import { shardEntryKey, shardRanges, splitFeatureKey, type EvalUnit, type ExtractUnit } from './plan.js';
-import { PROTOCOLS, type LabelledFeatures, type ProtocolName } from './protocols.js';
+import { PROTOCOLS, type LabelledFeatures, type ProtocolDefinition, type ProtocolOutput } from './protocols.js';
 import type { RunResources } from './resources.js';
 
 /**
@@ -241,14 +241,28 @@ export async function executeEval(unit: EvalUnit, res: RunResources, extractUnit
     split[s] = { features: m, labels: src.labels, ids: src.ids };
   }
   const config = suite.protocols[unit.protocol];
+  const definition = PROTOCOLS[unit.protocol] as ProtocolDefinition<unknown>;
+  // Feature sets beyond the default (the linear grid's {last 1, last 4} × {CLS, CLS+mean} heads).
+  const sets = definition.featureSets(config, model.backbone.card, feature);
+  const featureSets: Partial<Record<SplitName, Record<string, Matrix>>> = {};
+  if (Object.keys(sets).length > 1 || Object.values(sets)[0] !== feature) {
+    for (const s of Object.keys(unit.needs) as SplitName[]) {
+      featureSets[s] = {};
+      for (const [setName, f] of Object.entries(sets)) {
+        const e = await cache.read(splitFeatureKey(model, dataset, preparer, s, f));
+        featureSets[s]![setName] = e.offsets ? aggregateSlices(e.matrix, volumeIndexOf(e.offsets), entry.sliceAggregation, { volumeIds: dataset.splits[s]!.ids }) : e.matrix;
+      }
+    }
+  }
   const t0 = performance.now();
-  const out = await PROTOCOLS[unit.protocol]({
+  const out = await definition.run({
     task: dataset.task,
     dataset: dataset.name,
     train: split.train!,
     val: split.val,
     test: split.test!,
-    config: config as never,
+    featureSets,
+    config,
     seed: suite.seed,
     selectionMetric: suite.selectionMetric,
   });
@@ -264,7 +278,7 @@ function buildResult(a: {
   model: Awaited<ReturnType<RunResources['model']>>;
   dataset: Awaited<ReturnType<RunResources['dataset']>>;
   config: unknown;
-  out: Awaited<ReturnType<(typeof PROTOCOLS)[ProtocolName]>>;
+  out: ProtocolOutput;
   feature: string;
   preprocessing: Record<string, unknown>;
   cacheKeys: Record<string, string>;
@@ -276,10 +290,11 @@ function buildResult(a: {
   const versions = runtimeVersions();
   const task: TaskInfo = dataset.task;
   const lw = labelWidth(task);
-  const metrics = evaluateClassification(task, test.labels, out.testScores);
+  // Protocols that summarise repeated runs (few-shot) report their own metrics and no per-sample scores.
+  const metrics = out.summary ?? evaluateClassification(task, test.labels, out.testScores);
   // Percentile bootstrap over test samples, stratified by class for binary tasks; all metrics share the replicates.
   const ci =
-    suite.bootstrap.resamples > 0
+    suite.bootstrap.resamples > 0 && !out.summary
       ? bootstrapClassification(task, test.labels, out.testScores, {
           resamples: suite.bootstrap.resamples,
           level: suite.bootstrap.level,
@@ -300,12 +315,14 @@ function buildResult(a: {
       preprocessing: a.preprocessing,
       splitSizes: Object.fromEntries(Object.entries(dataset.splits).map(([k, v]) => [k, v!.size])),
     },
-    protocol: { name: a.unit.protocol, config: a.config as Record<string, unknown> },
+    protocol: { name: a.unit.protocol, config: { ...(a.config as Record<string, unknown>), ...out.config } },
     selection: { metric: suite.selectionMetric, split: 'val', chosen: out.chosen, candidates: out.candidates },
     metrics,
     ...(ci ? { ci } : {}),
     ...(out.extra ? { extra: out.extra } : {}),
-    predictions: { split: 'test', ids: [...testSplit.ids], labels: toRows(test.labels, lw), scores: toRows(out.testScores, out.scoreWidth) },
+    predictions: out.summary
+      ? { split: 'test', ids: [], labels: [], scores: [] }
+      : { split: 'test', ids: [...testSplit.ids], labels: toRows(test.labels, lw), scores: toRows(out.testScores, out.scoreWidth) },
     provenance: {
       unitKey: a.unit.key,
       medprobe: versions.medprobe,
