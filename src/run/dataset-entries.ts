@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { LabelSpecSchema } from '../data/folder/config.js';
 
 /**
  * Dataset entries of a suite, one schema per source, told apart by `source`. Every entry
@@ -6,7 +7,7 @@ import { z } from 'zod';
  * and pooled.
  */
 const common = {
-  /** Named built-in recipe (medmnist-default, ct-default, mri-default) or an inline one; default medmnist-default. */
+  /** Named built-in recipe (medmnist-default, ct-default, mri-default) or an inline one; default medmnist-default (volumes: by modality). */
   recipe: z.union([z.string(), z.record(z.string(), z.unknown())]).default('medmnist-default'),
   /** 3D only: slice plane (axial fixes the first array axis of a MedMNIST volume) or a raw voxel axis. */
   sliceAxis: z.union([z.enum(['axial', 'coronal', 'sagittal']), z.literal(0), z.literal(1), z.literal(2)]).default('axial'),
@@ -28,4 +29,95 @@ export const MedmnistEntrySchema = z
   })
   .strict();
 
-export const DatasetEntrySchema = z.discriminatedUnion('source', [MedmnistEntrySchema]);
+/**
+ * How samples are assigned to train/val/test for folder and volume sources.
+ * - official: the manifest's split column;
+ * - systematic: the reference study's deterministic patient sampling. `val`/`test` are patient
+ *   counts, or with `every: k`, patients per k (every: 10, val: 1, test: 2 → 10 % / 20 % of patients);
+ * - random: seeded split by patient with image fractions;
+ * - file: a medprobe.splits/v1 file (verified against its sha256 and the dataset's ids).
+ */
+export const SplitPolicySchema = z.union([
+  z.literal('official'),
+  z.object({ systematic: z.object({ every: z.number().int().positive().optional(), val: z.number().int().nonnegative(), test: z.number().int().nonnegative() }).strict() }).strict(),
+  z.object({ random: z.object({ seed: z.number().int().nonnegative().default(0), train: z.number().nonnegative(), val: z.number().nonnegative(), test: z.number().nonnegative() }).strict() }).strict(),
+  z.object({ file: z.string().min(1) }).strict(),
+]);
+
+/** Manifest fields shared by image folders and volume lists (paths relative to the suite file). */
+const manifest = {
+  /** Dataset name in results (default: the root folder's name). */
+  name: z.string().min(1).optional(),
+  /** Folder the manifest's paths are relative to. */
+  root: z.string().min(1),
+  /** Manifest CSV, relative to root (or absolute). */
+  csv: z.string().min(1),
+  delimiter: z.string().length(1).default(','),
+  patientColumn: z.string().min(1).optional(),
+  /** Regex with one capture group applied to the path when there is no patient column. */
+  patientPattern: z.string().min(1).optional(),
+  splitColumn: z.string().min(1).optional(),
+  labels: LabelSpecSchema,
+  /** 'stop': the first bad row or file is an error. 'skip': it is dropped and listed in the load report. */
+  onError: z.enum(['stop', 'skip']).default('stop'),
+  splits: SplitPolicySchema.default('official'),
+  /** Leaderboard modality ('X-ray', 'CT', 'MRI', …). */
+  modality: z.string().min(1).optional(),
+};
+
+export const FolderEntrySchema = z
+  .object({
+    source: z.literal('folder'),
+    ...manifest,
+    imageColumn: z.string().min(1),
+    /** 'exists': header check at open; 'decode': decode every image at open. */
+    verify: z.enum(['exists', 'decode']).default('exists'),
+    ...common,
+  })
+  .strict();
+
+export const VolumesEntrySchema = z
+  .object({
+    source: z.literal('volumes'),
+    ...manifest,
+    /** Column with a .nii/.nii.gz file or a folder holding one DICOM series. */
+    pathColumn: z.string().min(1).default('path'),
+    ...common,
+    /** Unset: ct-default for modality CT, mri-default for MRI (required otherwise). */
+    recipe: z.union([z.string(), z.record(z.string(), z.unknown())]).optional(),
+  })
+  .strict();
+
+export const RegistryEntrySchema = z
+  .object({
+    source: z.literal('registry'),
+    /** A registry dataset (medprobe data doctor lists them), e.g. nih-chestxray14. */
+    name: z.string().min(1),
+    /** The folder the dataset was downloaded and extracted to. */
+    dir: z.string().min(1),
+    ...common,
+  })
+  .strict();
+
+/** The recipe a volumes entry gets when it names none: the reference study's CT / MRI preprocessing. */
+export function defaultVolumeRecipe(modality: string | undefined): string | undefined {
+  const m = modality?.toUpperCase();
+  if (m === 'CT') return 'ct-default';
+  if (m === 'MRI' || m === 'MR') return 'mri-default';
+  return undefined;
+}
+
+export const DatasetEntrySchema = z
+  .discriminatedUnion('source', [MedmnistEntrySchema, FolderEntrySchema, VolumesEntrySchema, RegistryEntrySchema])
+  .superRefine((e, ctx) => {
+    if (e.source === 'volumes' && e.recipe === undefined && !defaultVolumeRecipe(e.modality)) {
+      ctx.addIssue({ code: 'custom', path: ['recipe'], message: "a volumes entry needs `modality: CT` or `MRI` (which pick ct-default / mri-default) or an explicit `recipe`" });
+    }
+  })
+  .transform((e) => (e.source === 'volumes' ? { ...e, recipe: e.recipe ?? defaultVolumeRecipe(e.modality)! } : e));
+
+export type FolderEntry = z.output<typeof FolderEntrySchema>;
+export type VolumesEntry = z.output<typeof VolumesEntrySchema>;
+export type RegistryEntry = z.output<typeof RegistryEntrySchema>;
+export type MedmnistEntry = z.output<typeof MedmnistEntrySchema>;
+export type SplitPolicy = z.output<typeof SplitPolicySchema>;

@@ -1,17 +1,43 @@
 import { promises as fs } from 'node:fs';
 import path from 'node:path';
 import type { DatasetSource } from '../data/types.js';
+import { SPLIT_NAMES } from '../data/types.js';
 import { openMedMNIST } from '../data/medmnist/source.js';
 import { medmnistFile, medmnistFileName, medmnistInfo } from '../data/medmnist/registry.js';
 import { medmnistDir, pullMedMNIST } from '../data/medmnist/pull.js';
 import { MEDMNIST_MODALITY } from '../data/medmnist/modality.js';
+import { openImageFolder, type ImageFolderReport } from '../data/folder/source.js';
+import { openVolumeList } from '../data/volumes/source.js';
+import { doctorDataset, registryEntry } from '../data/registry/doctor.js';
+import { officialSplits, type SplitAssignment } from '../data/splits/assignment.js';
+import { findPatientOverlap, type PatientOverlap } from '../data/splits/overlap.js';
 import { MedprobeError } from '../util/errors.js';
+import { hashObject } from '../util/hash.js';
 import type { DatasetEntry } from './suite.js';
+import type { FolderEntry, MedmnistEntry, RegistryEntry, VolumesEntry } from './dataset-entries.js';
+import { fileDigests } from './file-digests.js';
+import { patientLookup, splitDataset } from './split-policy.js';
+import { publishLoadReport, type LoadReport } from './load-report.js';
 
 export interface DatasetContext {
   baseDir: string;
   cacheDir: string;
+  /** Where folder/volumes load reports go (`<resultsDir>/_datasets/<name>/load-report.json`); without it, under cacheDir. */
+  resultsDir?: string;
 }
+
+export interface OpenedSuiteDataset {
+  dataset: DatasetSource;
+  /** Folder and volumes sources: what was used, skipped and how it was split. */
+  loadReport?: LoadReport;
+  loadReportFile?: string;
+  /** The final assignment of sample ids to splits. */
+  assignment: SplitAssignment;
+  patientOverlap: PatientOverlap[];
+  patientIdsAvailable: boolean;
+}
+
+const FINGERPRINT_METHOD = 'sha256 over the manifest bytes, the label/patient/split config, the split assignment and the sha256 of every used file (cached per file by path+size+mtime under <cache>/file-digests)';
 
 async function exists(file: string): Promise<boolean> {
   try {
@@ -22,8 +48,7 @@ async function exists(file: string): Promise<boolean> {
   }
 }
 
-/** Open a suite's dataset entry: an explicit file, the cache, or (with `pull: true`) a download. */
-export async function openSuiteDataset(entry: DatasetEntry, ctx: DatasetContext): Promise<DatasetSource> {
+async function openMedmnistEntry(entry: MedmnistEntry, ctx: DatasetContext): Promise<DatasetSource> {
   const info = medmnistInfo(entry.name);
   medmnistFile(info.name, entry.size); // rejects sizes the dataset does not have
   if (entry.file) {
@@ -39,6 +64,88 @@ export async function openSuiteDataset(entry: DatasetEntry, ctx: DatasetContext)
   throw new MedprobeError(`${info.name} (${entry.size} px) is not in the cache (${cached})`, {
     hint: `run \`medprobe data pull ${info.name} --size ${entry.size}\`, set \`pull: true\`, or give \`file:\` in the suite`,
   });
+}
+
+/** A registry dataset: the doctor's report first; a folder that fails it stops with exactly what is missing. */
+async function checkRegistryEntry(entry: RegistryEntry, ctx: DatasetContext): Promise<never> {
+  const reg = registryEntry(entry.name);
+  const dir = path.resolve(ctx.baseDir, entry.dir);
+  const report = await doctorDataset(entry.name, dir);
+  if (!report.ok) {
+    throw new MedprobeError(`${entry.name} in ${dir} is incomplete: ${report.problems.join('; ')}`, { hint: `download it from ${report.download}; \`medprobe data doctor ${entry.name} ${dir}\` shows every check` });
+  }
+  // The registry knows the layout, not (yet) one loader per dataset; say how to open it instead of guessing.
+  throw new MedprobeError(`${entry.name} in ${dir} passes the doctor, but registry entries are not opened directly yet`, {
+    hint: `describe it with a source: folder or volumes entry — ${reg.loader}`,
+  });
+}
+
+type ManifestEntry = FolderEntry | VolumesEntry;
+
+async function openManifestEntry(entry: ManifestEntry, ctx: DatasetContext, overlap: 'fail' | 'report'): Promise<OpenedSuiteDataset> {
+  const root = path.resolve(ctx.baseDir, entry.root);
+  const common = {
+    name: entry.name,
+    root,
+    csv: entry.csv,
+    delimiter: entry.delimiter,
+    labels: entry.labels,
+    onError: entry.onError,
+    ...(entry.patientColumn ? { patientColumn: entry.patientColumn } : {}),
+    ...(entry.patientPattern ? { patientPattern: entry.patientPattern } : {}),
+    ...(entry.splitColumn ? { splitColumn: entry.splitColumn } : {}),
+  };
+  let base: DatasetSource;
+  let files: string[];
+  let report: ImageFolderReport;
+  if (entry.source === 'folder') {
+    const ds = await openImageFolder({ ...common, imageColumn: entry.imageColumn, verify: entry.verify });
+    base = ds;
+    report = ds.report;
+    files = SPLIT_NAMES.flatMap((s) => ds.splits[s]?.ids ?? []).map((id) => path.resolve(root, id));
+  } else {
+    const ds = await openVolumeList({ ...common, pathColumn: entry.pathColumn, modality: entry.modality });
+    base = ds;
+    report = ds.report;
+    files = [];
+    for (const v of ds.volumes) {
+      if (v.format === 'nifti') files.push(v.path);
+      else for (const f of await fs.readdir(v.path, { recursive: true, withFileTypes: true })) if (f.isFile()) files.push(path.join((f as unknown as { parentPath: string }).parentPath, f.name));
+    }
+  }
+  const split = await splitDataset(base, entry.splits, { baseDir: ctx.baseDir, hasSplitColumn: !!entry.splitColumn, overlap });
+  const digests = await fileDigests(files, { cacheDir: ctx.cacheDir, key: root, label: `hashing ${base.name}` });
+  const fingerprint = hashObject({
+    base: base.fingerprint,
+    files: hashObject([...digests.entries()].map(([f, h]) => [path.relative(root, f), h]).sort()),
+    assignment: hashObject(split.assignment),
+  });
+  const modality = entry.modality ?? base.modality;
+  const dataset: DatasetSource = { ...split.dataset, name: base.name, fingerprint, ...(modality ? { modality } : {}) };
+  const splitSizes = Object.fromEntries(SPLIT_NAMES.filter((s) => dataset.splits[s]).map((s) => [s, dataset.splits[s]!.size]));
+  const loadReport: LoadReport = { ...report, splitSizes, dataset: base.name, source: entry.source, split: split.method, fingerprint: { value: fingerprint, method: FINGERPRINT_METHOD } };
+  const loadReportFile = await publishLoadReport(loadReport, ctx.resultsDir ?? ctx.cacheDir);
+  const patientIdsAvailable = SPLIT_NAMES.some((s) => base.splits[s]?.patientIds);
+  return { dataset, loadReport, loadReportFile, assignment: split.assignment, patientOverlap: split.patientOverlap, patientIdsAvailable };
+}
+
+/**
+ * Open a suite's dataset entry with everything known about how it was loaded. `overlap: 'fail'`
+ * (the default, for runs) stops on a patient in two splits; 'report' (data check) returns them.
+ */
+export async function openSuiteDatasetDetailed(entry: DatasetEntry, ctx: DatasetContext, opts: { overlap?: 'fail' | 'report' } = {}): Promise<OpenedSuiteDataset> {
+  const overlap = opts.overlap ?? 'fail';
+  if (entry.source === 'registry') return checkRegistryEntry(entry, ctx);
+  if (entry.source === 'folder' || entry.source === 'volumes') return openManifestEntry(entry, ctx, overlap);
+  const dataset = await openMedmnistEntry(entry, ctx);
+  const assignment = officialSplits(dataset);
+  const patientOverlap = findPatientOverlap(assignment, patientLookup(dataset));
+  return { dataset, assignment, patientOverlap, patientIdsAvailable: SPLIT_NAMES.some((s) => dataset.splits[s]?.patientIds) };
+}
+
+/** Open a suite's dataset entry: MedMNIST file/cache/pull, an image folder, a volume list, or a checked registry folder. */
+export async function openSuiteDataset(entry: DatasetEntry, ctx: DatasetContext): Promise<DatasetSource> {
+  return (await openSuiteDatasetDetailed(entry, ctx)).dataset;
 }
 
 /** Imaging modality for leaderboard filters, when the source or the registry knows it. */
