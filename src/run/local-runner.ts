@@ -30,20 +30,21 @@ export async function runPlanLocally(plan: RunPlan, res: RunResources, opts: { l
       const shards = extract.filter((u) => u.split === split);
       if (shards.length === 0) continue;
       let seconds = 0;
-      let computed = false;
+      let computedShards = 0;
       for (const u of shards) {
         if (u.cached) continue;
         const out = await executeExtract(u, res, { batchSize: plan.batchSize });
         seconds += out.seconds;
-        computed ||= !out.cached;
+        if (!out.cached) computedShards++;
       }
+      const computed = computedShards > 0;
       // Shards found on disk from an interrupted run still need their merge.
       if (shards[0].shard.count > 1 && shards.every((u) => u.cached)) await executeExtract(shards[shards.length - 1], res, { batchSize: plan.batchSize });
       const n = shards.reduce((a, u) => a + u.shard.end - u.shard.start, 0);
       if (shards.some((u) => !u.cached)) summary.extractedSplits++;
       else summary.cachedSplits++;
       const u = shards[0];
-      log(`${computed ? 'extracted' : 'cached   '} ${u.modelName} · ${u.datasetName}/${split}: ${n} samples${computed ? ` in ${seconds.toFixed(1)} s` : ''}${shards.length > 1 ? ` (${shards.length} shards)` : ''}`);
+      log(`${computed ? 'extracted' : 'cached   '} ${u.modelName} · ${u.datasetName}/${split}: ${n} samples${computed ? ` in ${seconds.toFixed(1)} s` : ''}${shards.length > 1 ? ` (${computedShards === shards.length || !computed ? `${shards.length} shards` : `${computedShards} of ${shards.length} shards computed now, the rest resumed`})` : ''}`);
     }
     for (const u of evals) {
       if (u.done) {
