@@ -81,3 +81,26 @@ test('bad input fails once and is reported while the rest completes; a transient
   await assert.rejects(fs.access(path.join(dir, 'mixed-bad')));
   assert.equal((await fs.readFile(path.join(dir, 'mixed-flaky'), 'utf8')).trim().split('\n').length, 1);
 });
+
+test('a coordinator stopped mid-run leaves its units to the workers; a rerun adopts the rest, none runs twice', { skip: REDIS_SKIP }, async () => {
+  const units: QueuedUnit[] = Array.from({ length: 300 }, (_, i) => ({ key: `stop-${i}`, kind: 'touch', data: { id: `stop-${i}` } }));
+  const stop = new AbortController();
+  const first = await runUnitsOnQueue(units, {
+    url: redis!.url,
+    prefix: 'test',
+    pollMs: 20,
+    signal: stop.signal,
+    onProgress: (p) => {
+      if (p.completed >= 10) stop.abort(); // what Ctrl-C does in `medprobe run --queue`
+    },
+  });
+  assert.equal(first.aborted, true);
+  // The rerun's plan holds only units whose output is still missing, as `medprobe run` replans from disk.
+  const exists = async (id: string) => fs.access(path.join(dir, id)).then(() => true, () => false);
+  const left = [];
+  for (const u of units) if (!(await exists(u.key))) left.push(u);
+  const second = await runUnitsOnQueue(left, { url: redis!.url, prefix: 'test', pollMs: 50 });
+  assert.equal(second.failed.size, 0);
+  assert.equal(second.completed.size, left.length);
+  for (const u of units) assert.equal((await fs.readFile(path.join(dir, u.key), 'utf8')).trim().split('\n').length, 1, `${u.key} ran more than once`);
+});

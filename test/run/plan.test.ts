@@ -102,3 +102,38 @@ test('dry run: units, cached vs to compute, and an ETA only where throughput was
   assert.match(text, /2 done, 0 to run/);
   assert.match(text, /estimated extraction time: 0 s \(all features cached\)/);
 });
+
+test('3D: volume shards merge into the same slice features and offsets as an unsharded extraction', async () => {
+  const { writeNpz } = await import('../data/npz-fixture.js');
+  const { createRng } = await import('../../src/util/random.js');
+  const rng = createRng(5);
+  const arrays: Record<string, { data: Uint8Array; shape: number[] }> = {};
+  for (const [split, n] of [['train', 7], ['val', 4], ['test', 4]] as const) {
+    const vox = new Uint8Array(n * 28 ** 3);
+    for (let i = 0; i < vox.length; i++) vox[i] = Math.floor(rng.next() * 256);
+    arrays[`${split}_images`] = { data: vox, shape: [n, 28, 28, 28] };
+    arrays[`${split}_labels`] = { data: Uint8Array.from({ length: n }, (_, i) => i % 2), shape: [n, 1] };
+  }
+  await writeNpz(path.join(dir, 'adrenal.npz'), arrays);
+  const yaml = (await fs.readFile(path.join(dir, 'suite.yaml'), 'utf8'))
+    .replace('name: pneumoniamnist', 'name: adrenalmnist3d')
+    .replace('file: pneumoniamnist.npz', 'file: adrenal.npz')
+    .replace(/knn:\n {4}k: \[5, 10\]/, 'knn:\n    k: [3]')
+    .replace(/ {2}linear:\n(?: {4}.*\n)+/, '');
+  await fs.writeFile(path.join(dir, 'suite3d.yaml'), yaml);
+  const suite = await loadSuite(path.join(dir, 'suite3d.yaml'));
+  const plan = await planSuite({ suite, cacheDir: path.join(dir, 'c3-sharded'), resultsDir: path.join(dir, 'r3-sharded'), shardSize: 3 });
+  // 7 volumes in shards of 3 → 3 shards; val and test 2 each; 28 axial slices per volume.
+  assert.deepEqual(plan.extract.map((u) => [u.split, u.shard.start, u.shard.end, u.images]), [
+    ['train', 0, 3, 84], ['train', 3, 6, 84], ['train', 6, 7, 28], ['val', 0, 3, 84], ['val', 3, 4, 28], ['test', 0, 3, 84], ['test', 3, 4, 28],
+  ]);
+  const a = await runSuite({ suite, cacheDir: path.join(dir, 'c3-sharded'), resultsDir: path.join(dir, 'r3-sharded'), shardSize: 3, log: quiet });
+  const b = await runSuite({ suite, cacheDir: path.join(dir, 'c3-whole'), resultsDir: path.join(dir, 'r3-whole'), log: quiet });
+  const npy = (rel: string) => rel.endsWith('.npy');
+  const ta = await readTree(path.join(dir, 'c3-sharded', 'features'), npy);
+  const tb = await readTree(path.join(dir, 'c3-whole', 'features'), npy);
+  assert.deepEqual([...ta.keys()], [...tb.keys()]);
+  assert.equal([...ta.keys()].filter((k) => k.endsWith('offsets.npy')).length, 3);
+  for (const [k, bytes] of ta) assert.ok(bytes.equals(tb.get(k)!), `${k} differs`);
+  assert.deepEqual(stripVolatile(await fs.readFile(a.results[0].file, 'utf8')), stripVolatile(await fs.readFile(b.results[0].file, 'utf8')));
+});
