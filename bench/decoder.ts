@@ -25,19 +25,24 @@ function batch(spec: DecoderSpec): SegBatch {
   return { n: N, feats, target, valid: new Float32Array(N * plane).fill(1) };
 }
 
-async function secondsPerStep(spec: DecoderSpec, mode: WeightGradMode): Promise<number> {
-  const e = await DecoderEngine.create({ spec, loss: { dice: 1, ce: 0, includeBackground: false }, seed: 0, weightGradMode: mode, threads });
-  const b = batch(spec);
-  await e.step(b); // warm-up: ORT plans memory on the first run
-  const times: number[] = [];
+/**
+ * Median seconds per step for each engine, timed in alternation (A, B, C, A, B, C, …) so that
+ * load from other processes on the shared cores hits every variant alike.
+ */
+async function secondsPerStep(variants: { spec: DecoderSpec; mode: WeightGradMode }[]): Promise<number[]> {
+  const engines = await Promise.all(variants.map((v) => DecoderEngine.create({ spec: v.spec, loss: { dice: 1, ce: 0, includeBackground: false }, seed: 0, weightGradMode: v.mode, threads })));
+  const batches = variants.map((v) => batch(v.spec));
+  for (let k = 0; k < engines.length; k++) await engines[k].step(batches[k]); // warm-up: ORT plans memory on the first run
+  const times: number[][] = variants.map(() => []);
   for (let s = 0; s < steps; s++) {
-    const t0 = performance.now();
-    await e.step(b);
-    times.push((performance.now() - t0) / 1000);
+    for (let k = 0; k < engines.length; k++) {
+      const t0 = performance.now();
+      await engines[k].step(batches[k]);
+      times[k].push((performance.now() - t0) / 1000);
+    }
   }
-  await e.dispose();
-  times.sort((a, b) => a - b);
-  return times[Math.floor(times.length / 2)];
+  await Promise.all(engines.map((e) => e.dispose()));
+  return times.map((t) => t.sort((a, b) => a - b)[Math.floor(t.length / 2)]);
 }
 
 const grid = { channels: D, height: G, width: G };
@@ -45,9 +50,11 @@ const unet: DecoderSpec = { kind: 'unet', inputs: [grid, grid, grid, grid], clas
 const linear: DecoderSpec = { kind: 'linear', inputs: [grid], classes: K, outHeight: OUT, outWidth: OUT };
 
 console.log(`decoder bench: batch ${N}, 4×[${D}, ${G}, ${G}] → ${OUT}×${OUT}, ${K} classes; ${os.cpus().length} cores, ORT threads ${threads ?? 'default'}, median of ${steps}`);
-const unetConv = await secondsPerStep(unet, 'conv');
-const unetGemm = await secondsPerStep(unet, 'gemm');
-const lin = await secondsPerStep(linear, 'gemm');
+const [unetConv, unetGemm, lin] = await secondsPerStep([
+  { spec: unet, mode: 'conv' },
+  { spec: unet, mode: 'gemm' },
+  { spec: linear, mode: 'conv' },
+]);
 console.log(`unet   (dW as 9 GEMMs) s/step ${unetGemm.toFixed(4)}`);
 console.log(`unet   (dW as Conv)    s/step ${unetConv.toFixed(4)}   ratio conv/gemm ${(unetConv / unetGemm).toFixed(2)}`);
 console.log(`linear                 s/step ${lin.toFixed(4)}   ratio unet/linear ${(unetGemm / lin).toFixed(1)}`);

@@ -55,7 +55,7 @@ export class DecoderEngine {
 
   static async create(opts: DecoderEngineOptions): Promise<DecoderEngine> {
     const sessOpts: ort.InferenceSession.SessionOptions = { graphOptimizationLevel: 'all', ...(opts.threads ? { intraOpNumThreads: opts.threads } : {}) };
-    const trainG = buildTrainGraph(opts.spec, opts.loss, opts.weightGradMode ?? 'conv');
+    const trainG = buildTrainGraph(opts.spec, opts.loss, opts.weightGradMode ?? 'gemm');
     const inferG = buildInferGraph(opts.spec);
     const [train, infer] = await Promise.all([ort.InferenceSession.create(trainG.bytes, sessOpts), ort.InferenceSession.create(inferG.bytes, sessOpts)]);
     const e = new DecoderEngine(opts.spec, opts, train, infer);
