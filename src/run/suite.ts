@@ -2,6 +2,7 @@ import { promises as fs } from 'node:fs';
 import path from 'node:path';
 import { z } from 'zod';
 import YAML from 'yaml';
+import { fileURLToPath } from 'node:url';
 import { MedprobeError } from '../util/errors.js';
 import { DatasetEntrySchema } from './dataset-entries.js';
 
@@ -85,6 +86,9 @@ export const ProtocolsSchema = z
 export const SuiteSchema = z
   .object({
     name: z.string().default('suite'),
+    /** Shipped suites are versioned: results of different versions are not comparable. */
+    version: z.string().optional(),
+    description: z.string().optional(),
     seed: z.number().int().nonnegative().default(0),
     /** Feature cache and downloads; default $MEDPROBE_CACHE or ~/.cache/medprobe. */
     cacheDir: z.string().optional(),
@@ -94,7 +98,8 @@ export const SuiteSchema = z
     /** Metric used to choose hyperparameters on the validation split. */
     selectionMetric: z.enum(['auroc', 'accuracy', 'balancedAccuracy', 'macroF1']).default('auroc'),
     bootstrap: z.object({ resamples: z.number().int().nonnegative().default(1000), level: z.number().gt(0).lt(1).default(0.95) }).strict().default({ resamples: 1000, level: 0.95 }),
-    models: z.array(ModelEntry).nonempty(),
+    /** Shipped suites name none: the models come from `--model`. */
+    models: z.array(ModelEntry).default([]),
     datasets: z.array(DatasetEntrySchema).nonempty(),
     protocols: ProtocolsSchema,
   })
@@ -140,7 +145,8 @@ function suggestion(issue: z.core.$ZodIssue): string | undefined {
   if (!candidates) return undefined;
   const bad = (issue as { keys: string[] }).keys[0];
   const best = [...candidates].sort((x, y) => editDistance(bad, x) - editDistance(bad, y))[0];
-  return editDistance(bad, best) <= 3 ? `did you mean '${best}'?` : `valid keys: ${candidates.join(', ')}`;
+  // Only near misses count as typos: 'protocls' → protocols, not 'svm' → knn.
+  return editDistance(bad, best) <= Math.max(1, Math.floor(bad.length / 3)) ? `did you mean '${best}'?` : `valid keys: ${candidates.join(', ')}`;
 }
 
 export function parseSuite(raw: unknown, file: string): Suite {
@@ -152,18 +158,69 @@ export function parseSuite(raw: unknown, file: string): Suite {
   return r.data;
 }
 
-export async function loadSuite(file: string): Promise<LoadedSuite> {
-  let text: string;
+/** Suites shipped with the package (`medprobe run medmnist-2d --model …`). */
+export const SHIPPED_SUITES_DIR = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../../suites');
+
+async function readable(file: string): Promise<boolean> {
   try {
-    text = await fs.readFile(file, 'utf8');
+    await fs.access(file);
+    return true;
   } catch {
-    throw new MedprobeError(`suite file not found: ${file}`, { file, hint: 'pass the path of a suite YAML, e.g. examples/pneumonia.yaml' });
+    return false;
   }
+}
+
+async function shippedSuiteNames(): Promise<string[]> {
+  try {
+    return (await fs.readdir(SHIPPED_SUITES_DIR)).filter((f) => f.endsWith('.yaml')).map((f) => f.replace(/\.yaml$/, '')).sort();
+  } catch {
+    return [];
+  }
+}
+
+export interface LoadSuiteOptions {
+  /** Models given on the command line; they replace the suite's own. */
+  models?: readonly string[];
+  /** Image size for every MedMNIST dataset of the suite (`--size`). */
+  medmnistSize?: 28 | 64 | 128 | 224;
+}
+
+/** A model path from the command line: a directory is a hub folder, anything else a card. */
+async function modelEntryFor(ref: string): Promise<ModelEntry> {
+  const abs = path.resolve(ref);
+  const st = await fs.stat(abs).catch(() => null);
+  if (!st) throw new MedprobeError(`--model ${ref} not found`, { file: abs, hint: 'pass a model card (YAML/JSON) or a hub-layout folder' });
+  return st.isDirectory() ? { hub: abs } : { card: abs };
+}
+
+/**
+ * Load a suite file, or a shipped suite by name. Paths inside a suite file are relative to it;
+ * a shipped suite's are relative to the working directory (it names no files of its own).
+ */
+export async function loadSuite(ref: string, opts: LoadSuiteOptions = {}): Promise<LoadedSuite> {
+  let file = ref;
+  let baseDir = path.dirname(path.resolve(ref));
+  if (!(await readable(ref))) {
+    const shipped = path.join(SHIPPED_SUITES_DIR, `${ref}.yaml`);
+    if (!/[\\/]/.test(ref) && (await readable(shipped))) {
+      file = shipped;
+      baseDir = process.cwd();
+    } else {
+      throw new MedprobeError(`suite file not found: ${ref}`, { file: ref, hint: `pass the path of a suite YAML (e.g. examples/pneumonia.yaml) or a shipped suite: ${(await shippedSuiteNames()).join(', ')}` });
+    }
+  }
+  const text = await fs.readFile(file, 'utf8');
   let raw: unknown;
   try {
     raw = YAML.parse(text);
   } catch (e) {
     throw new MedprobeError(`suite ${file} is not valid YAML: ${(e as Error).message.split('\n')[0]}`, { file });
   }
-  return { suite: parseSuite(raw, file), file: path.resolve(file), baseDir: path.dirname(path.resolve(file)) };
+  const suite = parseSuite(raw, file);
+  if (opts.models?.length) suite.models = await Promise.all(opts.models.map(modelEntryFor));
+  if (opts.medmnistSize) for (const d of suite.datasets) if (d.source === 'medmnist') d.size = opts.medmnistSize;
+  if (suite.models.length === 0) {
+    throw new MedprobeError(`suite ${suite.name} names no model`, { file, hint: 'pass one with --model <card.yaml | hub folder> (repeatable)' });
+  }
+  return { suite, file: path.resolve(file), baseDir };
 }

@@ -1,5 +1,6 @@
 import type { Command } from 'commander';
 import { loadSuite } from '../../run/suite.js';
+import { requireSuiteData } from '../../run/preflight.js';
 import { planSuite, runSuite } from '../../run/runner.js';
 import { describePlan } from '../../run/plan.js';
 import { RunResources, resolveRunLocation } from '../../run/resources.js';
@@ -24,12 +25,19 @@ export function registerRun(program: Command): void {
     .description('extract (or reuse cached) features and run every model × dataset × protocol of a suite')
     .option('--cache-dir <dir>', 'feature cache and downloads (default $MEDPROBE_CACHE or ~/.cache/medprobe)')
     .option('--results <dir>', 'where result JSONs go (default: the suite\'s resultsDir or results/ beside it)')
+    .option('--model <path>', 'a model card or hub folder to run (repeatable; replaces the suite\'s models)', (v: string, acc: string[]) => [...acc, v], [] as string[])
+    .option('--size <n>', 'image size for every MedMNIST dataset of the suite: 28, 64, 128 or 224', (v: string) => {
+      const n = Number(v);
+      if (![28, 64, 128, 224].includes(n)) throw new MedprobeError(`--size must be 28, 64, 128 or 224, got '${v}'`);
+      return n as 28 | 64 | 128 | 224;
+    })
     .option('--dry-run', 'print the plan (units, cached vs to compute, estimated time) and run nothing')
     .option('--shard-size <n>', 'samples per extraction shard: the unit a killed run resumes from and workers share', positiveInt('--shard-size'))
     .option('--queue <url>', 'run the plan on workers through Redis (redis://host:port) instead of in this process; see `medprobe worker`')
     .option('--queue-name <prefix>', 'BullMQ queue-name prefix, to keep separate runs on one Redis apart', 'medprobe')
-    .action(async (file: string, o: { cacheDir?: string; results?: string; dryRun?: boolean; shardSize?: number; queue?: string; queueName: string }) => {
-      const suite = await loadSuite(file);
+    .action(async (file: string, o: { model: string[]; size?: 28 | 64 | 128 | 224; cacheDir?: string; results?: string; dryRun?: boolean; shardSize?: number; queue?: string; queueName: string }) => {
+      const suite = await loadSuite(file, { models: o.model, medmnistSize: o.size });
+      await requireSuiteData(resolveRunLocation(suite, { cacheDir: o.cacheDir, resultsDir: o.results }));
       if (o.dryRun) {
         const plan = await planSuite({ suite, cacheDir: o.cacheDir, resultsDir: o.results, shardSize: o.shardSize });
         process.stdout.write(describePlan(plan).join('\n') + '\n');
