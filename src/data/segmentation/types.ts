@@ -1,4 +1,4 @@
-import type { Image2D, Volume3D } from '../types.js';
+import type { Image2D } from '../types.js';
 
 /**
  * A 2D segmentation case: the image, its per-pixel class indices (0 = background;
@@ -18,12 +18,4 @@ export interface SegDataset2D {
   /** Class names in class-index order; 0 is background. */
   classes: string[];
   cases: SegCase2D[];
-}
-
-/** A 3D case: volume and label map on the same voxel grid (label data[z][y][x] like the volume). */
-export interface SegCase3D {
-  id: string;
-  volume: Volume3D;
-  labels: Uint8Array;
-  files: { image: string; labels: string };
 }
