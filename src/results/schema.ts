@@ -62,6 +62,19 @@ export const ResultSchema = z.object({
     labels: z.array(z.array(z.number().int())),
     /** Per-sample scores: class probabilities (multi-class), positive-class score (binary), per-label scores (multi-label). */
     scores: z.array(z.array(z.number())),
+    /** Absent: classification. Segmentation results leave labels/scores empty per case and list `cases`. */
+    kind: z.enum(['classification', 'segmentation']).optional(),
+    /** Segmentation: per case (same order as `ids`) the per-class Dice/IoU (null = class not scored) and the written files, relative to the result file. */
+    cases: z
+      .array(
+        z.object({
+          dice: z.array(MetricValue),
+          iou: z.array(MetricValue).optional(),
+          mask: z.string().optional(),
+          overlay: z.string().optional(),
+        }),
+      )
+      .optional(),
   }),
   provenance: z.object({
     /** Hash of everything that determines this result's numbers; a rerun with the same key is skipped. */

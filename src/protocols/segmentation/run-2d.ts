@@ -53,7 +53,16 @@ export async function runDecoder2D(
   test: TiledFeatureSet,
   testDs: SegDataset2D,
   cfg: DecoderRunConfig,
-  opts: { seed: number; outDir: string; classes: number; maskValues?: number[]; policy?: Partial<SegmentationPolicy>; overlays?: number },
+  opts: {
+    seed: number;
+    outDir: string;
+    classes: number;
+    maskValues?: number[];
+    policy?: Partial<SegmentationPolicy>;
+    overlays?: number;
+    /** Write this run's own `result.json` beside its masks (default true); false inside a medprobe results folder, where every JSON is read as a result file. */
+    summaryJson?: boolean;
+  },
 ): Promise<SegmentationRunResult> {
   const tr = pick(train, cfg.layers);
   const te = pick(test, cfg.layers);
@@ -85,6 +94,6 @@ export async function runDecoder2D(
     wallSeconds: { train: (t1 - t0) / 1000, predict: (t2 - t1) / 1000 },
     files: ev.written.map((f) => path.relative(opts.outDir, f)),
   };
-  await writeJsonAtomic(path.join(outDir, 'result.json'), result);
+  if (opts.summaryJson !== false) await writeJsonAtomic(path.join(outDir, 'result.json'), result);
   return result;
 }

@@ -28,6 +28,8 @@ export interface VolumeSegOptions {
   outDir: string;
   policy?: Partial<SegmentationPolicy>;
   overlays?: number;
+  /** Write `result.json` beside the prediction (default true); false inside a medprobe results folder. */
+  summaryJson?: boolean;
 }
 
 export interface VolumeSegResult {
@@ -138,6 +140,6 @@ export async function segmentVolume(pair: NiftiSegPair, backbone: GridBackbone, 
     epochLosses: trained.epochLosses,
     wallSeconds: { features: (t1 - t0) / 1000, train: (t2 - t1) / 1000, predict: (t3 - t2) / 1000 },
   };
-  await writeJsonAtomic(path.join(opts.outDir, 'result.json'), result);
+  if (opts.summaryJson !== false) await writeJsonAtomic(path.join(opts.outDir, 'result.json'), result);
   return result;
 }
