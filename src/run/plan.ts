@@ -138,7 +138,8 @@ export function shardRanges(size: number, step: number): ShardRange[] {
   return Array.from({ length: count }, (_, index) => ({ index, count, start: index * step, end: Math.min(size, (index + 1) * step) }));
 }
 
-async function resultDone(file: string, key: string): Promise<boolean> {
+/** A valid result with this unit key is at `file`. */
+export async function resultDone(file: string, key: string): Promise<boolean> {
   try {
     await fs.access(file);
   } catch {

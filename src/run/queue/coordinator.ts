@@ -29,6 +29,12 @@ export interface QueueRunOptions {
   backoffMs?: number;
   pollMs?: number;
   onProgress?: (p: QueueProgress) => void;
+  /**
+   * Whether a unit's output is on disk. A job found already completed under a unit's key (it
+   * finished after the caller planned) is adopted when this says yes, or when it is not given,
+   * and rerun otherwise (its output was deleted since).
+   */
+  outputExists?: (unit: QueuedUnit) => Promise<boolean>;
   /** Stop waiting (Ctrl-C): queued units stay queued and workers keep running them. */
   signal?: AbortSignal;
 }
@@ -44,9 +50,9 @@ const FINAL_KEEP = { age: 7 * 24 * 3600, count: 100_000 };
 
 /**
  * Enqueue units (each once its `after` units completed) and wait until every one completed or
- * failed. Units already queued or running under the same key (an earlier coordinator that was
- * stopped) are adopted, not duplicated; a finished job under a key the caller still needs is
- * replaced, since the caller only passes units whose output is missing.
+ * failed. Units already queued, running or completed under the same key (an earlier coordinator
+ * that was stopped, a unit that finished after the caller planned) are adopted, not duplicated;
+ * a failed job, or a completed one whose output `outputExists` says is gone, is replaced.
  */
 export async function runUnitsOnQueue(units: readonly QueuedUnit[], opts: QueueRunOptions): Promise<QueueRunOutcome> {
   await checkRedis(opts.url);
@@ -77,9 +83,10 @@ export async function runUnitsOnQueue(units: readonly QueuedUnit[], opts: QueueR
   const enqueue = async (u: QueuedUnit): Promise<void> => {
     const q = queueOf(u.kind);
     const state = await q.getJobState(u.key);
+    enqueued.add(u.key);
+    if (state === 'completed' && (!opts.outputExists || (await opts.outputExists(u)))) return; // adopted: the poll below collects it
     if (state === 'completed' || state === 'failed') await q.remove(u.key);
     if (state === 'unknown' || state === 'completed' || state === 'failed') await q.add(u.kind, u.data, { ...jobOpts, jobId: u.key });
-    enqueued.add(u.key);
   };
   const settle = (u: QueuedUnit, ok: boolean, detail: string, ret?: UnitReturn): void => {
     if (ok) outcome.completed.set(u.key, ret!);

@@ -2,7 +2,9 @@ import { hashObject } from '../../util/hash.js';
 import { createProgress } from '../../util/progress.js';
 import { readResultFile } from '../../results/store.js';
 import type { RunSummary } from '../local-runner.js';
-import type { EvalUnit, ExtractUnit, RunPlan } from '../plan.js';
+import path from 'node:path';
+import { FeatureCache } from '../../features/cache.js';
+import { resultDone, type EvalUnit, type ExtractUnit, type RunPlan } from '../plan.js';
 import { RunResources, type RunLocation } from '../resources.js';
 import { executeEval, executeExtract } from '../units.js';
 import { runUnitsOnQueue, type QueuedUnit } from './coordinator.js';
@@ -106,6 +108,13 @@ export async function runPlanOnQueue(plan: RunPlan, opts: { url: string; prefix?
     signal: opts.signal,
     attempts: opts.attempts,
     backoffMs: opts.backoffMs,
+    outputExists: async (u) => {
+      const unit = (u.data as { unit: ExtractUnit | EvalUnit }).unit;
+      if (unit.kind === 'eval') return resultDone(unit.resultFile, unit.key);
+      const cache = new FeatureCache(path.join(plan.location.cacheDir, 'features'));
+      const all = async (keys: Record<string, string>) => (await Promise.all(Object.values(keys).map((k) => cache.has(k)))).every(Boolean);
+      return (await all(unit.featureKeys)) || (await all(unit.shardKeys));
+    },
     onProgress: (p) => {
       if (!p.last) return;
       progress.tick();
