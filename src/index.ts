@@ -64,3 +64,10 @@ export { DatasetInfoSchema, LeakageSummarySchema, FewShotSimpleSchema, type Data
 export { serveSite, type ServedSite } from './report/serve.js';
 export { pcaPatchMaps, writePcaPng, type PatchGrid, type RgbImage, type PcaPatchMapOptions, type PcaPatchMaps } from './report/pca.js';
 export { escapeHtml, jsonForScriptTag } from './report/escape.js';
+export { runSuite, planSuite, type RunOptions, type RunSummary } from './run/runner.js';
+export { buildPlan, describePlan, estimateSeconds, shardRanges, shardStep, DEFAULT_SHARD_SIZE, type RunPlan, type ExtractUnit, type EvalUnit, type PlanUnit, type ShardRange } from './run/plan.js';
+export { runUnitsOnQueue, type QueuedUnit, type QueueRunOptions, type QueueRunOutcome, type QueueProgress } from './run/queue/coordinator.js';
+export { startUnitWorker, type UnitHandler, type UnitWorkerOptions, type UnitWorkerHandle, type UnitReturn } from './run/queue/worker.js';
+export { runPlanOnQueue, medprobeHandlers, type QueueRunSummary } from './run/queue/medprobe-units.js';
+export { queueStatus, formatQueueStatus, type KindStatus, type WorkerStats } from './run/queue/status.js';
+export { checkRedis } from './run/queue/connection.js';
