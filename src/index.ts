@@ -8,6 +8,7 @@ export * from './data/leakage/index.js';
 export * from './data/registry/index.js';
 export * from './data/dicom/index.js';
 export * from './data/nifti/index.js';
+export * from './data/volumes/index.js';
 export * from './util/errors.js';
 export * from './util/matrix.js';
 export * from './util/npy.js';
@@ -71,3 +72,7 @@ export { startUnitWorker, type UnitHandler, type UnitWorkerOptions, type UnitWor
 export { runPlanOnQueue, medprobeHandlers, type QueueRunSummary } from './run/queue/medprobe-units.js';
 export { queueStatus, formatQueueStatus, type KindStatus, type WorkerStats } from './run/queue/status.js';
 export { checkRedis } from './run/queue/connection.js';
+export { openSuiteDataset, openSuiteDatasetDetailed, datasetModality, type DatasetContext, type OpenedSuiteDataset } from './run/datasets.js';
+export { loadDatasetConfigs, type DatasetConfigs } from './run/dataset-config.js';
+export { checkDatasets, type DatasetCheck } from './run/data-check.js';
+export type { LoadReport } from './run/load-report.js';
