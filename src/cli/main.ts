@@ -9,6 +9,7 @@ import { registerReport } from './commands/report.js';
 import { registerModels } from './commands/models.js';
 import { registerWorker } from './commands/worker.js';
 import { registerQueue } from './commands/queue.js';
+import { registerSegment } from './commands/segment.js';
 
 const program = new Command('medprobe')
   .description('Benchmark frozen vision foundation models on medical images')
@@ -23,6 +24,7 @@ registerReport(program);
 registerModels(program);
 registerWorker(program);
 registerQueue(program);
+registerSegment(program);
 
 try {
   await program.parseAsync(process.argv);
