@@ -40,7 +40,7 @@ export class RunResources {
   dataset(index: number): Promise<DatasetSource> {
     let d = this.datasets.get(index);
     if (!d) {
-      d = openSuiteDataset(this.location.suite.datasets[index], { baseDir: this.location.baseDir, cacheDir: this.location.cacheDir });
+      d = openSuiteDataset(this.location.suite.datasets[index], { baseDir: this.location.baseDir, cacheDir: this.location.cacheDir, resultsDir: this.location.resultsDir });
       this.datasets.set(index, d);
       d.catch(() => this.datasets.delete(index));
     }
