@@ -1,6 +1,6 @@
 import { promises as fs } from 'node:fs';
 import path from 'node:path';
-import { randomBytes } from 'node:crypto';
+import { createHash, randomBytes } from 'node:crypto';
 import { hashObject } from '../util/hash.js';
 import { readNpy, writeNpy } from '../util/npy.js';
 import type { Matrix } from '../util/matrix.js';
@@ -41,6 +41,13 @@ export interface FeatureManifest extends FeatureKeyParts {
   createdAt: string;
   extractSeconds: number;
   medprobe: string;
+}
+
+/** Digest of a split's sample ids in row order, stored in every manifest so rows can be matched to samples. */
+export function idsHash(ids: readonly string[]): string {
+  const h = createHash('sha256');
+  for (const id of ids) h.update(id).update('\0');
+  return h.digest('hex');
 }
 
 export function featureKey(parts: FeatureKeyParts): string {

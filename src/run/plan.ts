@@ -106,7 +106,7 @@ export function evalUnitKey(parts: Record<string, unknown>): string {
   return hashObject({ v: runtimeVersions().medprobe, ...parts });
 }
 
-/** Feature-cache key of one split's feature, exactly as features/ensure.ts computes it. */
+/** Feature-cache key of one split's feature (3D splits also name the slice axis). */
 export function splitFeatureKey(model: SuiteModel, dataset: DatasetSource, preparer: Preparer, split: SplitName, feature: string): string {
   return featureKey({
     modelFingerprint: model.backbone.fingerprint,

@@ -1,10 +1,9 @@
-import { createHash } from 'node:crypto';
 import { promises as fs } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import type { SplitName, SplitSource, TaskInfo } from '../data/types.js';
 import { labelWidth } from '../data/types.js';
-import { FeatureCache } from '../features/cache.js';
+import { FeatureCache, idsHash } from '../features/cache.js';
 import { extractFeatures } from '../features/extract.js';
 import { aggregateSlices } from '../protocols/volume.js';
 import { evaluateClassification } from '../metrics/evaluate-classification.js';
@@ -28,13 +27,6 @@ import type { RunResources } from './resources.js';
 
 function featureCacheOf(res: RunResources): FeatureCache {
   return new FeatureCache(path.join(res.location.cacheDir, 'features'));
-}
-
-/** Same digest as features/ensure.ts, so sharded and unsharded entries carry the same manifest idsHash. */
-function idsHash(ids: readonly string[]): string {
-  const h = createHash('sha256');
-  for (const id of ids) h.update(id).update('\0');
-  return h.digest('hex');
 }
 
 function splitView(src: SplitSource, start: number, end: number, width: number): SplitSource {

@@ -3,6 +3,7 @@ import { createRequire } from 'node:module';
 import os from 'node:os';
 import ort from 'onnxruntime-node';
 import { MedprobeError } from '../../util/errors.js';
+import { defaultCacheDir } from '../../util/paths.js';
 import { hashFile } from '../../util/hash.js';
 import { concatCols, matrix, type Matrix } from '../../util/matrix.js';
 import type { GridBackbone, Tensor4 } from '../backbone.js';
@@ -35,9 +36,6 @@ interface FeatureSpec {
 /** How many last blocks the editor exposes at least, so the usual "last 4" grid needs one edit. */
 const MIN_EXPOSED_BLOCKS = 4;
 
-export function defaultCacheDir(): string {
-  return process.env.MEDPROBE_CACHE ?? '.medprobe/cache';
-}
 
 /**
  * A frozen ONNX model run by onnxruntime-node on CPU. One session is kept for the life of the
