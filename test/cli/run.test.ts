@@ -9,38 +9,14 @@ import { spawnSync } from 'node:child_process';
 import { promises as fs } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { writeNpz, type NpzArrays } from '../data/npz-fixture.js';
+import { writeNpz } from '../data/npz-fixture.js';
+import { pneumoniaLike } from '../run/plan-fixture.js';
 import { writeTinyCnnCard, writeTinyCnnOnnx } from '../../src/models/fixtures/tiny-cnn.js';
 import { ResultSchema } from '../../src/results/schema.js';
-import { createRng } from '../../src/util/random.js';
 
 const repo = path.resolve(path.dirname(new URL(import.meta.url).pathname), '../..');
 const bin = path.join(repo, 'bin/medprobe.js');
 let dir: string;
-
-/** Two visually distinct classes (bright disc vs dark background with noise), so probes have signal. */
-function pneumoniaLike(counts: [number, number, number], seed = 3): NpzArrays {
-  const rng = createRng(seed);
-  const out: NpzArrays = {};
-  (['train', 'val', 'test'] as const).forEach((split, s) => {
-    const n = counts[s];
-    const images = new Uint8Array(n * 28 * 28);
-    const labels = new Uint8Array(n);
-    for (let i = 0; i < n; i++) {
-      const y = i % 2;
-      labels[i] = y;
-      for (let r = 0; r < 28; r++)
-        for (let c = 0; c < 28; c++) {
-          const inDisc = (r - 14) ** 2 + (c - 14) ** 2 < 60;
-          const base = y === 1 && inDisc ? 200 : 40;
-          images[i * 784 + r * 28 + c] = Math.max(0, Math.min(255, base + Math.round((rng.next() - 0.5) * 120)));
-        }
-    }
-    out[`${split}_images`] = { data: images, shape: [n, 28, 28] };
-    out[`${split}_labels`] = { data: labels, shape: [n, 1] };
-  });
-  return out;
-}
 
 function suiteYaml(extra: Partial<Record<'dataset' | 'model' | 'protocols' | 'top', string>> = {}): string {
   return `name: e2e
