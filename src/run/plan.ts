@@ -207,12 +207,14 @@ export async function buildPlan(res: RunResources, opts: PlanOptions = {}): Prom
           plan.skipped.push({ modelName: model.name, datasetName: dataset.name, protocol: name, reason });
           continue;
         }
+        // The exact feature-cache entries the protocol reads (model, input size, data, split, slice
+        // axis, preprocessing, feature): any change to how features are made invalidates the result.
+        const sets = PROTOCOLS[name].featureSets(config as never, backbone.card, feature);
+        const featureKeys = Object.fromEntries(
+          (Object.keys(needs) as SplitName[]).map((s) => [s, Object.fromEntries(Object.entries(sets).map(([set, f]) => [set, splitFeatureKey(model, dataset, preparer, s, f)]))]),
+        );
         const key = evalUnitKey({
-          model: backbone.fingerprint,
-          inputSize: backbone.inputSize,
-          feature,
-          dataset: dataset.fingerprint,
-          preprocessing: preparer.preprocessingHash,
+          features: featureKeys,
           aggregation: dataset.dims === 3 ? entry.sliceAggregation : undefined,
           protocol: name,
           config,
