@@ -42,7 +42,16 @@ export async function extractFeatures(opts: ExtractOptions): Promise<ExtractedFe
 
   const worker = opts.worker ? new PrepareWorker(opts.prepare) : null;
   const inline = worker ? null : createPreparer(opts.prepare);
-  const prepare = (images: SampleImage[]): Promise<PreparedImages> => (worker ? worker.prepare(images) : Promise.resolve(inline!(images)));
+  // Inline preparation alternates two buffers: chunk c+1 is written while chunk c is still being run.
+  const buffers: (Float32Array | undefined)[] = [undefined, undefined];
+  let turn = 0;
+  const prepare = (images: SampleImage[]): Promise<PreparedImages> => {
+    if (worker) return worker.prepare(images);
+    const b = (turn ^= 1);
+    const out = inline!(images, buffers[b]);
+    buffers[b] = out.data.length > (buffers[b]?.length ?? 0) ? out.data : buffers[b];
+    return Promise.resolve(out);
+  };
 
   const first = await split.get(0);
   const chunkSize = first.image.kind === '3d' ? 1 : batchSize;

@@ -1,7 +1,7 @@
 import type { Image2D, SampleImage } from '../types.js';
 import { MedprobeError } from '../../util/errors.js';
 import { hashObject } from '../../util/hash.js';
-import { centerCrop, grayToRgb, minMax, normalizeToChw, percentileClip, resize, resizeShorterSide, window } from '../transforms/index.js';
+import { centerCrop, grayToRgb, minMax, normalizeToChw, percentileClip, resize, resizeBilinearToChw, resizeShorterSide, window } from '../transforms/index.js';
 import type { ImageInputSpec, Interpolation, PixelNormalization } from '../transforms/index.js';
 import type { Intensity } from '../transforms/index.js';
 import { BUILTIN_RECIPES, BUILTIN_RECIPE_NAMES } from './builtin.js';
@@ -155,6 +155,14 @@ export function compileRecipe(ref: RecipeRef, input: ImageInputSpec): CompiledRe
   const needs8bit = !scalesToUnit(recipe) && recipe.steps[recipe.steps.length - 1].op === 'normalize' && (recipe.steps[recipe.steps.length - 1] as { source: string }).source === 'model-card';
   const size = input.size;
   const floatsPerImage = 3 * size * size;
+  // (grey→RGB) → exact bilinear resize to the model size → normalise: one fused kernel.
+  const geometric = recipe.steps.filter((s) => s.op !== 'gray-to-rgb' && s.op !== 'normalize');
+  const fused =
+    geometric.length === 1 &&
+    geometric[0].op === 'resize' &&
+    geometric[0].mode === 'exact' &&
+    (geometric[0].size === 'model' || geometric[0].size === size) &&
+    (geometric[0].interpolation === 'model-card' ? input.resample : geometric[0].interpolation) === 'bilinear';
   const apply = (image: Image2D, out: Float32Array, offset = 0): void => {
     if ((image as SampleImage).kind === '3d') {
       throw new MedprobeError(`recipe '${recipe.name}' got a 3D volume where a 2D image was expected`, { hint: 'use prepareVolume/prepareVolumeSlices for volumes' });
@@ -164,6 +172,7 @@ export function compileRecipe(ref: RecipeRef, input: ImageInputSpec): CompiledRe
         hint: "add {op: 'min-max'} (or a window/percentile clip then min-max) before resizing, or use ct-default/mri-default",
       });
     }
+    if (fused && resizeBilinearToChw(image, size, norm, out, offset)) return;
     finishSlice(recipe, stages, image, {}, norm, size, out, offset);
   };
   return Object.assign(apply, { recipe, hash: recipeHash(recipe, input), size, floatsPerImage, stages, normalization: norm });
