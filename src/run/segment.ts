@@ -78,6 +78,7 @@ interface Provenance {
   datasetFingerprint: string;
   classes: string[];
   dims: 2 | 3;
+  modality?: string;
   preprocessing: Record<string, unknown>;
   splitSizes: Record<string, number>;
   seed: number;
@@ -102,6 +103,7 @@ function baseResult(p: Provenance, protocol: string, config: Record<string, unkn
       fingerprint: p.datasetFingerprint,
       task: { type: p.classes.length === 2 ? 'binary' : 'multi-class', labels: p.classes },
       dims: p.dims,
+      ...(p.modality ? { modality: p.modality } : {}),
       preprocessing: p.preprocessing,
       splitSizes: p.splitSizes,
     },
@@ -227,6 +229,8 @@ export async function runSegmentDrive(o: SegmentDriveOptions): Promise<{ files: 
     datasetFingerprint,
     classes: train.classes,
     dims: 2,
+    // The DRIVE layout (TIFF + 1st_manual + FOV mask) is the retinal fundus benchmark's.
+    modality: 'fundus',
     preprocessing: { tile: ftrain.tile, tiling: 'native-resolution tiles, overlap averaged', normalisation: model.loaded.card.input, fov: 'scored and trained inside the FOV mask' },
     splitSizes: { train: train.cases.length, test: test.cases.length },
     seed: o.seed ?? 0,
@@ -357,6 +361,8 @@ export async function runSegmentNifti(o: SegmentNiftiOptions): Promise<{ file: s
     datasetFingerprint: hashObject({ image: imageSha, labels: labelSha, cropToLabels: !!o.cropToLabels }),
     classes: pair.classes,
     dims: 3,
+    // The intensity rule is the user's statement of what the volume is.
+    modality: o.intensity === 'ct' ? 'CT' : 'MRI',
     preprocessing: { axis, intensity: o.intensity ?? 'mri', sliceResize: 'bilinear to the backbone input; decoder outputs at native slice size', cropToLabels: !!o.cropToLabels },
     splitSizes: { trainSlices: Math.ceil(count / 2), heldOutSlices: r.heldOut.slices },
     seed: o.seed ?? 0,

@@ -78,6 +78,7 @@ test('segment drive: seg-linear and seg-unet result files, Dice recomputed from 
     assert.equal(result.protocol.name, protocol);
     assert.deepEqual(result.dataset.task, { type: 'binary', labels: ['background', 'vessel'] });
     assert.deepEqual(result.dataset.splitSizes, { train: 6, test: 2 });
+    assert.equal(result.dataset.modality, 'fundus');
     assert.equal((result.protocol.config.policy as { includeBackground: boolean }).includeBackground, false);
     assert.equal((result.protocol.config.policy as { fov: boolean }).fov, true);
     assert.equal(result.predictions.kind, 'segmentation');
@@ -163,6 +164,7 @@ test('segment nifti: one volume, trained on even slices, held-out Dice, predicti
   const file = path.join(dir, 'res3d', 'tiny-cnn', 'vol_labels', 'seg-unet.json');
   const result = ResultSchema.parse(JSON.parse(await fs.readFile(file, 'utf8')));
   assert.equal(result.dataset.dims, 3);
+  assert.equal(result.dataset.modality, 'MRI');
   assert.deepEqual(result.dataset.splitSizes, { trainSlices: 4, heldOutSlices: 4 });
   assert.ok(result.metrics.dice! > 0.7, `held-out Dice ${result.metrics.dice}`);
   assert.equal(typeof result.metrics.diceAllSlices, 'number');
