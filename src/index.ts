@@ -67,6 +67,7 @@ export { serveSite, type ServedSite } from './report/serve.js';
 export { pcaPatchMaps, writePcaPng, type PatchGrid, type RgbImage, type PcaPatchMapOptions, type PcaPatchMaps } from './report/pca.js';
 export { escapeHtml, jsonForScriptTag } from './report/escape.js';
 export { runSuite, planSuite, type RunOptions, type RunSummary } from './run/runner.js';
+export { runSegmentDrive, runSegmentNifti, segmentation2DResult, segmentation3DResult, segProtocolName, segLossSpec, defaultSegMaps, type SegmentDriveOptions, type SegmentNiftiOptions, type SegDecoderKind, type SegLossName, type SegResultProvenance } from './run/segment.js';
 export { buildPlan, describePlan, estimateSeconds, shardRanges, shardStep, DEFAULT_SHARD_SIZE, type RunPlan, type ExtractUnit, type EvalUnit, type PlanUnit, type ShardRange } from './run/plan.js';
 export { runUnitsOnQueue, type QueuedUnit, type QueueRunOptions, type QueueRunOutcome, type QueueProgress } from './run/queue/coordinator.js';
 export { startUnitWorker, type UnitHandler, type UnitWorkerOptions, type UnitWorkerHandle, type UnitReturn } from './run/queue/worker.js';

@@ -72,7 +72,8 @@ async function openSegModel(cardPath: string, maps: string[] | undefined, cacheD
   return { loaded, backbone, maps: chosen, sha256, cardSha256: await hashFile(cardPath) };
 }
 
-interface Provenance {
+/** What a segmentation result records besides its numbers (model, data identity, seed, hashes). */
+export interface SegResultProvenance {
   model: SegModel;
   datasetName: string;
   datasetFingerprint: string;
@@ -86,7 +87,7 @@ interface Provenance {
   files: Record<string, string>;
 }
 
-function baseResult(p: Provenance, protocol: string, config: Record<string, unknown>, wallSeconds: Record<string, number>): Omit<Result, 'metrics' | 'predictions' | 'extra'> {
+function baseResult(p: SegResultProvenance, protocol: string, config: Record<string, unknown>, wallSeconds: Record<string, number>): Omit<Result, 'metrics' | 'predictions' | 'extra'> {
   const v = runtimeVersions();
   const card = p.model.loaded.card;
   return {
@@ -135,7 +136,7 @@ function perClass(prefix: string, classes: string[], values: (number | null)[]):
 }
 
 /** A 2D decoder run as a `medprobe.result/v1` object; `dir` is the folder its masks/overlays went to, relative to the result file. */
-export function segmentation2DResult(p: Provenance, r: SegmentationRunResult, dir: string, extractSeconds: number): Result {
+export function segmentation2DResult(p: SegResultProvenance, r: SegmentationRunResult, dir: string, extractSeconds: number): Result {
   const protocol = segProtocolName(r.decoder.kind);
   const config = { decoder: r.decoder, maps: r.maps, tile: r.tile, tiling: 'native resolution, overlapping tiles averaged', policy: r.policy };
   const base = baseResult(p, protocol, config, { features: extractSeconds, train: r.wallSeconds.train, predict: r.wallSeconds.predict });
@@ -223,7 +224,7 @@ export async function runSegmentDrive(o: SegmentDriveOptions): Promise<{ files: 
   const dataFiles = (ds: SegDataset2D) => ds.cases.flatMap((c) => [c.files.image, c.files.mask, ...(c.files.fov ? [c.files.fov] : [])]);
   const digests = await fileDigests([...dataFiles(train), ...dataFiles(test)], { cacheDir, key: root, label: 'hashing DRIVE files' });
   const datasetFingerprint = hashObject([...digests].map(([f, h]) => [path.relative(root, f).split(path.sep).join('/'), h]).sort());
-  const prov: Provenance = {
+  const prov: SegResultProvenance = {
     model,
     datasetName,
     datasetFingerprint,
@@ -286,7 +287,7 @@ export interface SegmentNiftiOptions {
 }
 
 /** A NIfTI volume's result: trained on even slices, the reported Dice on the odd (held-out) slices stacked. */
-export function segmentation3DResult(p: Provenance, r: VolumeSegResult, resultFile: string, cfg: Record<string, unknown>, overlays: string[]): Result {
+export function segmentation3DResult(p: SegResultProvenance, r: VolumeSegResult, resultFile: string, cfg: Record<string, unknown>, overlays: string[]): Result {
   const protocol = segProtocolName(cfg.kind as SegDecoderKind);
   const config = { ...cfg, policy: r.policy, scoring: 'dice/iou on the held-out (odd) slices stacked; *AllSlices on the whole volume' };
   const base = baseResult(p, protocol, config, { features: r.wallSeconds.features, train: r.wallSeconds.train, predict: r.wallSeconds.predict });
@@ -355,7 +356,7 @@ export async function runSegmentNifti(o: SegmentNiftiOptions): Promise<{ file: s
   const overlayNames = (await fs.readdir(overlayDir).catch(() => [] as string[])).filter((n) => n.endsWith('.png')).sort();
   const overlays = overlayNames.map((n) => relativeTo(file, path.join(overlayDir, n)));
   const [imageSha, labelSha] = [await hashFile(o.image), await hashFile(o.labels)];
-  const prov: Provenance = {
+  const prov: SegResultProvenance = {
     model,
     datasetName,
     datasetFingerprint: hashObject({ image: imageSha, labels: labelSha, cropToLabels: !!o.cropToLabels }),
