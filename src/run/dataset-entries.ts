@@ -11,8 +11,11 @@ const common = {
   recipe: z.union([z.string(), z.record(z.string(), z.unknown())]).default('medmnist-default'),
   /** 3D only: slice plane (axial fixes the first array axis of a MedMNIST volume) or a raw voxel axis. */
   sliceAxis: z.union([z.enum(['axial', 'coronal', 'sagittal']), z.literal(0), z.literal(1), z.literal(2)]).default('axial'),
-  /** 3D only: how slice embeddings become a volume embedding (the reference study: mean). */
-  sliceAggregation: z.enum(['mean', 'max']).default('mean'),
+  /**
+   * 3D only: how slice embeddings become a volume embedding — the mean (the reference study) or
+   * max over every slice along `sliceAxis`, or '2.5d': the three orthogonal central slices, concatenated.
+   */
+  sliceAggregation: z.enum(['mean', 'max', '2.5d']).default('mean'),
 };
 
 export const MedmnistEntrySchema = z

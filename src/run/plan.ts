@@ -156,7 +156,8 @@ async function slicesPerVolume(dataset: DatasetSource, split: SplitName, prepare
   const src = dataset.splits[split];
   if (!src || src.size === 0) return 0;
   const first = (await src.get(0)).image;
-  return first.kind === '3d' ? sliceCount(first, preparer.spec.axis) : 1;
+  if (first.kind !== '3d') return 1;
+  return preparer.spec.axis === '2.5d' ? 3 : sliceCount(first, preparer.spec.axis);
 }
 
 export async function buildPlan(res: RunResources, opts: PlanOptions = {}): Promise<RunPlan> {

@@ -36,9 +36,9 @@ function cardDefaultRecipe(backbone: Backbone): RecipeRef {
 }
 
 /** The preprocessing of one dataset for one backbone: a named or inline recipe, resolved against the model card. */
-export function preparerFor(backbone: Backbone, dataset: DatasetSource, recipe?: RecipeRef, axis: SliceAxis = 'axial'): Preparer {
+export function preparerFor(backbone: Backbone, dataset: DatasetSource, recipe?: RecipeRef, axis: SliceAxis | '2.5d' = 'axial'): Preparer {
   const ref = recipe === undefined || recipe === DEFAULT_RECIPE ? cardDefaultRecipe(backbone) : recipe;
   const input = { ...backbone.card.input, size: backbone.inputSize };
-  const preprocessing = { ...describeRecipe(ref, input), ...(dataset.dims === 3 ? { sliceAxis: axis, volumeEmbedding: 'slice embeddings pooled per volume' } : {}) };
+  const preprocessing = { ...describeRecipe(ref, input), ...(dataset.dims === 3 ? { sliceAxis: axis, volumeEmbedding: axis === '2.5d' ? 'three orthogonal central slices, concatenated' : 'slice embeddings pooled per volume' } : {}) };
   return { spec: { recipe: ref, input, axis }, preprocessing, preprocessingHash: recipeHash(ref, input) };
 }

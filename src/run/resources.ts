@@ -94,7 +94,7 @@ export class RunResources {
   async preparer(modelIndex: number, datasetIndex: number): Promise<Preparer> {
     const [model, dataset] = await Promise.all([this.model(modelIndex), this.dataset(datasetIndex)]);
     const entry = this.location.suite.datasets[datasetIndex];
-    return preparerFor(model.backbone, dataset, entry.recipe as RecipeRef, entry.sliceAxis);
+    return preparerFor(model.backbone, dataset, entry.recipe as RecipeRef, entry.sliceAggregation === '2.5d' ? '2.5d' : entry.sliceAxis);
   }
 
   async releaseModel(): Promise<void> {

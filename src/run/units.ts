@@ -177,6 +177,17 @@ export async function mergeShards(res: RunResources, unit: ExtractUnit): Promise
   return true;
 }
 
+/**
+ * Volume embeddings from cached slice rows: mean/max over each volume's slices, or for 2.5D the
+ * three orthogonal central slices side by side — rows are contiguous per volume, so [V·3 × D]
+ * is already [V × 3D] in memory.
+ */
+function volumeFeatures(m: Matrix, offsets: Int32Array, mode: 'mean' | 'max' | '2.5d', ids: readonly string[]): Matrix {
+  if (mode !== '2.5d') return aggregateSlices(m, volumeIndexOf(offsets), mode, { volumeIds: ids });
+  if (m.rows !== 3 * (offsets.length - 1)) throw new Error(`2.5D features need 3 slices per volume, got ${m.rows} rows for ${offsets.length - 1} volumes`);
+  return { data: m.data, rows: m.rows / 3, cols: 3 * m.cols };
+}
+
 /** Offsets [0, n0, n0+n1, …] → the volume index of every slice row. */
 function volumeIndexOf(offsets: Int32Array): Int32Array {
   const idx = new Int32Array(offsets[offsets.length - 1]);
@@ -229,7 +240,7 @@ export async function executeEval(unit: EvalUnit, res: RunResources, extractUnit
     wallSeconds[`extract_${s}`] = e.manifest.extractSeconds;
     const src = dataset.splits[s]!;
     let m: Matrix = e.matrix;
-    if (e.offsets) m = aggregateSlices(m, volumeIndexOf(e.offsets), entry.sliceAggregation, { volumeIds: src.ids });
+    if (e.offsets) m = volumeFeatures(m, e.offsets, entry.sliceAggregation, src.ids);
     split[s] = { features: m, labels: src.labels, ids: src.ids };
   }
   const config = suite.protocols[unit.protocol];
@@ -242,7 +253,7 @@ export async function executeEval(unit: EvalUnit, res: RunResources, extractUnit
       featureSets[s] = {};
       for (const [setName, f] of Object.entries(sets)) {
         const e = await cache.read(splitFeatureKey(model, dataset, preparer, s, f));
-        featureSets[s]![setName] = e.offsets ? aggregateSlices(e.matrix, volumeIndexOf(e.offsets), entry.sliceAggregation, { volumeIds: dataset.splits[s]!.ids }) : e.matrix;
+        featureSets[s]![setName] = e.offsets ? volumeFeatures(e.matrix, e.offsets, entry.sliceAggregation, dataset.splits[s]!.ids) : e.matrix;
       }
     }
   }

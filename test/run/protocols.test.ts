@@ -56,3 +56,40 @@ test('linear grid trains heads on {last1, last4} × {CLS, CLS+mean}; mlknn is sk
     await fs.rm(dir, { recursive: true, force: true });
   }
 });
+
+test('3D volumes: 2.5D concatenates the three orthogonal central slices; max pools every slice', async () => {
+  const { writeTinyCnnCard, writeTinyCnnOnnx } = await import('../../src/models/fixtures/tiny-cnn.js');
+  const dir = await fs.mkdtemp(path.join(os.tmpdir(), 'medprobe-3d-'));
+  try {
+    await writeNpz(path.join(dir, 'adrenalmnist3d.npz'), medmnistArrays({ counts: [16, 8, 8], imageShape: [28, 28, 28] }));
+    await writeTinyCnnOnnx(path.join(dir, 'cnn.onnx'), { size: 16 });
+    await writeTinyCnnCard(path.join(dir, 'cnn.json'), path.join(dir, 'cnn.onnx'), { size: 16 });
+    const run = async (sliceAggregation: string) => {
+      const suite = parseSuite(
+        {
+          cacheDir: 'cache',
+          resultsDir: `results-${sliceAggregation}`,
+          bootstrap: { resamples: 20 },
+          models: [{ card: 'cnn.json' }],
+          datasets: [{ source: 'medmnist', name: 'adrenalmnist3d', file: 'adrenalmnist3d.npz', sliceAggregation }],
+          protocols: { knn: { k: [3] } },
+        },
+        'inline',
+      );
+      const loaded = { suite, file: path.join(dir, 'suite.yaml'), baseDir: dir };
+      const plan = await planSuite({ suite: loaded });
+      const summary = await runSuite({ suite: loaded, log: () => {} });
+      return { plan, result: summary.results[0].result };
+    };
+    const flat = await run('2.5d');
+    // 3 model inputs per volume (not 8 slices), and the volume embedding is 3 × 16-d
+    assert.deepEqual(flat.plan.extract.map((u) => u.images / (u.shard.end - u.shard.start)), [3, 3, 3]);
+    assert.equal(flat.result.dataset.preprocessing.sliceAxis, '2.5d');
+    const max = await run('max');
+    assert.deepEqual(max.plan.extract.map((u) => u.images / (u.shard.end - u.shard.start)), [28, 28, 28]);
+    assert.notEqual(flat.result.provenance.featureCacheKeys.train, max.result.provenance.featureCacheKeys.train);
+    assert.equal(flat.result.predictions.ids.length, 8);
+  } finally {
+    await fs.rm(dir, { recursive: true, force: true });
+  }
+});
