@@ -48,7 +48,8 @@ export function defaultSegMaps(loaded: LoadedCard): string[] {
   });
 }
 
-interface SegModel {
+/** An opened backbone with the feature maps a decoder reads and the hashes a result records. */
+export interface SegModel {
   loaded: LoadedCard;
   backbone: GridBackbone;
   maps: string[];
