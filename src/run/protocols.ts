@@ -4,6 +4,8 @@ import { runKnnProtocol } from '../protocols/knn.js';
 import { runLinearProbe } from '../protocols/linear/index.js';
 import { runMlKnnProtocol } from '../protocols/mlknn.js';
 import { runFewShot } from '../protocols/fewshot.js';
+import { evaluateClassification } from '../metrics/evaluate-classification.js';
+import { meanSd } from '../metrics/summary.js';
 import type { LabelledFeatures, ProtocolOutcome } from '../protocols/types.js';
 import { MedprobeError } from '../util/errors.js';
 import type { Matrix } from '../util/matrix.js';
@@ -87,20 +89,33 @@ const knn: ProtocolDefinition<KnnConfig> = {
 const linear: ProtocolDefinition<LinearConfig> = {
   notApplicable: () => null,
   featureSets: linearFeatureSets,
-  run: (input) =>
-    runLinearProbe({
-      dataset: input.dataset,
-      task: input.task,
-      train: setsOf(input, 'train', input.train),
-      val: setsOf(input, 'val', requireVal(input, 'linear')),
-      test: setsOf(input, 'test', input.test),
-      lrGrid: input.config.lr,
-      weightDecayGrid: input.config.weightDecay,
-      epochs: input.config.epochs,
-      batchSize: input.config.batchSize,
-      seed: input.seed,
-      selectMetric: input.selectionMetric,
-    }),
+  async run(input) {
+    const probe = (seed: number) =>
+      runLinearProbe({
+        dataset: input.dataset,
+        task: input.task,
+        train: setsOf(input, 'train', input.train),
+        val: setsOf(input, 'val', requireVal(input, 'linear')),
+        test: setsOf(input, 'test', input.test),
+        lrGrid: input.config.lr,
+        weightDecayGrid: input.config.weightDecay,
+        epochs: input.config.epochs,
+        batchSize: input.config.batchSize,
+        seed,
+        selectMetric: input.selectionMetric,
+      });
+    const seeds = input.config.seeds ?? [input.seed];
+    const first: ProtocolOutput = await probe(seeds[0]);
+    if (seeds.length === 1) return first;
+    const runs = [{ seed: seeds[0], chosen: first.chosen, metrics: evaluateClassification(input.task, input.test.labels, first.testScores) }];
+    for (const seed of seeds.slice(1)) {
+      const out = await probe(seed);
+      runs.push({ seed, chosen: out.chosen, metrics: evaluateClassification(input.task, input.test.labels, out.testScores) });
+    }
+    const keys = Object.keys(runs[0].metrics);
+    const summary = Object.fromEntries(keys.map((k) => [k, meanSd(runs.map((r) => r.metrics[k]))]));
+    return { ...first, extra: { ...first.extra, seeds: { runs, meanSd: summary } } };
+  },
 };
 
 const mlknn: ProtocolDefinition<MlKnnConfig> = {

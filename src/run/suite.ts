@@ -49,6 +49,12 @@ const LinearConfig = z
      * study's {last 1, last 4 blocks} × {CLS, CLS + mean patch}; otherwise the model's feature.
      */
     featureSets: z.union([z.literal('auto'), z.array(z.string()).nonempty()]).default('auto'),
+    /**
+     * Repeat the whole grid under these seeds (shuffle order is the stochastic part) and report
+     * each test metric as mean ± sd in `extra.seeds`; the headline metrics and per-sample scores
+     * are the first seed's. Default: the suite seed alone.
+     */
+    seeds: z.array(z.number().int().nonnegative()).nonempty().optional(),
   })
   .strict();
 

@@ -27,7 +27,7 @@ test('linear grid trains heads on {last1, last4} × {CLS, CLS+mean}; mlknn is sk
         bootstrap: { resamples: 50 },
         models: [{ card: 'vit.json' }],
         datasets: [{ source: 'medmnist', name: 'pneumoniamnist', file: 'pneumoniamnist.npz' }],
-        protocols: { linear: { lr: [0.1, 0.01], epochs: 3 }, mlknn: {}, fewshot: { shots: [1, 2], tries: 2, protocols: ['knn'], k: [1] } },
+        protocols: { linear: { lr: [0.1, 0.01], epochs: 3, seeds: [2, 5] }, mlknn: {}, fewshot: { shots: [1, 2], tries: 2, protocols: ['knn'], k: [1] } },
       },
       'inline',
     );
@@ -45,6 +45,14 @@ test('linear grid trains heads on {last1, last4} × {CLS, CLS+mean}; mlknn is sk
     assert.deepEqual([...sets].sort(), ['last1/cls', 'last1/cls+mean', 'last4/cls', 'last4/cls+mean']);
     assert.equal(lin.selection.candidates.length, 4 * 2);
     assert.equal(lin.predictions.ids.length, 12);
+    // two seeds: per-seed test metrics and their mean ± sd; the headline is the first seed's
+    const seeds = lin.extra!.seeds as { runs: { seed: number; metrics: Record<string, number | null> }[]; meanSd: Record<string, { mean: number; sd: number; n: number }> };
+    assert.deepEqual(seeds.runs.map((r) => r.seed), [2, 5]);
+    assert.equal(seeds.meanSd.auroc.n, 2);
+    assert.equal(seeds.runs[0].metrics.auroc, lin.metrics.auroc);
+    const [a, b] = seeds.runs.map((r) => r.metrics.accuracy as number);
+    assert.ok(Math.abs(seeds.meanSd.accuracy.mean - (a + b) / 2) < 1e-12);
+    assert.ok(Math.abs(seeds.meanSd.accuracy.sd - Math.abs(a - b) / Math.SQRT2) < 1e-12);
 
     const few = byName.fewshot;
     const curve = few.extra!.fewShot as { points: { shots: number; tries: unknown[] }[] };
