@@ -6,10 +6,10 @@ import { SPLIT_NAMES, labelWidth } from '../types.js';
 import { MedprobeError } from '../../util/errors.js';
 import { hashBytes, hashObject } from '../../util/hash.js';
 import { createProgress } from '../../util/progress.js';
-import { parseSplitName } from '../splits/names.js';
 import { ImageFolderConfigSchema, type ImageFolderConfig, type ImageFolderConfigInput } from './config.js';
 import { decodeImage, readImageFile, sniffImageFormat } from './decode.js';
 import { labelReader } from './labels.js';
+import { readManifestRow } from './manifest-row.js';
 
 /** One manifest row that could not be used, and why. */
 export interface RowProblem {
@@ -154,30 +154,11 @@ export async function fromRecords(records: Record<string, string>[], header: str
   // Pass 1: cells (labels, split, duplicates) — cheap, no I/O.
   const candidates: Array<Row & { line: number }> = [];
   const seen = new Set<string>();
+  const cols = { pathColumn: config.imageColumn, splitColumn: config.splitColumn, patientColumn: config.patientColumn, patientRe };
   records.forEach((rec, i) => {
     const line = i + 2;
-    const rel = (rec[config.imageColumn] ?? '').trim();
-    if (rel === '') return fail({ line, file: '', reason: `empty '${config.imageColumn}' cell` });
-    const id = rel.split(path.sep).join('/');
-    if (seen.has(id)) return fail({ line, file: rel, reason: 'image listed twice in the manifest' });
-    seen.add(id);
-    const lab = labels.read(rec);
-    if (!lab.ok) {
-      if (lab.dropped) report.droppedByLabelPolicy.push({ line, file: rel, reason: lab.reason });
-      else fail({ line, file: rel, reason: lab.reason });
-      return;
-    }
-    let split: SplitName = 'train';
-    if (config.splitColumn) {
-      const s = parseSplitName(rec[config.splitColumn] ?? '');
-      if (!s) return fail({ line, file: rel, reason: `unknown split '${rec[config.splitColumn]}' in column '${config.splitColumn}' (use train/val/test)` });
-      split = s;
-    }
-    let patientId: string | undefined;
-    if (config.patientColumn) patientId = (rec[config.patientColumn] ?? '').trim() || undefined;
-    else if (patientRe) patientId = patientRe.exec(rel)?.[1];
-    for (const v of lab.label) if (v === -1) report.missingLabels++;
-    candidates.push({ id, file: path.resolve(root, rel), label: lab.label, patientId, split, line });
+    const r = readManifestRow(rec, line, cols, labels, seen, report, fail);
+    if (r) candidates.push({ id: r.id, file: path.resolve(root, r.rel), label: r.label, patientId: r.patientId, split: r.split, line });
   });
 
   // Pass 2: files (exists + header, or full decode), bounded concurrency.

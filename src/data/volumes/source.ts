@@ -6,7 +6,7 @@ import { SPLIT_NAMES, labelWidth } from '../types.js';
 import type { LabelSpec } from '../folder/config.js';
 import type { ImageFolderReport, RowProblem } from '../folder/source.js';
 import { labelReader } from '../folder/labels.js';
-import { parseSplitName } from '../splits/names.js';
+import { readManifestRow } from '../folder/manifest-row.js';
 import { readNifti } from '../nifti/read.js';
 import { readDicomSeries } from '../dicom/series.js';
 import { MedprobeError } from '../../util/errors.js';
@@ -111,41 +111,16 @@ export async function openVolumeList(config: VolumeListConfig): Promise<VolumeLi
   for (let i = 0; i < records.length; i++) {
     const rec = records[i];
     const line = i + 2;
-    const rel = (rec[config.pathColumn] ?? '').trim();
-    if (rel === '') {
-      fail({ line, file: '', reason: `empty '${config.pathColumn}' cell` });
-      continue;
-    }
-    const id = rel.split(path.sep).join('/');
-    if (seen.has(id)) {
-      fail({ line, file: rel, reason: 'volume listed twice in the manifest' });
-      continue;
-    }
-    seen.add(id);
-    const lab = labels.read(rec);
-    if (!lab.ok) {
-      if (lab.dropped) report.droppedByLabelPolicy.push({ line, file: rel, reason: lab.reason });
-      else fail({ line, file: rel, reason: lab.reason });
-      continue;
-    }
-    let split: SplitName = 'train';
-    if (config.splitColumn) {
-      const s = parseSplitName(rec[config.splitColumn] ?? '');
-      if (!s) {
-        fail({ line, file: rel, reason: `unknown split '${rec[config.splitColumn]}' in column '${config.splitColumn}' (use train/val/test)` });
-        continue;
-      }
-      split = s;
-    }
+    const r = readManifestRow(rec, line, { pathColumn: config.pathColumn, splitColumn: config.splitColumn, patientColumn: config.patientColumn, patientRe }, labels, seen, report, fail, 'volume');
+    if (!r) continue;
+    const { id, rel, split, patientId } = r;
     const abs = path.resolve(root, rel);
     const kind = await classify(abs);
     if (!kind.ok) {
       fail({ line, file: rel, reason: kind.reason });
       continue;
     }
-    const patientId = config.patientColumn ? (rec[config.patientColumn] ?? '').trim() || undefined : patientRe?.exec(rel)?.[1];
-    for (const v of lab.label) if (v === -1) report.missingLabels++;
-    rows.push({ id, path: abs, format: kind.format, label: lab.label, patientId, split });
+    rows.push({ id, path: abs, format: kind.format, label: r.label, patientId, split });
   }
   report.used = rows.length;
   if (rows.length === 0) {
