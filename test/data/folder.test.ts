@@ -195,3 +195,14 @@ test('class folders: split/class layout (Training/Testing) and flat class layout
   await assert.rejects(openClassFolders({ root: path.join(base, 'Training') }), (e: unknown) => e instanceof MedprobeError && /no split folders under .* \(found: glioma, meningioma\)/.test(e.message));
   await assert.rejects(openClassFolders({ root: path.join(base, 'Training'), layout: 'class', classes: ['glioma', 'pituitary'] }), /unknown class 'meningioma'/);
 });
+
+test('16-bit grey PNG: the sharp grey16 path equals pngjs on every pixel of a random image', async () => {
+  const values = Uint16Array.from({ length: 64 * 48 }, (_, i) => (i * 2654435761) % 65536);
+  const buf = png(64, 48, values, 0, 16);
+  const ref = PNG.sync.read(Buffer.from(buf), { skipRescale: true });
+  const refGrey = Array.from({ length: 64 * 48 }, (_, i) => (ref.data as unknown as Uint16Array)[4 * i]);
+  const img = await decodeImage(buf, 'random16.png');
+  assert.equal(img.channels, 1);
+  assert.deepEqual(Array.from(img.data), refGrey);
+  assert.deepEqual(Array.from(img.data), Array.from(values));
+});
