@@ -1,6 +1,6 @@
 /**
  * npm run bench:data — data-side throughput next to model inference, measured in the same run:
- *  1. decode + preprocess of 512×512 PNGs (8-bit grey via sharp, 16-bit grey via pngjs) into CHW
+ *  1. decode + preprocess of 512×512 PNGs (8-bit grey via sharp, 16-bit grey via sharp's grey16 path) into CHW
  *     model input with the built-in recipes;
  *  2. per-volume recipe (ct-default / mri-default) + slice preprocessing of a real NIfTI volume
  *     (../shared/data/nifti/niivue, read with src/data/nifti) — or a synthetic Int16 volume when
@@ -161,7 +161,7 @@ console.log(`model: ${backbone.card.name} (${S} px, ${backbone.runtime.name} ${b
 console.log(`inference                                  : ${infer.toFixed(1)} img/s`);
 console.log(`PNG 8-bit ${SIDE}² decode (sharp)               : ${dec8.toFixed(1)} img/s`);
 console.log(`PNG 8-bit ${SIDE}² decode + medmnist-default    : ${full8.toFixed(1)} img/s   ratio to inference ${(full8 / infer).toFixed(2)}`);
-console.log(`PNG 16-bit ${SIDE}² decode (pngjs)              : ${dec16.toFixed(1)} img/s`);
+console.log(`PNG 16-bit ${SIDE}² decode (sharp grey16)       : ${dec16.toFixed(1)} img/s`);
 console.log(`PNG 16-bit ${SIDE}² decode + min-max recipe     : ${full16.toFixed(1)} img/s   ratio to inference ${(full16 / infer).toFixed(2)}`);
 console.log(`resize ${SIDE}²→${S}² grey, ours (torch-exact)     : ${oursResize.toFixed(1)} img/s`);
 console.log(`resize ${SIDE}²→${S}² grey, sharp 'linear'         : ${sharpResize.toFixed(1)} img/s   ours/sharp ${(oursResize / sharpResize).toFixed(2)}`);
