@@ -83,7 +83,8 @@ test('bad input fails once and is reported while the rest completes; a transient
 });
 
 test('a coordinator stopped mid-run leaves its units to the workers; a rerun adopts the rest, none runs twice', { skip: REDIS_SKIP }, async () => {
-  const units: QueuedUnit[] = Array.from({ length: 300 }, (_, i) => ({ key: `stop-${i}`, kind: 'touch', data: { id: `stop-${i}` } }));
+  // 30 ms per unit: 300 units need ≥ 280 ms on 4 × 8 slots, so the stop below lands midway even on a fast machine.
+  const units: QueuedUnit[] = Array.from({ length: 300 }, (_, i) => ({ key: `stop-${i}`, kind: 'touch', data: { id: `stop-${i}`, delayMs: 30 } }));
   const stop = new AbortController();
   const first = await runUnitsOnQueue(units, {
     url: redis!.url,
