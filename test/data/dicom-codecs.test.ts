@@ -1,12 +1,12 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { writeFile } from 'node:fs/promises';
 import { createRequire } from 'node:module';
-import os from 'node:os';
 import path from 'node:path';
 import jpeg from 'jpeg-js';
 import { readDicomFile } from '../../src/data/dicom/index.js';
 import { dicomFile, type El } from './dicom-fixtures.js';
+import { withTempDir } from '../helpers/assertions.js';
 
 // Compressed transfer syntaxes without ../shared: frames are encoded here with the encoders that
 // ship in the same codec packages (CharLS, OpenJPEG) or with jpeg-js, wrapped into DICOM, and read back.
@@ -53,14 +53,7 @@ function imageElements(rows: number, cols: number, opts: { spp?: number; bits?: 
   return els;
 }
 
-async function withDir(fn: (dir: string) => Promise<void>): Promise<void> {
-  const dir = await mkdtemp(path.join(os.tmpdir(), 'medprobe-dicom-codec-'));
-  try {
-    await fn(dir);
-  } finally {
-    await rm(dir, { recursive: true, force: true });
-  }
-}
+const withDir = (fn: (dir: string) => Promise<void>): Promise<void> => withTempDir('dicom-codec', fn);
 
 const [rows, cols] = [6, 8];
 const stored = Int16Array.from({ length: rows * cols }, (_, i) => ((i * 977) % 4000) - 2048);

@@ -1,30 +1,16 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { mkdtemp, rm, writeFile } from 'node:fs/promises';
-import os from 'node:os';
+import { writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { readDicomFile, readDicomSeries, decodeRleFrame } from '../../src/data/dicom/index.js';
 import { MedprobeError } from '../../src/util/errors.js';
 import { createRng } from '../../src/util/random.js';
 import { ctSlice, dicomFile, type El } from './dicom-fixtures.js';
+import { withTempDir, medprobeError } from '../helpers/assertions.js';
 
-async function withDir(fn: (dir: string) => Promise<void>): Promise<void> {
-  const dir = await mkdtemp(path.join(os.tmpdir(), 'medprobe-dicom-'));
-  try {
-    await fn(dir);
-  } finally {
-    await rm(dir, { recursive: true, force: true });
-  }
-}
+const withDir = (fn: (dir: string) => Promise<void>): Promise<void> => withTempDir('dicom', fn);
 
-const medErr = (re: RegExp, file?: string) => (e: unknown) => {
-  assert.ok(e instanceof MedprobeError, `expected MedprobeError, got ${String(e)}`);
-  assert.match(e.message, re);
-  if (file) assert.ok(e.message.includes(file), `message names the file: ${e.message}`);
-  assert.ok(e.hint, 'has a hint');
-  assert.ok(!e.oneLine().includes('\n'));
-  return true;
-};
+const medErr = (re: RegExp, file?: string) => medprobeError(re, file ? [file] : []);
 
 test('signed 16-bit with slope/intercept → Float32 modality values, metadata read', async () => {
   await withDir(async (dir) => {

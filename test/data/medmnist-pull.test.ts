@@ -2,8 +2,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { createHash } from 'node:crypto';
 import { existsSync, readFileSync } from 'node:fs';
-import { mkdtemp, readdir, readFile, rm, writeFile } from 'node:fs/promises';
-import os from 'node:os';
+import { readdir, readFile, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { medmnistDir, medmnistUrl, pullMedMNIST } from '../../src/data/medmnist/pull.js';
@@ -11,18 +10,12 @@ import { openMedMNIST } from '../../src/data/medmnist/source.js';
 import { MedprobeError } from '../../src/util/errors.js';
 import { startFixtureServer } from '../helpers/http-server.js';
 import { medmnistArrays, npzBytes } from './npz-fixture.js';
+import { withTempDir } from '../helpers/assertions.js';
 
 const md5 = (b: Uint8Array) => createHash('md5').update(b).digest('hex');
 const ZENODO_PATH = '/records/10519652/files';
 
-async function withDir(fn: (dir: string) => Promise<void>): Promise<void> {
-  const dir = await mkdtemp(path.join(os.tmpdir(), 'medprobe-pull-'));
-  try {
-    await fn(dir);
-  } finally {
-    await rm(dir, { recursive: true, force: true });
-  }
-}
+const withDir = (fn: (dir: string) => Promise<void>): Promise<void> => withTempDir('pull', fn);
 
 test('medmnistUrl keeps the Zenodo path and swaps the origin', () => {
   assert.equal(medmnistUrl('pneumoniamnist'), 'https://zenodo.org/records/10519652/files/pneumoniamnist.npz?download=1');

@@ -1,28 +1,16 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { createHash } from 'node:crypto';
-import { mkdtemp, readFile, rm, utimes, writeFile } from 'node:fs/promises';
-import os from 'node:os';
+import { readFile, utimes, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { openMedMNIST } from '../../src/data/medmnist/source.js';
 import { MedprobeError } from '../../src/util/errors.js';
 import { medmnistArrays, writeNpz } from './npz-fixture.js';
+import { withTempDir, medprobeError } from '../helpers/assertions.js';
 
-async function withDir(fn: (dir: string) => Promise<void>): Promise<void> {
-  const dir = await mkdtemp(path.join(os.tmpdir(), 'medprobe-mm-'));
-  try {
-    await fn(dir);
-  } finally {
-    await rm(dir, { recursive: true, force: true });
-  }
-}
+const withDir = (fn: (dir: string) => Promise<void>): Promise<void> => withTempDir('mm', fn);
 
-const medErr = (re: RegExp, file?: string) => (e: unknown) => {
-  assert.ok(e instanceof MedprobeError, `expected MedprobeError, got ${String(e)}`);
-  assert.match(e.message, re);
-  if (file) assert.ok(e.message.includes(file), `message names the file: ${e.message}`);
-  return true;
-};
+const medErr = (re: RegExp, file?: string) => medprobeError(re, file ? [file] : [], { hint: false });
 
 test('2D grayscale npz opens as Image2D views with labels and a sha256 fingerprint', async () => {
   await withDir(async (dir) => {

@@ -1,31 +1,16 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
-import os from 'node:os';
+import { readFile, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { gunzipSync } from 'node:zlib';
 import { PNG } from 'pngjs';
 import { axisCodes, readNifti, readNiftiLabelMap, sliceVolume, volumeToSamples, writeNifti, writeOverlayPng } from '../../src/data/nifti/index.js';
 import type { Volume3D } from '../../src/data/types.js';
-import { MedprobeError } from '../../src/util/errors.js';
+import { withTempDir, medprobeError } from '../helpers/assertions.js';
 
-async function withDir(fn: (dir: string) => Promise<void>): Promise<void> {
-  const dir = await mkdtemp(path.join(os.tmpdir(), 'medprobe-nifti-'));
-  try {
-    await fn(dir);
-  } finally {
-    await rm(dir, { recursive: true, force: true });
-  }
-}
+const withDir = (fn: (dir: string) => Promise<void>): Promise<void> => withTempDir('nifti', fn);
 
-const medErr = (re: RegExp, ...files: string[]) => (e: unknown) => {
-  assert.ok(e instanceof MedprobeError, `expected MedprobeError, got ${String(e)}`);
-  assert.match(e.message, re);
-  for (const f of files) assert.ok(e.message.includes(f), `message names ${f}: ${e.message}`);
-  assert.ok(e.hint);
-  assert.ok(!e.oneLine().includes('\n'));
-  return true;
-};
+const medErr = (re: RegExp, ...files: string[]) => medprobeError(re, files);
 
 const vol = (w: number, h: number, d: number, data: Volume3D['data']): Volume3D => ({ kind: '3d', width: w, height: h, depth: d, data });
 

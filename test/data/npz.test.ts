@@ -1,29 +1,14 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { mkdtemp, rm, writeFile } from 'node:fs/promises';
-import os from 'node:os';
+import { writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { openNpz, requireNpzKeys } from '../../src/data/npz.js';
-import { MedprobeError } from '../../src/util/errors.js';
 import { npzBytes, writeNpz, zip64NpzBytes } from './npz-fixture.js';
+import { withTempDir, medprobeError } from '../helpers/assertions.js';
 
-async function withDir(fn: (dir: string) => Promise<void>): Promise<void> {
-  const dir = await mkdtemp(path.join(os.tmpdir(), 'medprobe-npz-'));
-  try {
-    await fn(dir);
-  } finally {
-    await rm(dir, { recursive: true, force: true });
-  }
-}
+const withDir = (fn: (dir: string) => Promise<void>): Promise<void> => withTempDir('npz', fn);
 
-const medErr = (re: RegExp, file?: string) => (e: unknown) => {
-  assert.ok(e instanceof MedprobeError, `expected MedprobeError, got ${String(e)}`);
-  assert.match(e.message, re);
-  if (file) assert.ok(e.message.includes(file), `message names the file: ${e.message}`);
-  assert.ok(e.hint, 'has a hint');
-  assert.ok(!e.oneLine().includes('\n'));
-  return true;
-};
+const medErr = (re: RegExp, file?: string) => medprobeError(re, file ? [file] : []);
 
 const arrays = () => ({
   images: { data: Uint8Array.from({ length: 2 * 4 * 4 }, (_, i) => i), shape: [2, 4, 4] },

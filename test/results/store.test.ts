@@ -6,15 +6,9 @@ import path from 'node:path';
 import { loadResultFiles, loadResults } from '../../src/results/store.js';
 import { MedprobeError } from '../../src/util/errors.js';
 import { makeResult } from './make-result.js';
+import { withTempDir } from '../helpers/assertions.js';
 
-async function withDir(fn: (dir: string) => Promise<void>): Promise<void> {
-  const dir = await fs.mkdtemp(path.join(os.tmpdir(), 'medprobe-store-'));
-  try {
-    await fn(dir);
-  } finally {
-    await fs.rm(dir, { recursive: true, force: true });
-  }
-}
+const withDir = (fn: (dir: string) => Promise<void>): Promise<void> => withTempDir('store', fn);
 
 async function put(dir: string, rel: string, value: unknown): Promise<void> {
   const f = path.join(dir, rel);
