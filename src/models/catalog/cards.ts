@@ -17,6 +17,26 @@ const IN1K_IMAGES = {
   value: 1_281_167,
   source: 'ILSVRC-2012 classification training set, Russakovsky et al. 2015 (IJCV, arXiv 1409.0575, dataset statistics)',
 } as const;
+/** Facts both LVM-Med checkpoints share (one paper, one pretraining run, one release). */
+const LVM_MED_SHARED = {
+  pretraining: {
+    method: 'self-supervised contrastive learning with second-order graph matching',
+    data: '55 public medical datasets (CT, MRI, X-ray, ultrasound, …)',
+    images: { value: 1_300_000, source: 'https://arxiv.org/abs/2306.11925 (abstract: approximately 1.3 million medical images from 55 datasets)' },
+  },
+  preprocessing: { unknown: 'not stated in the sources checked; see the LVM-Med repository' },
+  licence: { value: null, unknown: 'no licence found in the sources checked' },
+  citation: { bibtexKey: 'nguyen2023lvmmed', title: 'LVM-Med: Learning Large-Scale Self-Supervised Vision Models for Medical Imaging via Second-order Graph Matching', venue: 'NeurIPS', year: 2023, arxiv: '2306.11925' },
+  released: { value: '2023-06', source: 'arXiv 2306.11925 (first version, June 2023); https://bio.rodeo/models/lvm-med' },
+  openness: {
+    weights: 'open',
+    trainingCode: 'unknown',
+    trainingData: 'partial',
+    licenceRestriction: 'unknown',
+    evidence: 'Weights are linked from the authors’ GitHub; the pretraining images are public datasets, each under its own terms; no licence was found.',
+  },
+} as const;
+
 const DINOV2_README = 'https://github.com/facebookresearch/dinov2 (README, "Pretrained models" table)';
 const DINOV2_MODEL_CARD = 'https://github.com/facebookresearch/dinov2/blob/main/MODEL_CARD.md (embedding dimension list; patch size 14)';
 const DINOV2_HUBCONF = 'https://github.com/facebookresearch/dinov2/blob/main/dinov2/hub/backbones.py (img_size=518)';
@@ -424,22 +444,7 @@ export const CATALOG_CARDS: readonly CatalogCard[] = [
     patchSize: null,
     nativeResolution: { value: null, unknown: 'not stated in the sources checked' },
     embeddingDim: { value: 2048, source: 'https://arxiv.org/abs/1512.03385 (Table 1, ResNet-50 conv5_x output channels)' },
-    pretraining: {
-      method: 'self-supervised contrastive learning with second-order graph matching',
-      data: '55 public medical datasets (CT, MRI, X-ray, ultrasound, …)',
-      images: { value: 1_300_000, source: 'https://arxiv.org/abs/2306.11925 (abstract: approximately 1.3 million medical images from 55 datasets)' },
-    },
-    preprocessing: { unknown: 'not stated in the sources checked; see the LVM-Med repository' },
-    licence: { value: null, unknown: 'no licence found in the sources checked' },
-    citation: { bibtexKey: 'nguyen2023lvmmed', title: 'LVM-Med: Learning Large-Scale Self-Supervised Vision Models for Medical Imaging via Second-order Graph Matching', venue: 'NeurIPS', year: 2023, arxiv: '2306.11925' },
-    released: { value: '2023-06', source: 'arXiv 2306.11925 (first version, June 2023); https://bio.rodeo/models/lvm-med' },
-    openness: {
-      weights: 'open',
-      trainingCode: 'unknown',
-      trainingData: 'partial',
-      licenceRestriction: 'unknown',
-      evidence: 'Weights are linked from the authors’ GitHub; the pretraining images are public datasets, each under its own terms; no licence was found.',
-    },
+    ...LVM_MED_SHARED,
     onnx: {
       tool: 'torch.onnx.export',
       command: torchExport({
@@ -463,22 +468,7 @@ export const CATALOG_CARDS: readonly CatalogCard[] = [
     patchSize: { value: null, unknown: 'the checkpoint’s patch size was not checked' },
     nativeResolution: { value: null, unknown: 'not stated in the sources checked' },
     embeddingDim: { value: 768, source: 'https://arxiv.org/abs/2010.11929 (Table 1, ViT-Base hidden size D=768)' },
-    pretraining: {
-      method: 'self-supervised contrastive learning with second-order graph matching',
-      data: '55 public medical datasets (CT, MRI, X-ray, ultrasound, …)',
-      images: { value: 1_300_000, source: 'https://arxiv.org/abs/2306.11925 (abstract: approximately 1.3 million medical images from 55 datasets)' },
-    },
-    preprocessing: { unknown: 'not stated in the sources checked; see the LVM-Med repository' },
-    licence: { value: null, unknown: 'no licence found in the sources checked' },
-    citation: { bibtexKey: 'nguyen2023lvmmed', title: 'LVM-Med: Learning Large-Scale Self-Supervised Vision Models for Medical Imaging via Second-order Graph Matching', venue: 'NeurIPS', year: 2023, arxiv: '2306.11925' },
-    released: { value: '2023-06', source: 'arXiv 2306.11925 (first version, June 2023); https://bio.rodeo/models/lvm-med' },
-    openness: {
-      weights: 'open',
-      trainingCode: 'unknown',
-      trainingData: 'partial',
-      licenceRestriction: 'unknown',
-      evidence: 'Weights are linked from the authors’ GitHub; the pretraining images are public datasets, each under its own terms; no licence was found.',
-    },
+    ...LVM_MED_SHARED,
     onnx: {
       tool: 'torch.onnx.export',
       command: torchExport({
