@@ -43,6 +43,8 @@ export * from './metrics/summary.js';
 export * from './protocols/types.js';
 export * from './protocols/validate.js';
 export * from './protocols/select.js';
+export * from './protocols/protocol.js';
+export * from './protocols/registry.js';
 export * from './protocols/knn.js';
 export * from './protocols/mlknn.js';
 export * from './protocols/linear/index.js';

@@ -1,19 +1,42 @@
+import { z } from 'zod';
 import { fewShotSample } from '../data/splits/fewshot.js';
 import type { TaskInfo } from '../data/types.js';
 import { evaluateClassification } from '../metrics/evaluate-classification.js';
 import { MedprobeError } from '../util/errors.js';
 import { takeRows } from '../util/matrix.js';
 import { deriveSeed } from '../util/random.js';
-import { DEFAULT_K_GRID, DEFAULT_KNN_TEMPERATURE, runKnnProtocol } from './knn.js';
-import { DEFAULT_LR_GRID, runLinearProbe } from './linear/probe.js';
+import { DEFAULT_KNN_TEMPERATURE, runKnnProtocol } from './knn.js';
+import { runLinearProbe } from './linear/probe.js';
+import { defaultFeatureOnly, defineProtocol, requireVal } from './protocol.js';
 import type { SelectionMetric } from './select.js';
 import type { LabelledFeatures, ProtocolContext } from './types.js';
 import { assertLabels, splitLabel } from './validate.js';
 
-export const DEFAULT_SHOTS: readonly number[] = [1, 2, 4, 8, 16];
-export const DEFAULT_TRIES = 5;
-/** Few-shot sets are tiny, so one epoch is one step; 100 steps let small lrs move. */
-export const DEFAULT_FEWSHOT_EPOCHS = 100;
+/**
+ * Few-shot's suite options. Every default here is THE default: runFewShot's library defaults
+ * come from this schema too, so a suite and a library call draw the same curve.
+ */
+export const FewShotOptionsSchema = z
+  .object({
+    /** Patients (or images when there are no patient ids) per class. */
+    shots: z.array(z.number().int().positive()).nonempty().default([1, 2, 4, 8, 16]),
+    tries: z.number().int().positive().default(5),
+    protocols: z.array(z.enum(['knn', 'linear'])).nonempty().default(['knn', 'linear']),
+    /** kNN's k for n-shot banks: small, since a bank holds only n per class. */
+    k: z.array(z.number().int().positive()).nonempty().default([1, 5, 10, 20]),
+    lr: z.array(z.number().positive()).nonempty().default([1e-1, 1e-2, 1e-3, 1e-4]),
+    /** Few-shot sets are tiny, so one epoch is one step; 100 steps let small lrs move. */
+    epochs: z.number().int().positive().default(100),
+    /** n larger than the smallest class: skip that n with a stated reason, or stop. */
+    tooLarge: z.enum(['skip', 'error']).default('skip'),
+  })
+  .strict();
+export type FewShotConfig = z.infer<typeof FewShotOptionsSchema>;
+
+const FEWSHOT_DEFAULTS = FewShotOptionsSchema.parse({});
+export const DEFAULT_SHOTS: readonly number[] = FEWSHOT_DEFAULTS.shots;
+export const DEFAULT_TRIES = FEWSHOT_DEFAULTS.tries;
+export const DEFAULT_FEWSHOT_EPOCHS = FEWSHOT_DEFAULTS.epochs;
 
 /**
  * Draws the few-shot training subset: training-row indices, ascending, `shots` per class.
@@ -84,7 +107,7 @@ export async function runFewShot(opts: FewShotRunOptions): Promise<FewShotCurve>
   const { task, train } = opts;
   const shots = [...(opts.shots ?? DEFAULT_SHOTS)];
   const tries = opts.tries ?? DEFAULT_TRIES;
-  const protocols = [...(opts.protocols ?? ['knn', 'linear'])];
+  const protocols = [...(opts.protocols ?? FEWSHOT_DEFAULTS.protocols)];
   const seed = opts.seed ?? 0;
   const metrics = [...(opts.metrics ?? ['auroc', 'accuracy'])];
   const sampler = opts.sampler ?? patientAwareSampler;
@@ -125,10 +148,10 @@ export async function runFewShot(opts: FewShotRunOptions): Promise<FewShotCurve>
         const common = { dataset: opts.dataset, task, train: sub, val: opts.val, test: opts.test, selectMetric: opts.selectMetric };
         const out =
           p === 'knn'
-            ? await runKnnProtocol({ ...common, kGrid: opts.knn?.kGrid ?? DEFAULT_K_GRID, temperature: opts.knn?.temperature ?? DEFAULT_KNN_TEMPERATURE })
+            ? await runKnnProtocol({ ...common, kGrid: opts.knn?.kGrid ?? FEWSHOT_DEFAULTS.k, temperature: opts.knn?.temperature ?? DEFAULT_KNN_TEMPERATURE })
             : await runLinearProbe({
                 ...common,
-                lrGrid: opts.linear?.lrGrid ?? DEFAULT_LR_GRID,
+                lrGrid: opts.linear?.lrGrid ?? FEWSHOT_DEFAULTS.lr,
                 weightDecayGrid: opts.linear?.weightDecayGrid,
                 epochs: opts.linear?.epochs ?? DEFAULT_FEWSHOT_EPOCHS,
                 batchSize: opts.linear?.batchSize,
@@ -148,8 +171,50 @@ export async function runFewShot(opts: FewShotRunOptions): Promise<FewShotCurve>
   }
   return {
     protocol: 'fewshot',
-    config: { shots, tries, protocols, seed, metrics, sampler: opts.sampler ? 'custom' : train.patientIds ? 'patient-level (data/splits fewShotSample)' : 'image-level (data/splits fewShotSample)', selection: 'full val split', linearRefit: 'none', tooLarge: opts.tooLarge ?? 'skip' },
+    config: { shots, tries, protocols, seed, metrics, sampler: opts.sampler ? 'custom' : train.patientIds ? 'patient-level (data/splits fewShotSample)' : 'image-level (data/splits fewShotSample)', selection: 'full val split', linearRefit: 'none', tooLarge: opts.tooLarge ?? FEWSHOT_DEFAULTS.tooLarge },
     points,
     skipped,
   };
 }
+
+/** The registry entry: few-shot curves (n per class × tries) for kNN and/or the linear probe. */
+export const fewshotProtocol = defineProtocol({
+  name: 'fewshot',
+  kind: 'classification',
+  description: 'few-shot curves: n patients (or images) per class × tries, kNN and linear, hyperparameters chosen on the full val split',
+  options: FewShotOptionsSchema,
+  mainScore: 'auroc',
+  notApplicable: (task) => (task.type === 'multi-label' ? 'few-shot draws n per class, which is undefined for multi-label tasks' : null),
+  featureSets: defaultFeatureOnly,
+  async run(input) {
+    const c = input.config;
+    const curve = await runFewShot({
+      dataset: input.dataset,
+      task: input.task,
+      train: input.train,
+      val: requireVal(input, 'fewshot'),
+      test: input.test,
+      shots: c.shots,
+      tries: c.tries,
+      protocols: c.protocols,
+      seed: input.seed,
+      selectMetric: input.selectionMetric,
+      tooLarge: c.tooLarge,
+      knn: { kGrid: c.k },
+      linear: { lrGrid: c.lr, epochs: c.epochs },
+    });
+    // The headline: the first configured protocol at the largest n that ran (mean over tries).
+    const head = curve.points.filter((p) => p.protocol === c.protocols[0]).sort((a, b) => b.shots - a.shots)[0];
+    return {
+      protocol: 'fewshot',
+      config: curve.config,
+      selection: { metric: input.selectionMetric, split: 'val' },
+      chosen: head ? { protocol: head.protocol, shots: head.shots, summary: 'mean over tries' } : {},
+      candidates: curve.points.map((p) => ({ params: { protocol: p.protocol, shots: p.shots }, score: p.mean[input.selectionMetric] ?? null })),
+      testScores: new Float32Array(0),
+      scoreWidth: 0,
+      summary: head ? head.mean : {},
+      extra: { fewShot: curve },
+    };
+  },
+});

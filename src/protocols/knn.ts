@@ -1,3 +1,4 @@
+import { z } from 'zod';
 import type { TaskInfo } from '../data/types.js';
 import { cosineTopK, type Neighbours } from '../engine/similarity.js';
 import { MedprobeError } from '../util/errors.js';
@@ -5,9 +6,20 @@ import type { Matrix } from '../util/matrix.js';
 import { DEFAULT_SELECTION_METRIC, bestCandidate, selectionScore, type SelectionMetric } from './select.js';
 import { scoreWidth, type Candidate, type LabelledFeatures, type ProtocolContext, type ProtocolOutcome } from './types.js';
 import { assertFiniteFeatures, splitLabel, validateSplit } from './validate.js';
+import { defaultFeatureOnly, defineProtocol, requireVal } from './protocol.js';
 
-export const DEFAULT_KNN_TEMPERATURE = 0.07;
-export const DEFAULT_K_GRID: readonly number[] = [10, 20, 100, 200];
+/** kNN's suite options; every default here is THE default (library calls included). */
+export const KnnOptionsSchema = z
+  .object({
+    k: z.array(z.number().int().positive()).nonempty().default([10, 20, 100, 200]),
+    temperature: z.number().positive().default(0.07),
+  })
+  .strict();
+export type KnnConfig = z.infer<typeof KnnOptionsSchema>;
+
+const KNN_DEFAULTS = KnnOptionsSchema.parse({});
+export const DEFAULT_KNN_TEMPERATURE = KNN_DEFAULTS.temperature;
+export const DEFAULT_K_GRID: readonly number[] = KNN_DEFAULTS.k;
 
 export interface KnnClassifyOptions {
   train: LabelledFeatures;
@@ -135,3 +147,25 @@ export async function runKnnProtocol(opts: KnnProtocolOptions): Promise<Protocol
     scoreWidth: scoreWidth(task),
   };
 }
+
+/** The registry entry: weighted kNN on L2-normalised features, k chosen on val. */
+export const knnProtocol = defineProtocol({
+  name: 'knn',
+  kind: 'classification',
+  description: 'weighted kNN (cosine, exp(sim/T) votes) over the train bank, k chosen on val',
+  options: KnnOptionsSchema,
+  mainScore: 'auroc',
+  notApplicable: () => null,
+  featureSets: defaultFeatureOnly,
+  run: (input) =>
+    runKnnProtocol({
+      dataset: input.dataset,
+      task: input.task,
+      train: input.train,
+      val: requireVal(input, 'knn'),
+      test: input.test,
+      kGrid: input.config.k,
+      temperature: input.config.temperature,
+      selectMetric: input.selectionMetric,
+    }),
+});

@@ -1,3 +1,4 @@
+import { z } from 'zod';
 import type { TaskInfo } from '../data/types.js';
 import { cosineTopK, type Neighbours } from '../engine/similarity.js';
 import { MedprobeError } from '../util/errors.js';
@@ -5,6 +6,17 @@ import type { Matrix } from '../util/matrix.js';
 import { DEFAULT_SELECTION_METRIC, bestCandidate, selectionScore, type SelectionMetric } from './select.js';
 import type { Candidate, LabelledFeatures, ProtocolContext, ProtocolOutcome } from './types.js';
 import { assertFiniteFeatures, splitLabel, validateSplit } from './validate.js';
+import { defaultFeatureOnly, defineProtocol, requireVal } from './protocol.js';
+
+/** ML-kNN's suite options; every default here is THE default (library calls included). */
+export const MlKnnOptionsSchema = z
+  .object({
+    k: z.array(z.number().int().positive()).nonempty().default([10]),
+    smoothing: z.number().positive().default(1),
+  })
+  .strict();
+export type MlKnnConfig = z.infer<typeof MlKnnOptionsSchema>;
+const MLKNN_DEFAULTS = MlKnnOptionsSchema.parse({});
 
 /**
  * ML-kNN (Zhang & Zhou 2007, "ML-KNN: A lazy learning approach to multi-label learning",
@@ -42,7 +54,7 @@ function neighbourCounts(nb: Neighbours, bankLabels: Int32Array, L: number): Int
 }
 
 /** The paper's training step from the training rows' own (self-excluded) neighbours. */
-export function mlknnFromNeighbours(trainLabels: Int32Array, L: number, selfNeighbours: Neighbours, smoothing = 1): MlKnnModel {
+export function mlknnFromNeighbours(trainLabels: Int32Array, L: number, selfNeighbours: Neighbours, smoothing = MLKNN_DEFAULTS.smoothing): MlKnnModel {
   const m = trainLabels.length / L;
   const k = selfNeighbours.k;
   const s = smoothing;
@@ -112,7 +124,7 @@ export async function mlknnClassify(opts: { train: LabelledFeatures; query: Matr
   checkK(k, opts.train.features.rows);
   const L = opts.task.labels.length;
   const self = await cosineTopK(opts.train.features, opts.train.features, k, { excludeSelf: true });
-  const model = mlknnFromNeighbours(opts.train.labels, L, self, opts.smoothing ?? 1);
+  const model = mlknnFromNeighbours(opts.train.labels, L, self, opts.smoothing ?? MLKNN_DEFAULTS.smoothing);
   return mlknnScores(model, opts.train.labels, await cosineTopK(opts.train.features, opts.query, k));
 }
 
@@ -130,8 +142,8 @@ export interface MlKnnProtocolOptions extends ProtocolContext {
 export async function runMlKnnProtocol(opts: MlKnnProtocolOptions): Promise<ProtocolOutcome> {
   const { task, train } = opts;
   requireMultiLabel(task);
-  const kGrid = [...new Set(opts.kGrid ?? [10])].sort((a, b) => a - b);
-  const s = opts.smoothing ?? 1;
+  const kGrid = [...new Set(opts.kGrid ?? MLKNN_DEFAULTS.k)].sort((a, b) => a - b);
+  const s = opts.smoothing ?? MLKNN_DEFAULTS.smoothing;
   if (!(s > 0)) throw new MedprobeError(`ML-kNN smoothing must be positive, got ${s}`, { hint: 'the paper uses s = 1 (Laplace)' });
   const metric = opts.selectMetric ?? DEFAULT_SELECTION_METRIC;
   validateSplit(task, train, splitLabel(opts.dataset, 'train'), { needBothOutcomes: true });
@@ -172,3 +184,25 @@ function prefix(nb: Neighbours, k: number): Neighbours {
   }
   return { rows: nb.rows, k, indices, sims };
 }
+
+/** The registry entry: ML-kNN for multi-label tasks, k chosen on val. */
+export const mlknnProtocol = defineProtocol({
+  name: 'mlknn',
+  kind: 'classification',
+  description: 'ML-kNN (Zhang & Zhou 2007) for multi-label tasks, k chosen on val',
+  options: MlKnnOptionsSchema,
+  mainScore: 'auroc',
+  notApplicable: (task) => (task.type === 'multi-label' ? null : `ML-kNN is for multi-label tasks, this one is ${task.type}`),
+  featureSets: defaultFeatureOnly,
+  run: (input) =>
+    runMlKnnProtocol({
+      dataset: input.dataset,
+      task: input.task,
+      train: input.train,
+      val: requireVal(input, 'mlknn'),
+      test: input.test,
+      kGrid: input.config.k,
+      smoothing: input.config.smoothing,
+      selectMetric: input.selectionMetric,
+    }),
+});

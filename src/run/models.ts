@@ -4,7 +4,7 @@ import { openBackbone } from '../models/open.js';
 import { defaultFeatureOf } from '../models/card.js';
 import { MedprobeError } from '../util/errors.js';
 import type { ModelEntry, Suite } from './suite.js';
-import { PROTOCOLS, type ProtocolName } from './protocols.js';
+import { protocolModule, type ProtocolName } from '../protocols/registry.js';
 
 export interface SuiteModel {
   /** Name used in results and the leaderboard. */
@@ -25,7 +25,7 @@ export async function openSuiteModel(entry: ModelEntry, ctx: { baseDir: string; 
   const backbone = await openBackbone(ref, { inputSize: entry.inputSize, cacheDir: ctx.cacheDir });
   const base = entry.features ?? [defaultFeatureOf(backbone.card)];
   const wanted = Object.entries(ctx.protocols ?? {}).flatMap(([name, config]) =>
-    config ? Object.values(PROTOCOLS[name as ProtocolName].featureSets(config as never, backbone.card, base[0])) : [],
+    config ? Object.values(protocolModule(name as ProtocolName).featureSets(config, backbone.card, base[0])) : [],
   );
   const features = [...new Set([...base, ...wanted])];
   const unknown = features.filter((f) => !backbone.features.includes(f));

@@ -11,7 +11,7 @@ import { MedprobeError } from '../util/errors.js';
 import { hashObject } from '../util/hash.js';
 import { runtimeVersions } from '../util/versions.js';
 import type { Preparer } from './preprocessing.js';
-import { PROTOCOLS, type ProtocolName } from './protocols.js';
+import { protocolModule, type ProtocolName } from '../protocols/registry.js';
 import type { RunLocation, RunResources } from './resources.js';
 
 /**
@@ -203,14 +203,14 @@ export async function buildPlan(res: RunResources, opts: PlanOptions = {}): Prom
       for (const name of Object.keys(suite.protocols) as ProtocolName[]) {
         const config = suite.protocols[name];
         if (!config) continue;
-        const reason = PROTOCOLS[name].notApplicable(dataset.task);
+        const reason = protocolModule(name).notApplicable(dataset.task);
         if (reason) {
           plan.skipped.push({ modelName: model.name, datasetName: dataset.name, protocol: name, reason });
           continue;
         }
         // The exact feature-cache entries the protocol reads (model, input size, data, split, slice
         // axis, preprocessing, feature): any change to how features are made invalidates the result.
-        const sets = PROTOCOLS[name].featureSets(config as never, backbone.card, feature);
+        const sets = protocolModule(name).featureSets(config, backbone.card, feature);
         const featureKeys = Object.fromEntries(
           (Object.keys(needs) as SplitName[]).map((s) => [s, Object.fromEntries(Object.entries(sets).map(([set, f]) => [set, splitFeatureKey(model, dataset, preparer, s, f)]))]),
         );

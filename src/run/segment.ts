@@ -1,5 +1,4 @@
 import { promises as fs } from 'node:fs';
-import os from 'node:os';
 import path from 'node:path';
 import { DRIVE_CARD, loadDrive } from '../data/segmentation/drive.js';
 import { loadNiftiPair } from '../data/segmentation/nifti-pair.js';
@@ -14,7 +13,8 @@ import { runDecoder2D, type DecoderRunConfig, type SegmentationRunResult } from 
 import { segmentVolume, type VolumeSegResult } from '../protocols/segmentation/run-3d.js';
 import { openTappedBackbone } from '../protocols/segmentation/tapped-backbone.js';
 import { CT_WINDOW, MRI_PERCENTILES, sliceGeometry, type SegSliceAxis } from '../protocols/segmentation/volume-slices.js';
-import { RESULT_SCHEMA_VERSION, type Result } from '../results/schema.js';
+import type { Result } from '../results/schema.js';
+import { resultEnvelope, type EnvelopeParts } from '../results/envelope.js';
 import { resultPath, writeResult } from '../results/write.js';
 import { hashFile, hashObject } from '../util/hash.js';
 import { MedprobeError } from '../util/errors.js';
@@ -88,17 +88,16 @@ export interface SegResultProvenance {
   files: Record<string, string>;
 }
 
-function baseResult(p: SegResultProvenance, protocol: string, config: Record<string, unknown>, wallSeconds: Record<string, number>): Omit<Result, 'metrics' | 'predictions' | 'extra'> {
-  const v = runtimeVersions();
+/** The envelope of a segmentation result, less its numbers (metrics, predictions, extra). */
+function baseResult(p: SegResultProvenance, protocol: string, config: Record<string, unknown>, wallSeconds: Record<string, number>): Omit<EnvelopeParts, 'metrics' | 'predictions' | 'extra'> {
   const card = p.model.loaded.card;
   return {
-    schema: RESULT_SCHEMA_VERSION,
     model: {
       name: card.name,
       fingerprint: p.model.sha256,
       inputSize: card.input.size,
       feature: p.model.maps.join(','),
-      runtime: { name: 'onnxruntime-node', version: v.runtime['onnxruntime-node'] ?? 'unknown' },
+      runtime: { name: 'onnxruntime-node', version: runtimeVersions().runtime['onnxruntime-node'] ?? 'unknown' },
     },
     dataset: {
       name: p.datasetName,
@@ -114,15 +113,11 @@ function baseResult(p: SegResultProvenance, protocol: string, config: Record<str
     selection: { metric: 'dice', split: 'none', chosen: config, candidates: [] },
     provenance: {
       unitKey: hashObject({ model: p.model.sha256, dataset: p.datasetFingerprint, protocol, config, seed: p.seed }),
-      medprobe: v.medprobe,
-      node: v.node,
-      runtime: v.runtime,
       seed: p.seed,
       files: p.files,
       featureCacheKeys: {},
       startedAt: p.startedAt,
       wallSeconds,
-      host: os.hostname(),
     },
   };
 }
@@ -144,7 +139,7 @@ export function segmentation2DResult(p: SegResultProvenance, r: SegmentationRunR
   const rel = (f: string) => path.posix.join(dir, f.split(path.sep).join('/'));
   const written = new Set(r.files.map((f) => f.split(path.sep).join('/')));
   const overlays = r.cases.map((c) => rel(`overlays/${c.id}.png`)).filter((f) => written.has(f));
-  return {
+  return resultEnvelope({
     ...base,
     metrics: {
       dice: r.metrics.meanDice,
@@ -171,7 +166,7 @@ export function segmentation2DResult(p: SegResultProvenance, r: SegmentationRunR
         return { dice: c.dice, iou: c.iou, mask: rel(`masks/${c.id}.png`), ...(written.has(overlay) ? { overlay } : {}) };
       }),
     },
-  };
+  });
 }
 
 /** Paths relative to the results folder's `<model>/<dataset>/` directory, where the result file sits. */
@@ -293,7 +288,7 @@ export function segmentation3DResult(p: SegResultProvenance, r: VolumeSegResult,
   const config = { ...cfg, policy: r.policy, scoring: 'dice/iou on the held-out (odd) slices stacked; *AllSlices on the whole volume' };
   const base = baseResult(p, protocol, config, { features: r.wallSeconds.features, train: r.wallSeconds.train, predict: r.wallSeconds.predict });
   const prediction = relativeTo(resultFile, r.prediction);
-  return {
+  return resultEnvelope({
     ...base,
     metrics: {
       dice: r.heldOut.meanDice,
@@ -310,7 +305,7 @@ export function segmentation3DResult(p: SegResultProvenance, r: VolumeSegResult,
       kind: 'segmentation',
       cases: [{ dice: r.heldOut.perClassDice, mask: prediction }],
     },
-  };
+  });
 }
 
 function niftiStem(file: string): string {

@@ -5,6 +5,7 @@ import YAML from 'yaml';
 import { fileURLToPath } from 'node:url';
 import { MedprobeError } from '../util/errors.js';
 import { DatasetEntrySchema } from './dataset-entries.js';
+import { ProtocolsSchema } from '../protocols/registry.js';
 
 export { DatasetEntrySchema };
 
@@ -31,63 +32,7 @@ const ModelEntry = z
   .refine((m) => (m.card ? 1 : 0) + (m.hub ? 1 : 0) === 1, 'give exactly one of `card` or `hub`');
 
 
-const KnnConfig = z
-  .object({
-    k: z.array(z.number().int().positive()).nonempty().default([10, 20, 100, 200]),
-    temperature: z.number().positive().default(0.07),
-  })
-  .strict();
-
-const LinearConfig = z
-  .object({
-    lr: z.array(z.number().positive()).nonempty().default([1e-1, 5e-2, 1e-2, 5e-3, 1e-3, 5e-4, 1e-4, 1e-5]),
-    weightDecay: z.array(z.number().nonnegative()).nonempty().default([0]),
-    epochs: z.number().int().positive().default(100),
-    batchSize: z.number().int().positive().default(128),
-    /**
-     * Feature sets that get their own heads in the one-pass grid. `auto`: for ViT cards the
-     * study's {last 1, last 4 blocks} × {CLS, CLS + mean patch}; otherwise the model's feature.
-     */
-    featureSets: z.union([z.literal('auto'), z.array(z.string()).nonempty()]).default('auto'),
-    /**
-     * Repeat the whole grid under these seeds (shuffle order is the stochastic part) and report
-     * each test metric as mean ± sd in `extra.seeds`; the headline metrics and per-sample scores
-     * are the first seed's. Default: the suite seed alone.
-     */
-    seeds: z.array(z.number().int().nonnegative()).nonempty().optional(),
-  })
-  .strict();
-
-const MlKnnConfig = z
-  .object({
-    k: z.array(z.number().int().positive()).nonempty().default([10]),
-    smoothing: z.number().positive().default(1),
-  })
-  .strict();
-
-const FewShotConfig = z
-  .object({
-    /** Patients (or images when there are no patient ids) per class. */
-    shots: z.array(z.number().int().positive()).nonempty().default([1, 2, 4, 8, 16]),
-    tries: z.number().int().positive().default(5),
-    protocols: z.array(z.enum(['knn', 'linear'])).nonempty().default(['knn', 'linear']),
-    k: z.array(z.number().int().positive()).nonempty().default([1, 5, 10, 20]),
-    lr: z.array(z.number().positive()).nonempty().default([1e-1, 1e-2, 1e-3, 1e-4]),
-    epochs: z.number().int().positive().default(100),
-    /** n larger than the smallest class: skip that n with a stated reason, or stop. */
-    tooLarge: z.enum(['skip', 'error']).default('skip'),
-  })
-  .strict();
-
-export const ProtocolsSchema = z
-  .object({
-    knn: KnnConfig.optional(),
-    linear: LinearConfig.optional(),
-    mlknn: MlKnnConfig.optional(),
-    fewshot: FewShotConfig.optional(),
-  })
-  .strict()
-  .refine((p) => Object.keys(p).length > 0, 'name at least one protocol');
+export { ProtocolsSchema };
 
 export const SuiteSchema = z
   .object({
@@ -114,10 +59,6 @@ export const SuiteSchema = z
 export type Suite = z.infer<typeof SuiteSchema>;
 export type ModelEntry = z.infer<typeof ModelEntry>;
 export type DatasetEntry = z.infer<typeof DatasetEntrySchema>;
-export type KnnConfig = z.infer<typeof KnnConfig>;
-export type LinearConfig = z.infer<typeof LinearConfig>;
-export type MlKnnConfig = z.infer<typeof MlKnnConfig>;
-export type FewShotConfig = z.infer<typeof FewShotConfig>;
 
 export interface LoadedSuite {
   suite: Suite;

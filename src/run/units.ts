@@ -8,7 +8,8 @@ import { extractFeatures } from '../features/extract.js';
 import { aggregateSlices } from '../protocols/volume.js';
 import { evaluateClassification } from '../metrics/evaluate-classification.js';
 import { bootstrapClassification } from '../metrics/bootstrap.js';
-import { RESULT_SCHEMA_VERSION, type Result } from '../results/schema.js';
+import type { Result } from '../results/schema.js';
+import { resultEnvelope } from '../results/envelope.js';
 import { writeResult } from '../results/write.js';
 import { MedprobeError } from '../util/errors.js';
 import type { Matrix } from '../util/matrix.js';
@@ -16,7 +17,9 @@ import { createProgress } from '../util/progress.js';
 import { runtimeVersions } from '../util/versions.js';
 import { datasetModality } from './datasets.js';
 import { shardEntryKey, shardRanges, splitFeatureKey, type EvalUnit, type ExtractUnit } from './plan.js';
-import { PROTOCOLS, type LabelledFeatures, type ProtocolDefinition, type ProtocolOutput } from './protocols.js';
+import { protocolModule } from '../protocols/registry.js';
+import type { ProtocolOutput } from '../protocols/protocol.js';
+import type { LabelledFeatures } from '../protocols/types.js';
 import type { RunResources } from './resources.js';
 
 /**
@@ -244,7 +247,7 @@ export async function executeEval(unit: EvalUnit, res: RunResources, extractUnit
     split[s] = { features: m, labels: src.labels, ids: src.ids };
   }
   const config = suite.protocols[unit.protocol];
-  const definition = PROTOCOLS[unit.protocol] as ProtocolDefinition<unknown>;
+  const definition = protocolModule(unit.protocol);
   // Feature sets beyond the default (the linear grid's {last 1, last 4} × {CLS, CLS+mean} heads).
   const sets = definition.featureSets(config, model.backbone.card, feature);
   const featureSets: Partial<Record<SplitName, Record<string, Matrix>>> = {};
@@ -290,7 +293,6 @@ function buildResult(a: {
 }): Result {
   const { out, test, dataset, model } = a;
   const { suite } = a.res.location;
-  const versions = runtimeVersions();
   const task: TaskInfo = dataset.task;
   const lw = labelWidth(task);
   // Protocols that summarise repeated runs (few-shot) report their own metrics and no per-sample scores.
@@ -306,8 +308,7 @@ function buildResult(a: {
         })
       : undefined;
   const testSplit = dataset.splits.test!;
-  return {
-    schema: RESULT_SCHEMA_VERSION,
+  return resultEnvelope({
     model: { name: model.name, fingerprint: model.backbone.fingerprint, inputSize: model.backbone.inputSize, feature: a.feature, runtime: model.backbone.runtime },
     dataset: {
       name: dataset.name,
@@ -328,15 +329,11 @@ function buildResult(a: {
       : { split: 'test', ids: [...testSplit.ids], labels: toRows(test.labels, lw), scores: toRows(out.testScores, out.scoreWidth) },
     provenance: {
       unitKey: a.unit.key,
-      medprobe: versions.medprobe,
-      node: versions.node,
-      runtime: { ...versions.runtime, [model.backbone.runtime.name]: model.backbone.runtime.version },
+      runtime: { [model.backbone.runtime.name]: model.backbone.runtime.version },
       seed: suite.seed,
       files: { ...model.files, ...Object.fromEntries(dataset.files.map((f) => [f, dataset.fingerprint])) },
       featureCacheKeys: a.cacheKeys,
-      startedAt: new Date().toISOString(),
       wallSeconds: a.wallSeconds,
-      host: os.hostname(),
     },
-  };
+  });
 }

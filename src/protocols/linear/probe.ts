@@ -8,12 +8,13 @@ import { deriveSeed } from '../../util/random.js';
 import { DEFAULT_SELECTION_METRIC, bestCandidate, selectionScore, type SelectionMetric } from '../select.js';
 import { scoreWidth, type Candidate, type ProtocolContext, type ProtocolOutcome } from '../types.js';
 import { assertBothOutcomes, assertFiniteFeatures, assertLabels, splitLabel } from '../validate.js';
+import { LINEAR_DEFAULTS } from './options.js';
 
-/** The reference study's learning-rate grid. */
-export const DEFAULT_LR_GRID: readonly number[] = [1e-1, 5e-2, 1e-2, 5e-3, 1e-3, 5e-4, 1e-4, 1e-5];
-export const DEFAULT_WEIGHT_DECAY_GRID: readonly number[] = [0];
-export const DEFAULT_PROBE_EPOCHS = 20;
-export const DEFAULT_PROBE_BATCH = 128;
+/** The reference study's learning-rate grid (from the suite options' defaults, like the rest). */
+export const DEFAULT_LR_GRID: readonly number[] = LINEAR_DEFAULTS.lr;
+export const DEFAULT_WEIGHT_DECAY_GRID: readonly number[] = LINEAR_DEFAULTS.weightDecay;
+export const DEFAULT_PROBE_EPOCHS = LINEAR_DEFAULTS.epochs;
+export const DEFAULT_PROBE_BATCH = LINEAR_DEFAULTS.batchSize;
 
 /**
  * The reference study's feature views: last block or last 4 blocks (CLS concatenated),

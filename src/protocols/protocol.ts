@@ -1,0 +1,70 @@
+import type { z } from 'zod';
+import type { SplitName, TaskInfo } from '../data/types.js';
+import type { MetricName, TaskKind } from '../metrics/names.js';
+import type { ModelCard } from '../models/card.js';
+import { MedprobeError } from '../util/errors.js';
+import type { Matrix } from '../util/matrix.js';
+import type { LabelledFeatures, ProtocolOutcome } from './types.js';
+
+/**
+ * A protocol as the suite, the planner and the result writer see it: its options (a strict zod
+ * object whose every field has a default, so `options.parse({})` IS the defaults), its main score,
+ * when it applies and how it runs. MTEB-style task metadata: one module per protocol, registered
+ * in registry.ts. The library functions a runner calls take their defaults from the same schema.
+ */
+export interface ProtocolModule<S extends z.ZodType = z.ZodType> {
+  /** Suite key and result `protocol.name`. */
+  name: string;
+  kind: TaskKind;
+  /** One line for `--help`, docs and the leaderboard. */
+  description: string;
+  options: S;
+  /** The metric a leaderboard ranks this protocol's results by (a key of metrics/names.ts). */
+  mainScore: MetricName;
+  /** Null when the protocol applies to the task; else the reason it is skipped. */
+  notApplicable(task: TaskInfo): string | null;
+  /** Feature sets the protocol trains on: set name → backbone feature name. */
+  featureSets(config: z.output<S>, card: ModelCard, defaultFeature: string): Record<string, string>;
+  run(input: ProtocolRunInput<z.output<S>>): Promise<ProtocolOutput>;
+}
+
+/** A registered protocol with its defaults resolved once. */
+export type RegisteredProtocol<S extends z.ZodType = z.ZodType> = ProtocolModule<S> & { readonly defaults: z.output<S> };
+
+/** Declares a protocol module; `defaults` is the options schema applied to `{}`. */
+export function defineProtocol<S extends z.ZodType>(m: ProtocolModule<S>): RegisteredProtocol<S> {
+  return Object.freeze({ ...m, defaults: m.options.parse({}) as z.output<S> });
+}
+
+export interface ProtocolRunInput<C> {
+  task: TaskInfo;
+  dataset: string;
+  /** Each split with the model's default feature. */
+  train: LabelledFeatures;
+  val?: LabelledFeatures;
+  test: LabelledFeatures;
+  /** Per split, every feature set the protocol asked for (set name → matrix), when it asked for several. */
+  featureSets?: Partial<Record<SplitName, Record<string, Matrix>>>;
+  config: C;
+  seed: number;
+  /** Metric that chooses hyperparameters on the validation split (the suite's). */
+  selectionMetric: string;
+}
+
+/**
+ * A protocol's outcome. `summary` is for protocols whose test metrics are aggregates over
+ * repeated runs (few-shot: mean over tries per n); they carry no per-sample scores.
+ */
+export type ProtocolOutput = ProtocolOutcome & { extra?: Record<string, unknown>; summary?: Record<string, number | null> };
+
+export function requireVal(input: ProtocolRunInput<unknown>, protocol: string): LabelledFeatures {
+  if (!input.val) {
+    throw new MedprobeError(`${protocol} selects hyperparameters on a validation split, and ${input.dataset} has none`, {
+      hint: 'give the dataset a val split (official, systematic or random split in the suite)',
+    });
+  }
+  return input.val;
+}
+
+/** Feature sets of a protocol that reads only the model's default feature. */
+export const defaultFeatureOnly = (_c: unknown, _card: ModelCard, feature: string): Record<string, string> => ({ [feature]: feature });

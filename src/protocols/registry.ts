@@ -1,0 +1,40 @@
+import { z } from 'zod';
+import { fewshotProtocol } from './fewshot.js';
+import { knnProtocol } from './knn.js';
+import { linearProtocol } from './linear/index.js';
+import { mlknnProtocol } from './mlknn.js';
+import type { RegisteredProtocol } from './protocol.js';
+
+/**
+ * THE protocol registry: suite key → protocol module (options schema with its defaults, main
+ * score, applicability, feature sets, runner). The suite schema, the planner, the unit executor
+ * and the docs all read this one table.
+ *
+ * To add a protocol: write one module with `defineProtocol({...})` (see knn.ts for the smallest
+ * one) and add it here. Nothing else needs to know about it.
+ */
+export const PROTOCOLS = {
+  knn: knnProtocol,
+  linear: linearProtocol,
+  mlknn: mlknnProtocol,
+  fewshot: fewshotProtocol,
+} as const satisfies Record<string, RegisteredProtocol<z.ZodType>>;
+
+export type ProtocolName = keyof typeof PROTOCOLS;
+export const PROTOCOL_NAMES = Object.keys(PROTOCOLS) as ProtocolName[];
+
+/** Options of protocol `N` as parsed from a suite (defaults applied). */
+export type ProtocolConfig<N extends ProtocolName> = z.output<(typeof PROTOCOLS)[N]['options']>;
+
+/** The module of a protocol named in a suite, typed loosely for generic callers (planner, units). */
+export function protocolModule(name: ProtocolName): RegisteredProtocol<z.ZodType> {
+  return PROTOCOLS[name] as unknown as RegisteredProtocol<z.ZodType>;
+}
+
+type ProtocolsShape = { [N in ProtocolName]: z.ZodOptional<(typeof PROTOCOLS)[N]['options']> };
+
+/** A suite's `protocols:` block: each registered protocol's options, all optional, at least one named. */
+export const ProtocolsSchema = z
+  .object(Object.fromEntries(PROTOCOL_NAMES.map((n) => [n, PROTOCOLS[n].options.optional()])) as ProtocolsShape)
+  .strict()
+  .refine((p) => Object.keys(p).length > 0, 'name at least one protocol');

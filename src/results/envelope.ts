@@ -1,0 +1,42 @@
+import os from 'node:os';
+import { runtimeVersions } from '../util/versions.js';
+import { RESULT_SCHEMA_VERSION, type Result } from './schema.js';
+
+/** What a protocol run knows about its own provenance; versions, host and schema tag are filled in here. */
+export interface EnvelopeProvenance {
+  unitKey: string;
+  seed: number;
+  files: Record<string, string>;
+  featureCacheKeys: Record<string, string>;
+  wallSeconds: Record<string, number>;
+  /** Runtimes beyond this process's (a TF.js backbone's, for instance). */
+  runtime?: Record<string, string>;
+  startedAt?: string;
+}
+
+export type EnvelopeParts = Omit<Result, 'schema' | 'provenance'> & { provenance: EnvelopeProvenance };
+
+/**
+ * THE result envelope: every result file (classification or segmentation, suite unit or CLI
+ * shortcut) is built here, so the schema tag, versions and provenance fields are filled one way.
+ */
+export function resultEnvelope(p: EnvelopeParts): Result {
+  const versions = runtimeVersions();
+  const { provenance, ...rest } = p;
+  return {
+    schema: RESULT_SCHEMA_VERSION,
+    ...rest,
+    provenance: {
+      unitKey: provenance.unitKey,
+      medprobe: versions.medprobe,
+      node: versions.node,
+      runtime: { ...versions.runtime, ...provenance.runtime },
+      seed: provenance.seed,
+      files: provenance.files,
+      featureCacheKeys: provenance.featureCacheKeys,
+      startedAt: provenance.startedAt ?? new Date().toISOString(),
+      wallSeconds: provenance.wallSeconds,
+      host: os.hostname(),
+    },
+  };
+}
