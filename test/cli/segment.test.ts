@@ -65,7 +65,7 @@ after(async () => {
   await fs.rm(dir, { recursive: true, force: true });
 });
 
-const TRAIN = ['--model', 'tiny.json', '--maps', 'feature_map,relu0', '--epochs', '25', '--lr', '0.01', '--results', 'res'];
+const TRAIN = ['--model', 'tiny.json', '--maps', 'feature_map,relu0', '--epochs', '25', '--lr', '0.01', '--out', 'res'];
 
 test('segment drive: seg-linear and seg-unet result files, Dice recomputed from the written masks, leaderboard table, site overlays', async () => {
   const r = cli('segment', 'drive', '--data', 'drive', ...TRAIN, '--decoder', 'both', '--loss', 'dice+ce', '--widths', '8,8');
@@ -159,7 +159,7 @@ test('segment nifti: one volume, trained on even slices, held-out Dice, predicti
   const affine = [-1.5, 0, 0, 30, 0, 1.5, 0, -20, 0, 0, 2.5, 7, 0, 0, 0, 1];
   await writeNifti(path.join(dir, 'vol.nii.gz'), [nx, ny, nz], img, affine);
   await writeNifti(path.join(dir, 'vol_labels.nii.gz'), [nx, ny, nz], lab, affine);
-  const r = cli('segment', 'nifti', '--image', 'vol.nii.gz', '--labels', 'vol_labels.nii.gz', ...TRAIN, '--epochs', '30', '--batch-size', '4', '--results', 'res3d');
+  const r = cli('segment', 'nifti', '--image', 'vol.nii.gz', '--labels', 'vol_labels.nii.gz', ...TRAIN, '--epochs', '30', '--batch-size', '4', '--out', 'res3d');
   assert.equal(r.status, 0, r.stderr);
   const file = path.join(dir, 'res3d', 'tiny-cnn', 'vol_labels', 'seg-unet.json');
   const result = ResultSchema.parse(JSON.parse(await fs.readFile(file, 'utf8')));
@@ -178,7 +178,7 @@ test('segment nifti: one volume, trained on even slices, held-out Dice, predicti
 test('segment: bad inputs give one line and exit 1, no result files', async () => {
   const cases: [string[], RegExp][] = [
     [['segment', 'drive', '--data', 'nowhere', ...TRAIN], /^medprobe: error: DRIVE training images not found under .*nowhere/],
-    [['segment', 'drive', '--data', 'drive', '--model', 'tiny.json', '--results', 'bad'], /^medprobe: error: no default feature maps for model tiny-cnn/],
+    [['segment', 'drive', '--data', 'drive', '--model', 'tiny.json', '--out', 'bad'], /^medprobe: error: no default feature maps for model tiny-cnn/],
     [['segment', 'drive', '--data', 'drive', ...TRAIN, '--maps', 'feature_map,nope'], /^medprobe: error: .*has no tensor named 'nope'/],
     [['segment', 'drive', '--data', 'drive', ...TRAIN, '--decoder', 'mlp'], /^medprobe: error: --decoder must be linear or unet or both, got 'mlp'/],
     [['segment', 'nifti', '--image', 'missing.nii', '--labels', 'missing.nii', ...TRAIN], /^medprobe: error: /],

@@ -1,51 +1,14 @@
-import path from 'node:path';
 import type { Command } from 'commander';
-import type { Result } from '../../results/schema.js';
-import { runSegmentDrive, runSegmentNifti, type SegDecoderKind, type SegLossName } from '../../run/segment.js';
-import { MedprobeError } from '../../util/errors.js';
+import { batchSizeOption, cacheDirOption, commaList, nonNegativeInt, oneOf, outOption, positiveInt, positiveNumber } from '../flags.js';
 
-function positiveInt(flag: string) {
-  return (v: string): number => {
-    const n = Number(v);
-    if (!Number.isInteger(n) || n <= 0) throw new MedprobeError(`${flag} ${v} is not a positive integer`, { hint: `e.g. ${flag} 30` });
-    return n;
-  };
-}
+export type SegDecoderFlag = 'linear' | 'unet';
+export type SegLossFlag = 'dice' | 'dice+ce';
 
-function positiveNumber(flag: string) {
-  return (v: string): number => {
-    const n = Number(v);
-    if (!Number.isFinite(n) || n <= 0) throw new MedprobeError(`${flag} ${v} is not a positive number`, { hint: `e.g. ${flag} 0.001` });
-    return n;
-  };
-}
-
-function oneOf<T extends string>(flag: string, allowed: readonly T[]) {
-  return (v: string): T => {
-    if (!(allowed as readonly string[]).includes(v)) throw new MedprobeError(`${flag} must be ${allowed.join(' or ')}, got '${v}'`);
-    return v as T;
-  };
-}
-
-function list(v: string): string[] {
-  return v.split(',').map((s) => s.trim()).filter(Boolean);
-}
-
-function widthList(v: string): number[] {
-  return list(v).map((s) => positiveInt('--widths')(s));
-}
-
-function printResult(file: string, r: Result): void {
-  const m = r.metrics;
-  const f = (k: string) => (m[k] === undefined ? '' : ` ${k} ${m[k] === null ? 'n/a' : m[k]!.toFixed(4)}`);
-  process.stdout.write(`${r.protocol.name}:${f('dice')}${f('iou')}${f('auroc')}${f('dicePooled')}${f('diceAllSlices')}  → ${path.relative(process.cwd(), file) || file}\n`);
-}
-
-interface CommonOpts {
+export interface SegCommonFlags {
   model: string;
-  results: string;
+  out: string;
   epochs?: number;
-  loss: SegLossName;
+  loss: SegLossFlag;
   maps?: string[];
   seed: number;
   batchSize?: number;
@@ -55,21 +18,18 @@ interface CommonOpts {
 }
 
 function common(cmd: Command): Command {
-  return cmd
-    .requiredOption('--model <card>', 'model card (YAML/JSON) of an ONNX backbone')
-    .option('--results <dir>', 'results folder', 'results')
-    .option('--epochs <n>', 'decoder training epochs', positiveInt('--epochs'))
-    .option('--maps <names>', 'feature maps, deepest first, comma-separated (graph tensors or block:-k); default from the card')
-    .option('--seed <n>', 'seed for decoder init and shuffles', (v: string) => {
-      const n = Number(v);
-      if (!Number.isInteger(n) || n < 0) throw new MedprobeError(`--seed ${v} is not a non-negative integer`);
-      return n;
-    }, 0)
-    .option('--batch-size <n>', 'decoder batch size', positiveInt('--batch-size'))
-    .option('--lr <x>', 'Adam learning rate', positiveNumber('--lr'))
-    .option('--cache-dir <dir>', 'where tapped model copies and file digests are kept (default <results>/.cache)')
-    .option('--name <dataset>', 'dataset name in the results');
+  cmd.requiredOption('--model <card>', 'model card (YAML/JSON) of an ONNX backbone');
+  outOption(cmd, 'results folder', 'results')
+    .option('--epochs <n>', 'decoder training epochs', positiveInt('--epochs', 30))
+    .option('--maps <names>', 'feature maps, deepest first, comma-separated (graph tensors or block:-k); default from the card', commaList)
+    .option('--seed <n>', 'seed for decoder init and shuffles', nonNegativeInt('--seed'), 0);
+  batchSizeOption(cmd, 'decoder batch size');
+  cmd.option('--lr <x>', 'Adam learning rate', positiveNumber('--lr'));
+  cacheDirOption(cmd, 'where tapped model copies and file digests are kept (default <out>/.cache)');
+  return cmd.option('--name <dataset>', 'dataset name in the results');
 }
+
+const actions = () => import('../actions/segment.js');
 
 export function registerSegment(program: Command): void {
   const seg = program.command('segment').description('train a decoder on frozen feature maps and write segmentation results (seg-linear, seg-unet)');
@@ -82,26 +42,8 @@ export function registerSegment(program: Command): void {
   )
     .option('--decoder <kind>', 'linear, unet or both', oneOf('--decoder', ['linear', 'unet', 'both'] as const), 'both')
     .option('--loss <name>', 'dice or dice+ce', oneOf('--loss', ['dice', 'dice+ce'] as const), 'dice')
-    .option('--widths <list>', 'U-Net block widths, one per map (default 128,64,32,16)', widthList)
-    .action(async (o: CommonOpts & { data: string; decoder: SegDecoderKind | 'both'; widths?: number[] }) => {
-      const resultsDir = path.resolve(o.results);
-      await runSegmentDrive({
-        data: o.data,
-        model: o.model,
-        decoders: o.decoder === 'both' ? ['linear', 'unet'] : [o.decoder],
-        resultsDir,
-        epochs: o.epochs,
-        loss: o.loss,
-        maps: o.maps ? list(String(o.maps)) : undefined,
-        seed: o.seed,
-        batchSize: o.batchSize,
-        lr: o.lr,
-        widths: o.widths,
-        name: o.name,
-        cacheDir: o.cacheDir ? path.resolve(o.cacheDir) : undefined,
-        onResult: printResult,
-      });
-    });
+    .option('--widths <list>', 'U-Net block widths, one per map (default 128,64,32,16)', (v: string) => commaList(v).map(positiveInt('--widths', 64)))
+    .action(async (o: SegCommonFlags & { data: string; decoder: SegDecoderFlag | 'both'; widths?: number[] }) => (await actions()).segmentDrive(o));
 
   common(
     seg
@@ -115,25 +57,8 @@ export function registerSegment(program: Command): void {
     .option('--intensity <rule>', 'ct (window −1024…600 HU) or mri (5–95th percentile)', oneOf('--intensity', ['ct', 'mri'] as const), 'mri')
     .option('--loss <name>', 'dice or dice+ce', oneOf('--loss', ['dice', 'dice+ce'] as const), 'dice+ce')
     .option('--crop-to-labels', 'accept a label map covering a whole-voxel sub-block of the image')
-    .action(async (o: CommonOpts & { image: string; labels: string; axis: 'x' | 'y' | 'z'; decoder: SegDecoderKind; intensity: 'ct' | 'mri'; cropToLabels?: boolean }) => {
-      const { file, result } = await runSegmentNifti({
-        image: o.image,
-        labels: o.labels,
-        model: o.model,
-        resultsDir: path.resolve(o.results),
-        axis: o.axis,
-        decoder: o.decoder,
-        intensity: o.intensity,
-        epochs: o.epochs,
-        loss: o.loss,
-        maps: o.maps ? list(String(o.maps)) : undefined,
-        seed: o.seed,
-        batchSize: o.batchSize,
-        lr: o.lr,
-        name: o.name,
-        cropToLabels: o.cropToLabels,
-        cacheDir: o.cacheDir ? path.resolve(o.cacheDir) : undefined,
-      });
-      printResult(file, result);
-    });
+    .action(
+      async (o: SegCommonFlags & { image: string; labels: string; axis: 'x' | 'y' | 'z'; decoder: SegDecoderFlag; intensity: 'ct' | 'mri'; cropToLabels?: boolean }) =>
+        (await actions()).segmentNifti(o),
+    );
 }

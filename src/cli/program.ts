@@ -1,0 +1,61 @@
+/**
+ * The CLI as a function: `runCli(argv)` parses the user's arguments (without `node` and the
+ * script), runs one command and returns its exit code, so tests can drive it in-process.
+ *
+ * Startup stays fast (`--help`, `--version` well under half a second) because this file and
+ * the command files import only commander and the flag vocabulary; each command loads its
+ * heavy modules (ONNX Runtime, TF.js, jsdom, Plot, BullMQ) inside its action.
+ */
+import { createRequire } from 'node:module';
+import { Command, CommanderError } from 'commander';
+import { isMedprobeError } from '../util/errors.js';
+import { registerRun } from './commands/run.js';
+import { registerQuickstart } from './commands/quickstart.js';
+import { registerLeaderboard } from './commands/leaderboard.js';
+import { registerData } from './commands/data.js';
+import { registerReport } from './commands/report.js';
+import { registerModels } from './commands/models.js';
+import { registerWorker } from './commands/worker.js';
+import { registerQueue } from './commands/queue.js';
+import { registerSegment } from './commands/segment.js';
+
+const version = (createRequire(import.meta.url)('../../package.json') as { version: string }).version;
+
+export function buildProgram(): Command {
+  const program = new Command('medprobe')
+    .description('Benchmark frozen vision foundation models on medical images')
+    .version(version)
+    .showHelpAfterError('(run with --help for usage)')
+    // Throw instead of process.exit, so runCli returns the code (subcommands inherit this).
+    .exitOverride();
+  registerQuickstart(program);
+  registerRun(program);
+  registerLeaderboard(program);
+  registerReport(program);
+  registerData(program);
+  registerModels(program);
+  registerSegment(program);
+  registerWorker(program);
+  registerQueue(program);
+  return program;
+}
+
+/** Run the CLI on `argv` (user arguments only) and return the exit code; errors are printed as one line on stderr. */
+export async function runCli(argv: readonly string[]): Promise<number> {
+  try {
+    await buildProgram().parseAsync([...argv], { from: 'user' });
+    return typeof process.exitCode === 'number' ? process.exitCode : 0;
+  } catch (e) {
+    // commander has already printed its own message (unknown option, --help, --version).
+    if (e instanceof CommanderError) return e.exitCode;
+    if (isMedprobeError(e)) {
+      process.stderr.write(`medprobe: error: ${e.oneLine()}\n`);
+      if (process.env.MEDPROBE_DEBUG) console.error(e);
+      return 1;
+    }
+    process.stderr.write(`medprobe: unexpected error: ${(e as Error)?.message ?? e}\n`);
+    if (process.env.MEDPROBE_DEBUG) console.error(e);
+    else process.stderr.write('(set MEDPROBE_DEBUG=1 for the stack trace, and please report it)\n');
+    return 2;
+  }
+}
