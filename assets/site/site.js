@@ -1,7 +1,9 @@
-// medprobe leaderboard page script. A static file: it never contains data. It reads the
-// leaderboard from the non-executable <script type="application/json" id="medprobe-data">
-// block, renders the tables with textContent only (names are data, never markup), and adds
-// sorting (header buttons: click, Enter, Space) and filtering (modality, task type, protocol).
+// medprobe leaderboard page script: an enhancement. The page already holds the unfiltered tables
+// as HTML; this static file (it never contains data) reads the leaderboard views from the
+// non-executable <script type="application/json" id="medprobe-data"> block, re-renders the tables
+// with textContent only (names are data, never markup) in the same structure as
+// src/report/html/leaderboard-table.tsx, and adds sorting (header buttons: click, Enter, Space)
+// and filtering (modality, task type, protocol).
 'use strict';
 (function () {
   var dataEl = document.getElementById('medprobe-data');
@@ -166,5 +168,7 @@
     e.preventDefault();
   });
   document.documentElement.classList.add('js');
+  // The server-rendered tables stay as they are until the first filter or sort; the form needs this script.
+  form.hidden = false;
   render();
 })();

@@ -14,8 +14,10 @@ export interface Figure {
   /** File stem, unique within the site. */
   id: string;
   title: string;
-  /** Text alternative: what the figure shows, for screen readers and `<img alt>`. */
+  /** Text alternative: what the figure shows, every number included, for screen readers (the SVG's `<desc>`). */
   alt: string;
+  /** One or two sentences under the figure: how to read it, not the numbers again. */
+  caption: string;
   /** Standalone SVG document (with xmlns, `<title>` and `<desc>`). */
   svg: string;
 }
@@ -34,7 +36,7 @@ function plotDocument(): Document {
 }
 
 /** Plot an SVG, then give it the accessible name/description and serialise it as XML (valid standalone). */
-function render(id: string, title: string, alt: string, options: Plot.PlotOptions): Figure {
+function render(id: string, title: string, caption: string, alt: string, options: Plot.PlotOptions): Figure {
   const document = plotDocument();
   const node = Plot.plot({ ...options, document }) as unknown as Element;
   if (node.tagName.toLowerCase() !== 'svg') throw new Error(`figure ${id}: Plot returned <${node.tagName}>, expected a bare <svg> (no legends)`);
@@ -51,7 +53,7 @@ function render(id: string, title: string, alt: string, options: Plot.PlotOption
   node.setAttribute('aria-labelledby', `${id}-title`);
   node.setAttribute('aria-describedby', `${id}-desc`);
   const svg = new (dom!.window.XMLSerializer)().serializeToString(node);
-  return { id, title, alt, svg };
+  return { id, title, caption, alt, svg };
 }
 
 /** PNG of a figure at 2× for sharp displays; white background like the SVG's. */
@@ -70,7 +72,7 @@ export function crossTaskRankFigure(lb: Leaderboard): Figure | SkippedFigure {
   const alt =
     `Scatter of ${pts.length} model(s): x is the mean rank over classification tasks, y the mean rank over segmentation tasks, 1 = best. ` +
     pts.map((p) => `${p.model}: ${p.classification!.toFixed(2)} vs ${p.segmentation!.toFixed(2)}`).join('; ') + '.';
-  return render(id, title, alt, {
+  return render(id, title, 'One dot per model; 1 = best rank.', alt, {
     width: WIDTH,
     height: 400,
     marginRight: 180,
@@ -126,7 +128,7 @@ export function scalingFigure(lb: Leaderboard, cards: readonly SiteModelCard[], 
     `Mean test score over each model's tasks against its number of ${what} (log scale), one panel per protocol. ` +
     pts.map((p) => `${p.model}, ${p.protocol}: ${p.score.toFixed(3)} over ${p.tasks} task(s) at ${p[by]!.toExponential(2)}`).join('; ') + '.';
   const protocols = new Set(pts.map((p) => p.protocol)).size;
-  return render(id, title, alt, {
+  return render(id, title, `Mean test score over each model's tasks against its ${what} (log scale), one panel per protocol.`, alt, {
     width: WIDTH,
     height: Math.max(260, 200 * protocols),
     marginRight: 180,
@@ -166,7 +168,7 @@ export function fewShotFigure(id: string, dataset: string, curves: readonly FewS
     curves
       .map((c) => `${short ? c.model : nameOf(c)}: ${c.series.points.map((p) => `${p.shots}-shot ${p.mean.toFixed(3)}${p.sd === null ? '' : `±${p.sd.toFixed(3)}`}`).join(', ')}`)
       .join('; ') + '.';
-  return render(id, title, alt, {
+  return render(id, title, 'Mean test score against labelled examples per class (log scale); the band is ±1 sd over random support sets.', alt, {
     width: WIDTH,
     height: 400,
     marginRight: 160,
@@ -192,7 +194,7 @@ export function gridFigure(id: string, model: string, dataset: string, selection
   const alt =
     `Validation ${selectionMetric} against learning rate (log scale) for ${families.length} head famil${families.length === 1 ? 'y' : 'ies'} (${families.join('; ')}); ` +
     `${rows.length} candidates, best ${best.score.toFixed(3)} at lr ${best.lr} with ${best.family}.`;
-  return render(id, title, alt, {
+  return render(id, title, 'Validation score of each candidate against learning rate (log scale), one line per head family.', alt, {
     width: WIDTH,
     height: 380,
     marginRight: 10,

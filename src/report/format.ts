@@ -14,8 +14,35 @@ export function formatBorda(v: number): string {
   return Number.isInteger(v) ? String(v) : v.toFixed(1);
 }
 
+/** `(0.890–0.931)` */
+export function formatCi(ci: { low: number; high: number }): string {
+  return `(${formatMetric(ci.low)}–${formatMetric(ci.high)})`;
+}
+
 /** `0.912 (0.890–0.931)`; missing cells are `—`, never 0. */
 export function formatCell(c: LeaderboardCell | null): string {
   if (!c || c.value === null) return '—';
-  return c.ci ? `${formatMetric(c.value)} (${formatMetric(c.ci.low)}–${formatMetric(c.ci.high)})` : formatMetric(c.value);
+  return c.ci ? `${formatMetric(c.value)} ${formatCi(c.ci)}` : formatMetric(c.value);
+}
+
+const GROUPED = new Intl.NumberFormat('en-US');
+
+/**
+ * A count for people: `410,208` below a million, `1.28 M` / `22.1 M` / `1.10 B` above
+ * (three significant digits), so parameter and image counts compare at a glance.
+ */
+export function formatCount(n: number): string {
+  if (!Number.isFinite(n)) return String(n);
+  const abs = Math.abs(n);
+  if (abs >= 1e9) return `${(n / 1e9).toPrecision(3)} B`;
+  if (abs >= 1e6) return `${(n / 1e6).toPrecision(3)} M`;
+  return GROUPED.format(n);
+}
+
+/** A hyperparameter value: short numbers as written (`0.0005`, `1e-5`), lists and objects compact. */
+export function formatParamValue(v: unknown): string {
+  if (typeof v === 'number') return Number.isInteger(v) || Math.abs(v) >= 1e-4 ? String(+v.toPrecision(6)) : v.toExponential();
+  if (typeof v === 'string') return v;
+  if (typeof v === 'boolean') return v ? 'yes' : 'no';
+  return JSON.stringify(v) ?? String(v);
 }

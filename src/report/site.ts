@@ -3,11 +3,12 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { writeFileAtomic } from '../util/atomic.js';
 import { MedprobeError } from '../util/errors.js';
-import { buildLeaderboard, normaliseModality, taskKindOf, type Leaderboard, type LeaderboardOptions, type ProtocolTable } from '../results/leaderboard.js';
+import { h, Fragment, type ComponentChildren } from 'preact';
+import { buildLeaderboard, normaliseModality, taskKindOf, type LeaderboardOptions } from '../results/leaderboard.js';
 import type { Result } from '../results/schema.js';
 import { loadResultFiles, type StoredResult } from '../results/store.js';
 import { matchCards, type SiteModelCard } from './catalog.js';
-import { escapeHtml, jsonForScriptTag, slugify } from './escape.js';
+import { jsonForScriptTag, slugify } from './escape.js';
 import { mergeDatasetInfo, registryDatasetInfo } from './dataset-facts.js';
 import { writeLeaderboardExports } from './exports.js';
 import {
@@ -20,10 +21,18 @@ import {
   type LeakageSummary,
 } from './figure-inputs.js';
 import { crossTaskRankFigure, fewShotFigure, figurePng, gridFigure, scalingFigure, type Figure, type FewShotCurve, type SkippedFigure } from './figures.js';
-import { formatBorda, formatMetric, formatRank } from './format.js';
 import { RANKING_NOTE } from './markdown.js';
 import { predictionsCsv } from './predictions-csv.js';
-import { preprocessingHtml } from './preprocessing-html.js';
+import { DatasetPage } from './html/dataset-page.js';
+import { IndexPage } from './html/index-page.js';
+import { renderPage } from './html/layout.js';
+import { viewTables, type ViewTable } from './html/leaderboard-view.js';
+import { ModelPage } from './html/model-page.js';
+import { linkOrText } from './html/parts.js';
+import type { RecipeUse } from './html/preprocessing.js';
+import type { ResultRow } from './html/results-table.js';
+import { StudyTablesPage } from './html/study-tables-page.js';
+import { studyTables } from './study-tables.js';
 
 export const SITE_DATA_SCHEMA_VERSION = 'medprobe.site/v1';
 
@@ -56,11 +65,7 @@ export interface BuiltSite {
 /** Static assets ship beside the code: `<package>/assets/site/` is two levels above src/report and dist/report. */
 const ASSET_DIR = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../../assets/site');
 
-/**
- * Inline scripts are forbidden (only same-origin script files run); figures are inline SVG
- * produced by Plot, whose `<style>` element needs inline styles; images are local files.
- */
-export const SITE_CSP = "default-src 'none'; script-src 'self'; style-src 'self' 'unsafe-inline'; img-src 'self'; base-uri 'none'; form-action 'none'";
+export { SITE_CSP } from './html/layout.js';
 
 /** Unique, filesystem-safe slugs: distinct names that slugify alike get -2, -3… in first-seen order. */
 class SlugTable {
@@ -78,135 +83,10 @@ class SlugTable {
   }
 }
 
-const e = escapeHtml;
 const byName = (a: string, b: string): number => (a < b ? -1 : a > b ? 1 : 0);
-
-function pageHtml(opts: { title: string; root: string; body: string; script?: string; siteTitle: string }): string {
-  return `<!doctype html>
-<html lang="en">
-<head>
-<meta charset="utf-8">
-<meta name="viewport" content="width=device-width, initial-scale=1">
-<meta http-equiv="Content-Security-Policy" content="${e(SITE_CSP)}">
-<title>${e(opts.title)}</title>
-<link rel="stylesheet" href="${opts.root}assets/site.css">
-</head>
-<body>
-<header class="site"><a class="brand" href="${opts.root}index.html">${e(opts.siteTitle)}</a><nav aria-label="Site"><a href="${opts.root}index.html">Leaderboard</a> · <a href="${opts.root}index.html#models">Models</a> · <a href="${opts.root}index.html#datasets">Datasets</a></nav></header>
-<main>
-${opts.body}
-</main>
-${opts.script ?? ''}</body>
-</html>
-`;
-}
-
-function figureHtml(fig: Figure | SkippedFigure, root: string): string {
-  if ('skipped' in fig) return `<figure class="fig skipped" id="fig-${e(fig.id)}"><figcaption><strong>${e(fig.title)}</strong>: not drawn — ${e(fig.skipped)}.</figcaption></figure>`;
-  return `<figure class="fig" id="fig-${e(fig.id)}">
-${fig.svg}
-<figcaption><strong>${e(fig.title)}</strong>. ${e(fig.alt)} Download: <a href="${root}figures/${e(fig.id)}.svg" download>SVG</a> · <a href="${root}figures/${e(fig.id)}.png" download>PNG</a></figcaption>
-</figure>`;
-}
-
-/** Pre-escaped HTML for a facts value. */
-interface Html {
-  html: string;
-}
-
-function factsHtml(rows: [string, string | Html | undefined][]): string {
-  const value = (v: string | Html | undefined): string => (v === undefined ? '<span class="muted">not stated</span>' : typeof v === 'string' ? e(v) : v.html);
-  return `<dl class="facts">${rows.map(([k, v]) => `<dt>${e(k)}</dt><dd>${value(v)}</dd>`).join('')}</dl>`;
-}
-
-/** A clickable link only for an http(s) URL at the start of the text (no javascript: or data: URLs); text otherwise. */
-function linkOrText(text: string | undefined): string | Html | undefined {
-  if (text === undefined) return undefined;
-  const m = /^https?:\/\/[^\s"'<>]+/.exec(text);
-  if (!m) return text;
-  return { html: `<a href="${e(m[0])}" rel="noopener noreferrer">${e(m[0])}</a>${e(text.slice(m[0].length))}` };
-}
-
-function formatCount(n: number | undefined): string | undefined {
-  if (n === undefined) return undefined;
-  if (n >= 1e9) return `${+(n / 1e9).toFixed(2)} B (${n})`;
-  if (n >= 1e6) return `${+(n / 1e6).toFixed(2)} M (${n})`;
-  return String(n);
-}
-
-function ciNote(tb: ProtocolTable): string {
-  const levels = new Set<number>();
-  for (const row of tb.cells) for (const c of row) if (c?.ci) levels.add(c.ci.level);
-  if (!levels.size) return 'no confidence intervals';
-  return `${[...levels].map((l) => `${+(l * (l <= 1 ? 100 : 1)).toFixed(1)}%`).join(' / ')} bootstrap CI in parentheses`;
-}
-
-/** The leaderboard page's payload: one precomputed leaderboard per filter, so ranks always come from the library. */
-function viewTables(lb: Leaderboard): unknown[] {
-  return lb.protocols.map((tb) => ({
-    protocol: tb.protocol,
-    metric: tb.metric,
-    direction: tb.lowerIsBetter ? 'lower' : 'higher',
-    ciNote: ciNote(tb),
-    columns: tb.tasks,
-    rows: tb.ranking.map((r, m) => ({
-      model: r.model,
-      position: m + 1,
-      meanRank: r.meanRank,
-      meanRankText: `${formatRank(r.meanRank)} (${r.tasksRanked})`,
-      borda: r.borda,
-      bordaText: formatBorda(r.borda),
-      cells: tb.cells[m].map((c) =>
-        c ? { value: c.value, text: formatMetric(c.value), ...(c.ci ? { ci: `(${formatMetric(c.ci.low)}–${formatMetric(c.ci.high)})` } : {}) } : null,
-      ),
-    })),
-  }));
-}
 
 const BASE_MODALITIES = ['X-ray', 'CT', 'MRI'];
 const KINDS = ['classification', 'segmentation'];
-
-function resultRowsHtml(caption: string, nameColumn: string, items: { s: StoredResult; href: string; csv: string; label: string; labelHref: string }[], metrics: string[]): string {
-  const head = [nameColumn, 'Protocol', ...metrics.map((m) => `${m} (test)`), 'Chosen', 'Raw result', 'Per-sample'];
-  return `<div class="table-wrap"><table>
-<caption>${e(caption)}</caption>
-<thead><tr>${head.map((h) => `<th scope="col">${e(h)}</th>`).join('')}</tr></thead>
-<tbody>
-${items
-  .map(({ s, href, csv, label, labelHref }) => {
-    const r = s.result;
-    const cells = metrics.map((m) => {
-      const v = r.metrics[m];
-      const ci = r.ci?.[m];
-      if (v === undefined || v === null) return `<td class="num missing">—</td>`;
-      return `<td class="num">${formatMetric(v)}${ci ? ` <span class="ci">(${formatMetric(ci.low)}–${formatMetric(ci.high)})</span>` : ''}</td>`;
-    });
-    const chosen = Object.entries(r.selection.chosen)
-      .map(([k, v]) => `${k}=${typeof v === 'object' ? JSON.stringify(v) : String(v)}`)
-      .join(', ');
-    return `<tr><th scope="row"><a href="${e(labelHref)}">${e(label)}</a></th><td>${e(r.protocol.name)}</td>${cells.join('')}<td>${e(chosen) || '—'}</td><td><a href="${e(href)}">JSON</a></td><td><a href="${e(csv)}">predictions CSV</a></td></tr>`;
-  })
-  .join('\n')}
-</tbody></table></div>`;
-}
-
-function metricKeys(list: StoredResult[]): string[] {
-  return [...new Set(list.flatMap((s) => Object.keys(s.result.metrics)))].sort(byName);
-}
-
-function leakageHtml(l: LeakageSummary, source: string): string {
-  const pairs = l.pairs ? Object.entries(l.pairs).map(([k, v]) => `${k}: ${v}`).join(', ') : undefined;
-  return `<h3>Leakage check <span class="muted">(${e(source)})</span></h3>${factsHtml([
-    ['Method', l.method],
-    ['Threshold', l.threshold === undefined ? undefined : String(l.threshold)],
-    ['Images checked', l.checked === undefined ? undefined : String(l.checked)],
-    ['Cross-split near-duplicates', String(l.crossSplitDuplicates)],
-    ['Per split pair', pairs],
-    ['Patients in more than one split', l.patientOverlap === undefined ? undefined : String(l.patientOverlap)],
-    ['Images not hashed', l.failures === undefined ? undefined : String(l.failures)],
-    ['Notes', l.notes],
-  ])}`;
-}
 
 /** Copy an overlay PNG referenced by a result into the site; refuses paths outside the results folder. */
 async function copyOverlay(resultsDir: string, resultFile: string, rel: string, dest: string): Promise<void> {
@@ -269,7 +149,8 @@ export async function buildSite(resultsDir: string, outDir: string, opts: BuildS
 
   const modelSlugs = new SlugTable();
   const datasetSlugs = new SlugTable();
-  const modelNames = [...new Set([...cardOf.keys(), ...stored.map((s) => s.result.model.name)])].sort(byName);
+  const modelsWithResults = [...new Set(stored.map((s) => s.result.model.name))].sort(byName);
+  const modelNames = [...new Set([...cardOf.keys(), ...modelsWithResults])].sort(byName);
   const datasetNames = [...new Set(stored.map((s) => s.result.dataset.name))].sort(byName);
   const modelHref = (name: string, root: string): string => `${root}models/${modelSlugs.get(name)}.html`;
   const datasetHref = (name: string, root: string): string => `${root}datasets/${datasetSlugs.get(name)}.html`;
@@ -284,14 +165,21 @@ export async function buildSite(resultsDir: string, outDir: string, opts: BuildS
     await write(`${base}.predictions.csv`, predictionsCsv(r));
     rawOf.set(s, { json: `${base}.json`, csv: `${base}.predictions.csv` });
   }
+  const rowOf = (s: StoredResult, label: string, labelHref: string): ResultRow => ({
+    result: s.result,
+    label,
+    labelHref,
+    json: `../${rawOf.get(s)!.json}`,
+    csv: `../${rawOf.get(s)!.csv}`,
+  });
 
   await writeLeaderboardExports(lb, outDir);
 
-  // ---- leaderboard page
+  // ---- leaderboard page: the unfiltered tables in the HTML; one precomputed view per filter for the script.
   const modalityOfResult = (r: Result): string => normaliseModality(r.dataset.modality ?? infoFor(r.dataset.name)?.modality);
   const presentModalities = [...new Set(stored.map((s) => modalityOfResult(s.result)))];
   const modalities = [...BASE_MODALITIES, ...presentModalities.filter((m) => !BASE_MODALITIES.includes(m)).sort(byName)];
-  const views: Record<string, unknown[]> = {};
+  const views: Record<string, ViewTable[]> = {};
   for (const m of ['all', ...modalities])
     for (const k of ['all', ...KINDS]) {
       const subset = stored
@@ -310,82 +198,66 @@ export async function buildSite(resultsDir: string, outDir: string, opts: BuildS
     await emit(scalingFigure(lb, catalog, 'params')),
     await emit(scalingFigure(lb, catalog, 'pretrainingImages')),
   ];
-  const indexBody = `<h1>${e(siteTitle)}</h1>
-<p class="note">Frozen-feature benchmark results: ${stored.length} result file(s), ${modelNames.length} model(s), ${datasetNames.length} dataset(s). Exports: <a href="leaderboard.md">Markdown</a> · <a href="leaderboard.json">JSON</a> · <a href="leaderboard.csv">CSV</a> · <a href="leaderboard-ranking.csv">ranking CSV</a>.</p>
-<form id="filters" aria-label="Filter the leaderboard">
-<label>Modality <select name="modality"></select></label>
-<label>Task type <select name="kind"></select></label>
-<label>Protocol <select name="protocol"></select></label>
-</form>
-<p id="status" role="status" aria-live="polite"></p>
-<div id="tables"></div>
-<noscript><p>The interactive tables need JavaScript; the same numbers are in <a href="leaderboard.md">leaderboard.md</a>.</p></noscript>
-<p class="note">${e(RANKING_NOTE)} Sort by activating a column header (click, Enter or Space).</p>
-<h2>Figures</h2>
-<section class="figures">
-${topFigures.map((f) => figureHtml(f, '')).join('\n')}
-</section>
-<h2 id="models">Models</h2>
-<ul>${modelNames.map((n) => `<li><a href="${e(modelHref(n, ''))}">${e(n)}</a>${cardOf.has(n) ? '' : ' <span class="muted">(no card)</span>'}</li>`).join('')}</ul>
-<h2 id="datasets">Datasets</h2>
-<ul>${datasetNames.map((n) => `<li><a href="${e(datasetHref(n, ''))}">${e(n)}</a></li>`).join('')}</ul>`;
-  await write(
+  const page = (rel: string, title: string, root: string, body: ComponentChildren, scripts?: ComponentChildren): Promise<void> => {
+    pages.push(rel);
+    return write(rel, renderPage({ title, siteTitle, root, children: body, scripts }));
+  };
+  await page(
     'index.html',
-    pageHtml({
-      title: siteTitle,
-      root: '',
+    siteTitle,
+    '',
+    h(IndexPage, {
       siteTitle,
-      body: indexBody,
-      script: `<script type="application/json" id="medprobe-data">${jsonForScriptTag(siteData)}</script>\n<script src="assets/site.js"></script>\n`,
+      resultFiles: stored.length,
+      modelsWithResults,
+      catalogOnly: modelNames.filter((n) => !modelsWithResults.includes(n)),
+      datasets: datasetNames,
+      tables: views['all|all'],
+      figures: topFigures,
+      rankingNote: RANKING_NOTE,
+      hasCatalogEntry: (n) => cardOf.has(n),
+      modelHref: (n) => modelHref(n, ''),
+      datasetHref: (n) => datasetHref(n, ''),
     }),
+    h(Fragment, null, h('script', { type: 'application/json', id: 'medprobe-data', dangerouslySetInnerHTML: { __html: jsonForScriptTag(siteData) } }), h('script', { src: 'assets/site.js' })),
   );
-  pages.push('index.html');
+  await page(
+    'study-tables.html',
+    `Study tables — ${siteTitle}`,
+    '',
+    h(StudyTablesPage, { tables: studyTables(lb), modelHref: (n) => modelHref(n, ''), datasetHref: (n) => datasetHref(n, '') }),
+  );
 
   // ---- model pages
   const pcaOf = new Map((opts.pca ?? []).map((p) => [p.model, p.images]));
   for (const name of modelNames) {
-    const card = cardOf.get(name);
     const slug = modelSlugs.get(name);
     const mine = stored.filter((s) => s.result.model.name === name);
-    const cardHtml = card
-      ? `${card.name !== name ? `<p>Catalog entry: <strong>${e(card.name)}</strong>.</p>` : ''}${card.summary ? `<p>${e(card.summary)}</p>` : ''}${factsHtml([
-          ['Organisation', card.organisation],
-          ['Released', card.releaseDate],
-          ['Architecture', card.architecture],
-          ['Parameters', formatCount(card.params)],
-          ['Pretraining data', card.pretrainingData],
-          ['Pretraining images', formatCount(card.pretrainingImages)],
-          ['Licence', card.licence],
-          ['Openness', card.openness ? `${card.openness.class} (score ${card.openness.score})` : undefined],
-          ['Openness rule', card.openness?.rule],
-          ['Citation', card.citation],
-          ['Link', linkOrText(card.url)],
-        ])}`
-      : '<p class="muted">No card: this model has no catalog entry, so its architecture, licence and openness are not stated here.</p>';
-    const runtime = mine[0] ? `${mine[0].result.model.runtime.name} ${mine[0].result.model.runtime.version}, input ${mine[0].result.model.inputSize} px, feature ${mine[0].result.model.feature}` : undefined;
-    const gridFigs: (Figure | SkippedFigure)[] = [];
+    const first = mine[0]?.result.model;
+    const grids: (Figure | SkippedFigure)[] = [];
     for (const s of mine) {
       const pts = gridPointsOf(s.result);
-      if (pts.length) gridFigs.push(await emit(gridFigure(`grid-${slug}-${datasetSlugs.get(s.result.dataset.name)}-${slugify(s.result.protocol.name)}`, name, s.result.dataset.name, s.result.selection.metric, pts)));
+      if (pts.length) grids.push(await emit(gridFigure(`grid-${slug}-${datasetSlugs.get(s.result.dataset.name)}-${slugify(s.result.protocol.name)}`, name, s.result.dataset.name, s.result.selection.metric, pts)));
     }
-    const pcaImgs = pcaOf.get(name) ?? [];
-    const pcaHtml: string[] = [];
-    for (let i = 0; i < pcaImgs.length; i++) {
+    const pca: { src: string; caption: string }[] = [];
+    for (const [i, img] of (pcaOf.get(name) ?? []).entries()) {
       const rel = `pca/${slug}-${i + 1}.png`;
-      await write(rel, await fs.readFile(pcaImgs[i].file));
-      pcaHtml.push(`<figure><img src="../${e(rel)}" alt="${e(`PCA patch map of ${name}: ${pcaImgs[i].caption}`)}"><figcaption>${e(pcaImgs[i].caption)}</figcaption></figure>`);
+      await write(rel, await fs.readFile(img.file));
+      pca.push({ src: `../${rel}`, caption: img.caption });
     }
-    const items = mine.map((s) => ({ s, href: `../${rawOf.get(s)!.json}`, csv: `../${rawOf.get(s)!.csv}`, label: s.result.dataset.name, labelHref: datasetHref(s.result.dataset.name, '../') }));
-    const body = `<h1>${e(name)}</h1>
-<h2>Card</h2>
-${cardHtml}
-${runtime ? `<p class="muted">As run: ${e(runtime)}.</p>` : ''}
-<h2>Results</h2>
-${items.length ? resultRowsHtml(`Every result of ${name}; bootstrap CI in parentheses where computed.`, 'Dataset', items, metricKeys(mine)) : '<p class="muted">No results for this model yet.</p>'}
-${gridFigs.length ? `<h2>Linear-probe grids</h2><section class="figures">${gridFigs.map((f) => figureHtml(f, '../')).join('\n')}</section>` : ''}
-${pcaHtml.length ? `<h2>PCA patch maps</h2><p class="muted">First three principal components of patch tokens as RGB; background removed by thresholding the first component.</p><div class="pca">${pcaHtml.join('')}</div>` : ''}`;
-    await write(`models/${slug}.html`, pageHtml({ title: `${name} — ${siteTitle}`, root: '../', siteTitle, body }));
-    pages.push(`models/${slug}.html`);
+    await page(
+      `models/${slug}.html`,
+      `${name} — ${siteTitle}`,
+      '../',
+      h(ModelPage, {
+        name,
+        entry: cardOf.get(name),
+        asRun: first ? `${first.runtime.name} ${first.runtime.version}, input ${first.inputSize} px, feature ${first.feature}` : undefined,
+        rows: mine.map((s) => rowOf(s, s.result.dataset.name, datasetHref(s.result.dataset.name, '../'))),
+        grids,
+        pca,
+      }),
+    );
   }
 
   // ---- dataset pages
@@ -394,53 +266,61 @@ ${pcaHtml.length ? `<h2>PCA patch maps</h2><p class="muted">First three principa
     const mine = stored.filter((s) => s.result.dataset.name === name);
     const first = mine[0].result;
     const info = infoFor(name);
-    const splitSizes = Object.entries(first.dataset.splitSizes).map(([k, v]) => `${k} ${v}`).join(' · ');
-    // Each distinct recipe once (models with different input sizes get different recipes).
-    const preprocessing = [...new Map(mine.map((s) => [JSON.stringify(s.result.dataset.preprocessing), s.result.dataset.preprocessing])).values()];
-    const leakages: string[] = [];
-    if (info?.leakage) leakages.push(leakageHtml(info.leakage, 'dataset file'));
+    // One recipe per model (a model's protocols share its features, so its recipe).
+    const recipes = new Map<string, RecipeUse>();
+    for (const s of mine) {
+      const key = JSON.stringify(s.result.dataset.preprocessing);
+      const use = recipes.get(key) ?? { models: [], recipe: s.result.dataset.preprocessing };
+      if (!use.models.includes(s.result.model.name)) use.models.push(s.result.model.name);
+      recipes.set(key, use);
+    }
+    const leakage: { source: string; summary: LeakageSummary }[] = [];
+    if (info?.leakage) leakage.push({ source: 'dataset file', summary: info.leakage });
     for (const s of mine) {
       const l = leakageOf(s.result, s.file);
-      if (l) leakages.push(leakageHtml(l, `${s.result.model.name} · ${s.result.protocol.name}`));
+      if (l) leakage.push({ source: `${s.result.model.name} · ${s.result.protocol.name}`, summary: l });
     }
     const curves: FewShotCurve[] = [];
-    for (const s of mine) {
-      for (const series of fewShotOf(s.result, s.file, opts.metric ?? 'auroc')) curves.push({ model: s.result.model.name, protocol: s.result.protocol.name, series });
-    }
+    for (const s of mine) for (const series of fewShotOf(s.result, s.file, opts.metric ?? 'auroc')) curves.push({ model: s.result.model.name, protocol: s.result.protocol.name, series });
     const fewShot = curves.length ? await emit(fewShotFigure(`few-shot-${slug}`, name, curves)) : undefined;
-    const overlayHtml: string[] = [];
+    const overlays: { src: string; alt: string; caption: string }[] = [];
     for (const s of mine) {
       const list = overlaysOf(s.result, s.file);
-      for (let i = 0; i < list.length; i++) {
+      for (const [i, file] of list.entries()) {
         const rel = `overlays/${modelSlugs.get(s.result.model.name)}/${slug}/${slugify(s.result.protocol.name)}-${i + 1}.png`;
-        await copyOverlay(resultsDir, s.file, list[i], path.join(outDir, rel));
-        overlayHtml.push(
-          `<figure><img src="../${e(rel)}" alt="${e(`Segmentation overlay ${i + 1} of ${list.length}: ${s.result.model.name}, ${s.result.protocol.name}, on ${name} (${path.basename(list[i])})`)}"><figcaption>${e(`${s.result.model.name} · ${path.basename(list[i])}`)}</figcaption></figure>`,
-        );
+        await copyOverlay(resultsDir, s.file, file, path.join(outDir, rel));
+        overlays.push({
+          src: `../${rel}`,
+          alt: `Segmentation overlay ${i + 1} of ${list.length}: ${s.result.model.name}, ${s.result.protocol.name}, on ${name} (${path.basename(file)})`,
+          caption: `${s.result.model.name} · ${path.basename(file)}`,
+        });
       }
     }
-    const items = mine.map((s) => ({ s, href: `../${rawOf.get(s)!.json}`, csv: `../${rawOf.get(s)!.csv}`, label: s.result.model.name, labelHref: modelHref(s.result.model.name, '../') }));
-    const body = `<h1>${e(name)}</h1>
-${info?.description ? `<p>${e(info.description)}</p>` : ''}
-${factsHtml([
-  ['Task', `${taskKindOf(first)} · ${first.dataset.task.type}`],
-  ['Labels', first.dataset.task.labels.join(', ')],
-  ['Modality', modalityOfResult(first)],
-  ['Dimensions', `${first.dataset.dims}D`],
-  ['Split sizes', splitSizes],
-  ['Licence', info?.licence],
-  ['Citation', info?.citation],
-  ['Link', linkOrText(info?.url)],
-])}
-<h2>Preprocessing</h2>
-${preprocessing.map(preprocessingHtml).join('\n')}
-${leakages.length ? `<h2>Leakage</h2>${leakages.join('\n')}` : '<h2>Leakage</h2><p class="muted">No leakage check recorded for this dataset.</p>'}
-<h2>Results</h2>
-${resultRowsHtml(`Every result on ${name}; bootstrap CI in parentheses where computed.`, 'Model', items, metricKeys(mine))}
-${fewShot ? `<h2>Few-shot</h2><section class="figures">${figureHtml(fewShot, '../')}</section>` : ''}
-${overlayHtml.length ? `<h2>Segmentation overlays</h2><div class="overlays">${overlayHtml.join('')}</div>` : ''}`;
-    await write(`datasets/${slug}.html`, pageHtml({ title: `${name} — ${siteTitle}`, root: '../', siteTitle, body }));
-    pages.push(`datasets/${slug}.html`);
+    const splitSizes = Object.entries(first.dataset.splitSizes).map(([k, v]) => `${k} ${v.toLocaleString('en-US')}`).join(' · ');
+    await page(
+      `datasets/${slug}.html`,
+      `${name} — ${siteTitle}`,
+      '../',
+      h(DatasetPage, {
+        name,
+        description: info?.description,
+        facts: [
+          ['Task', `${taskKindOf(first)} · ${first.dataset.task.type}`],
+          ['Labels', first.dataset.task.labels.join(', ')],
+          ['Modality', modalityOfResult(first)],
+          ['Dimensions', `${first.dataset.dims}D`],
+          ['Split sizes', splitSizes],
+          ['Licence', info?.licence],
+          ['Citation', info?.citation],
+          ['Link', linkOrText(info?.url)],
+        ],
+        recipes: [...recipes.values()],
+        leakage,
+        rows: mine.map((s) => rowOf(s, s.result.model.name, modelHref(s.result.model.name, '../'))),
+        fewShot,
+        overlays,
+      }),
+    );
   }
 
   return { outDir, pages, figures, skipped };

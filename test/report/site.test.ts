@@ -31,6 +31,12 @@ test('buildSite: pages, figures, raw results and escaping, checked in Node', asy
     const csp = document.querySelector('meta[http-equiv="Content-Security-Policy"]')!.getAttribute('content')!;
     assert.match(csp, /script-src 'self';/);
     assert.ok(!csp.includes('unsafe-inline') || !/script-src[^;]*unsafe-inline/.test(csp));
+    // The tables are in the HTML itself (the page reads without JavaScript), ranked as the library ranks them.
+    const ssrRows = [...document.querySelectorAll('section[data-protocol="linear"] tbody tr')].map((tr) => tr.getAttribute('data-model'));
+    assert.deepEqual(ssrRows, ['dinov2-small', XSS_NAME, 'rad-dino']);
+    assert.ok(document.querySelector('form#filters')!.hasAttribute('hidden'), 'filters need the script, so the HTML hides them');
+    // Counts: models WITH results, not catalog entries.
+    assert.match(document.querySelector('p.note')!.textContent!, /3 models with results on 4 datasets, from 19 result files/);
     const data = JSON.parse(document.getElementById('medprobe-data')!.textContent!);
     assert.ok(Object.keys(data.links.models).includes(XSS_NAME), 'the name round-trips through the JSON block');
     const all = data.views['all|all'];
@@ -78,7 +84,7 @@ test('buildSite: pages, figures, raw results and escaping, checked in Node', asy
 
     // A model without a catalog entry says so; the dataset page shows preprocessing, leakage, overlay.
     const rad = await fs.readFile(path.join(out, 'models/rad-dino.html'), 'utf8');
-    assert.match(rad, /No card/);
+    assert.match(rad, /No catalog entry/);
     const ds = new JSDOM(await fs.readFile(path.join(out, 'datasets/chest-xray.html'), 'utf8')).window.document;
     assert.match(ds.body.textContent!, /Cross-split near-duplicates\s*1/);
     assert.match(ds.body.textContent!, /CC BY 4\.0/);
@@ -106,7 +112,7 @@ test('buildSite: empty results folder, colliding slugs, and an overlay outside t
     const results = path.join(tmp, 'results');
     await fs.mkdir(results);
     const empty = await buildSite(results, path.join(tmp, 'empty'), { png: false });
-    assert.deepEqual(empty.pages, ['index.html']);
+    assert.deepEqual(empty.pages, ['index.html', 'study-tables.html']);
     assert.equal(empty.skipped.length, 3);
 
     const put = async (rel: string, v: unknown): Promise<void> => {
