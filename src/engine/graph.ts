@@ -34,7 +34,7 @@ function valueInfo(name: string, type: ElemType, dims: readonly Dim[]) {
   });
 }
 
-function attribute(name: string, v: AttrValue) {
+export function attribute(name: string, v: AttrValue) {
   const A = onnx.AttributeProto.AttributeType;
   if (typeof v === 'string') return onnx.AttributeProto.create({ name, type: A.STRING, s: new TextEncoder().encode(v) });
   if (Array.isArray(v)) return onnx.AttributeProto.create({ name, type: A.INTS, ints: v });
@@ -50,7 +50,24 @@ export class GraphBuilder {
   private readonly outs: ReturnType<typeof onnx.ValueInfoProto.create>[] = [];
   private counter = 0;
 
-  constructor(private readonly name: string) {}
+  /** `prefix` keeps fresh names (`c0`, `t1`, …) apart from an imported graph's own names. */
+  constructor(
+    private readonly name: string,
+    private readonly prefix = '',
+  ) {}
+
+  /**
+   * Adds an existing node as it is (graph transforms that copy a model and extend it); the
+   * object is kept, so a transform may still add outputs to it before `toBytes`.
+   */
+  addNode(node: onnxProto.onnx.INodeProto): void {
+    this.nodes.push(node as ReturnType<typeof onnx.NodeProto.create>);
+  }
+
+  /** Adds an existing initializer verbatim (raw data stays as it is). */
+  addInitializer(tensor: onnxProto.onnx.ITensorProto): void {
+    this.inits.push(onnx.TensorProto.create(tensor));
+  }
 
   input(name: string, dims: readonly Dim[], type: ElemType = 'float'): string {
     this.ins.push(valueInfo(name, type, dims));
@@ -64,13 +81,13 @@ export class GraphBuilder {
 
   /** A constant baked into the graph. */
   constFloat(values: readonly number[], dims: readonly number[] = [values.length]): string {
-    const name = `c${this.counter++}`;
+    const name = `${this.prefix}c${this.counter++}`;
     this.inits.push(onnx.TensorProto.create({ name, dataType: ELEM.float, dims: [...dims], floatData: [...values] }));
     return name;
   }
 
   constInt64(values: readonly number[], dims: readonly number[] = [values.length]): string {
-    const name = `c${this.counter++}`;
+    const name = `${this.prefix}c${this.counter++}`;
     this.inits.push(onnx.TensorProto.create({ name, dataType: ELEM.int64, dims: [...dims], int64Data: [...values] }));
     return name;
   }
@@ -80,9 +97,9 @@ export class GraphBuilder {
    * outputs) or a count of fresh intermediate names.
    */
   op(opType: string, inputs: readonly string[], attrs: Record<string, AttrValue> = {}, outputs: readonly string[] | number = 1): string[] {
-    const outNames = typeof outputs === 'number' ? Array.from({ length: outputs }, () => `t${this.counter++}`) : [...outputs];
+    const outNames = typeof outputs === 'number' ? Array.from({ length: outputs }, () => `${this.prefix}t${this.counter++}`) : [...outputs];
     const attribute_ = Object.entries(attrs).map(([k, v]) => attribute(k, v));
-    this.nodes.push(onnx.NodeProto.create({ opType, input: [...inputs], output: outNames, name: `n${this.nodes.length}_${opType}`, attribute: attribute_ }));
+    this.nodes.push(onnx.NodeProto.create({ opType, input: [...inputs], output: outNames, name: `${this.prefix}n${this.nodes.length}_${opType}`, attribute: attribute_ }));
     return outNames;
   }
 
@@ -91,11 +108,11 @@ export class GraphBuilder {
     return this.op(opType, inputs, attrs, output ? [output] : 1)[0];
   }
 
-  toBytes(): Uint8Array {
+  toBytes(opset = OPSET): Uint8Array {
     const model = onnx.ModelProto.create({
       irVersion: 8,
       producerName: 'medprobe',
-      opsetImport: [{ domain: '', version: OPSET }],
+      opsetImport: [{ domain: '', version: opset }],
       graph: onnx.GraphProto.create({ name: this.name, node: this.nodes, initializer: this.inits, input: this.ins, output: this.outs }),
     });
     return onnx.ModelProto.encode(model).finish();
