@@ -66,6 +66,40 @@ test('linear decoder gradients match finite differences', async () => {
   await checkGradients(spec, { dice: 1, ce: 1, includeBackground: false }, 'conv');
 });
 
+test('linear decoder probabilities equal a JS reference (1×1 conv, bias, bilinear, channel softmax), finite at huge logits', async () => {
+  const spec: DecoderSpec = { kind: 'linear', inputs: [{ channels: 3, height: 2, width: 3 }], classes: 3, outHeight: 5, outWidth: 4 };
+  const e = await DecoderEngine.create({ spec, loss: { dice: 1, ce: 0, includeBackground: false }, seed: 2 });
+  const w = e.params.get('lin0_w')!;
+  const bias = e.params.get('lin_b')!;
+  bias.set([0.5, -1, 2]);
+  const x = Float32Array.from({ length: 2 * 3 * 6 }, (_, i) => ((i * 37) % 11) - 5);
+  const ah = bilinearMatrix(5, 2);
+  const aw = bilinearMatrix(4, 3);
+  for (const scale of [1, 1e4]) {
+    w.set(Array.from({ length: 9 }, (_, i) => scale * (((i * 5) % 7) - 3) / 3));
+    const probs = await e.predict([x], 2);
+    for (let n = 0; n < 2; n++) {
+      for (let r = 0; r < 5; r++) {
+        for (let col = 0; col < 4; col++) {
+          const z = [0, 1, 2].map((k) => {
+            let v = bias[k];
+            for (let i = 0; i < 2; i++) for (let j = 0; j < 3; j++) for (let ch = 0; ch < 3; ch++) v += ah[r * 2 + i] * aw[col * 3 + j] * w[k * 3 + ch] * x[((n * 3 + ch) * 2 + i) * 3 + j];
+            return v;
+          });
+          const m = Math.max(...z);
+          const ez = z.map((v) => Math.exp(v - m));
+          const s = ez[0] + ez[1] + ez[2];
+          for (let k = 0; k < 3; k++) {
+            const got = probs[((n * 3 + k) * 5 + r) * 4 + col];
+            assert.ok(Number.isFinite(got) && Math.abs(got - ez[k] / s) < 1e-4 * Math.max(1, scale / 100), `scale ${scale} (${n},${k},${r},${col}): ${got} vs ${ez[k] / s}`);
+          }
+        }
+      }
+    }
+  }
+  await e.dispose();
+});
+
 test('bilinear matrix equals torch F.interpolate(align_corners=False)', () => {
   // x = [[1,2,4],[3,5,-1]] resized to 3×5; reference printed by torch 1.13:
   // F.interpolate(x[None,None], size=(3,5), mode='bilinear', align_corners=False)

@@ -51,6 +51,17 @@ function conv(c: Ctx, x: string, w: string, k: 1 | 3, b?: string): string {
   return c.g.op('Conv', b ? [x, w, b] : [x, w], { kernel_shape: [k, k], pads: [p, p, p, p] });
 }
 
+/**
+ * Linear decoder logits: a 1×1 conv per grid, upsampled to the output size and summed. The bias
+ * rides on the first grid's conv, before the upsample: bilinear rows sum to 1, so this equals
+ * adding it at full resolution, without a broadcast Add over N·K·H·W.
+ */
+function linearLogits(c: Ctx, spec: DecoderSpec, feats: string[], P: Record<string, string>): string {
+  const out: [number, number] = [spec.outHeight, spec.outWidth];
+  const parts = spec.inputs.map((s, l) => resize(c, conv(c, feats[l], P[`lin${l}_w`], 1, l === 0 ? P.lin_b : undefined), [s.height, s.width], out));
+  return parts.length === 1 ? parts[0] : c.g.op('Sum', parts);
+}
+
 function convInputGrad(c: Ctx, dy: string, w: string, k: 1 | 3): string {
   const p = (k - 1) / 2;
   return c.g.op('ConvTranspose', [dy, w], { kernel_shape: [k, k], pads: [p, p, p, p] });
@@ -68,12 +79,16 @@ function convWeightGrad(c: Ctx, x: string, dy: string, k: 1 | 3, size: [number, 
     const dyt = g.op('Transpose', [dy], { perm: [1, 0, 2, 3] });
     return g.op('Transpose', [g.op('Conv', [xt, dyt], { pads: [1, 1, 1, 1] })], { perm: [1, 0, 2, 3] });
   }
+  if (k === 1) {
+    // Σ_n X_n·dY_nᵀ as one batched MatMul: only dY (few channels) is transposed, never the wide
+    // feature grid X; then a sum over the batch and a [Ci, Co] → [Co, Ci] flip of the tiny result.
+    const xn = g.op('Reshape', [x, g.constInt64([0, cin, -1])]);
+    const dyn = g.op('Transpose', [g.op('Reshape', [dy, g.constInt64([0, cout, -1])])], { perm: [0, 2, 1] });
+    const dwT = g.op('ReduceSum', [g.op('MatMul', [xn, dyn]), g.constInt64([0])], { keepdims: 0 });
+    return g.op('Reshape', [g.op('Transpose', [dwT], { perm: [1, 0] }), g.constInt64([cout, cin, 1, 1])]);
+  }
   const dyT = g.op('Reshape', [g.op('Transpose', [dy], { perm: [1, 0, 2, 3] }), g.constInt64([cout, -1])]);
   const xT = g.op('Transpose', [x], { perm: [1, 0, 2, 3] });
-  if (k === 1) {
-    const dw = g.op('Gemm', [dyT, g.op('Reshape', [xT, g.constInt64([cin, -1])])], { transB: 1 });
-    return g.op('Reshape', [dw, g.constInt64([cout, cin, 1, 1])]);
-  }
   const xp = g.op('Pad', [xT, g.constInt64([0, 0, 1, 1, 0, 0, 1, 1])]);
   const taps: string[] = [];
   for (let kh = 0; kh < 3; kh++) {
@@ -159,12 +174,12 @@ export function buildTrainGraph(spec: DecoderSpec, loss: SegLossSpec, mode: Weig
   let logits: string;
   let backward: (dz: string) => void;
   if (spec.kind === 'linear') {
-    const parts = spec.inputs.map((s, l) => resize(c, conv(c, feats[l], P[`lin${l}_w`], 1), [s.height, s.width], out));
-    logits = g.op('Add', [parts.length === 1 ? parts[0] : g.op('Sum', parts), g.op('Reshape', [P.lin_b, g.constInt64([1, K, 1, 1])])]);
+    logits = linearLogits(c, spec, feats, P);
     backward = (dz) => {
-      grads.lin_b = flat(c, chanSum(c, dz));
       spec.inputs.forEach((s, l) => {
         const dl = resizeBack(c, dz, [s.height, s.width], out);
+        // Bilinear rows sum to 1, so Σ dl = Σ dz: the bias gradient is summed on the small grid.
+        if (l === 0) grads.lin_b = flat(c, chanSum(c, dl));
         grads[`lin${l}_w`] = convWeightGrad(c, feats[l], dl, 1, [s.height, s.width], K, s.channels);
       });
     };
@@ -228,14 +243,27 @@ export function buildTrainGraph(spec: DecoderSpec, loss: SegLossSpec, mode: Weig
 }
 
 /**
+ * Softmax over the channel axis of NCHW logits, spelled out. ORT's (Log)Softmax on axis 1
+ * transposes to channels-last and back and runs over K-long rows: it was 60 % of the linear
+ * decoder step in ORT's profiler. Max, Sub, Exp, ReduceSum and Div over axis 1 stream instead.
+ * Returns the shifted logits and their exp-sum too, for log p = zs − log Σ exp(zs).
+ */
+function channelSoftmax(c: Ctx, z: string): { zs: string; se: string; p: string } {
+  const g = c.g;
+  const zs = g.op('Sub', [z, g.op('ReduceMax', [z], { axes: [1], keepdims: 1 })]);
+  const e = g.op('Exp', [zs]);
+  const se = g.op('ReduceSum', [e, g.constInt64([1])], { keepdims: 1 });
+  return { zs, se, p: g.op('Div', [e, se]) };
+}
+
+/**
  * Soft Dice (sums over the whole batch per class, smoothed by DICE_SMOOTH) and/or CE on the
  * valid pixels, and dLoss/dlogits. Dice gradient per pixel: ∂D_c/∂p = w(2t − D_c)/(P_c + T_c + ε),
  * chained through softmax as dz = p ⊙ (g − Σ_k p_k g_k); CE gives dz = w(p − t)/Σw.
  */
 function lossAndGrad(c: Ctx, z: string, t: string, w: string, K: number, loss: SegLossSpec): { lossValue: string; dz: string } {
   const g = c.g;
-  const logp = g.op('LogSoftmax', [z], { axis: 1 });
-  const p = g.op('Exp', [logp]);
+  const { zs, se, p } = channelSoftmax(c, z);
   const terms: string[] = [];
   const dzs: string[] = [];
   if (loss.dice > 0) {
@@ -256,7 +284,7 @@ function lossAndGrad(c: Ctx, z: string, t: string, w: string, K: number, loss: S
   }
   if (loss.ce > 0) {
     const nw = g.op('Max', [g.op('ReduceSum', [w], { keepdims: 0 }), g.scalar(1)]);
-    const ce = g.op('Div', [g.op('Neg', [g.op('ReduceSum', [g.op('Mul', [g.op('Mul', [t, w]), logp])], { keepdims: 0 })]), nw]);
+    const ce = g.op('Div', [g.op('Neg', [g.op('ReduceSum', [g.op('Mul', [g.op('Mul', [t, w]), g.op('Sub', [zs, g.op('Log', [se])])])], { keepdims: 0 })]), nw]);
     terms.push(g.op('Mul', [ce, g.scalar(loss.ce)]));
     dzs.push(g.op('Mul', [g.op('Mul', [g.op('Sub', [p, t]), w]), g.op('Div', [g.scalar(loss.ce), nw])]));
   }
@@ -279,8 +307,7 @@ export function buildInferGraph(spec: DecoderSpec): Built {
   const out: [number, number] = [spec.outHeight, spec.outWidth];
   let logits: string;
   if (spec.kind === 'linear') {
-    const parts = spec.inputs.map((s, l) => resize(c, conv(c, feats[l], P[`lin${l}_w`], 1), [s.height, s.width], out));
-    logits = g.op('Add', [parts.length === 1 ? parts[0] : g.op('Sum', parts), g.op('Reshape', [P.lin_b, g.constInt64([1, K, 1, 1])])]);
+    logits = linearLogits(c, spec, feats, P);
   } else {
     const w = unetWidths(spec);
     let x = '';
@@ -295,6 +322,6 @@ export function buildInferGraph(spec: DecoderSpec): Built {
     });
     logits = resize(c, conv(c, x, P.head_w, 1, P.head_b), blockSize(spec, spec.inputs.length - 1), out);
   }
-  g.output('probs', g.op('Softmax', [logits], { axis: 1 }));
+  g.output('probs', channelSoftmax(c, logits).p);
   return { bytes: g.toBytes('medprobe_seg_infer'), paramNames: params.map((p) => p.name), bnNames: bns.map((b) => b.name) };
 }
