@@ -15,7 +15,7 @@ import { MedprobeError } from '../util/errors.js';
 import { hashObject } from '../util/hash.js';
 import type { DatasetEntry } from './suite.js';
 import type { FolderEntry, MedmnistEntry, RegistryEntry, VolumesEntry } from './dataset-entries.js';
-import { fileDigests } from './file-digests.js';
+import { fileHashes } from '../util/file-hashes.js';
 import { patientLookup, splitDataset } from './split-policy.js';
 import { publishLoadReport, type LoadReport } from './load-report.js';
 
@@ -24,6 +24,8 @@ export interface DatasetContext {
   cacheDir: string;
   /** Where folder/volumes load reports go (`<resultsDir>/_datasets/<name>/load-report.json`); without it, under cacheDir. */
   resultsDir?: string;
+  /** Re-read every data file instead of trusting cached hashes (`--verify`). */
+  verify?: boolean;
 }
 
 export interface OpenedSuiteDataset {
@@ -37,7 +39,7 @@ export interface OpenedSuiteDataset {
   patientIdsAvailable: boolean;
 }
 
-const FINGERPRINT_METHOD = 'sha256 over the manifest bytes, the label/patient/split config, the split assignment and the sha256 of every used file (cached per file by path+size+mtime under <cache>/file-digests)';
+const FINGERPRINT_METHOD = 'sha256 over the manifest bytes, the label/patient/split config, the split assignment and the sha256 of every used file (cached in <cache>/file-hashes keyed by size, mtime, inode and ctime; --verify rereads all)';
 
 async function exists(file: string): Promise<boolean> {
   try {
@@ -56,11 +58,11 @@ async function openMedmnistEntry(entry: MedmnistEntry, ctx: DatasetContext): Pro
     if (!(await exists(file))) {
       throw new MedprobeError(`dataset file not found: ${file}`, { file, hint: `fix \`file\` for ${info.name} in the suite, or drop it and run \`medprobe data pull ${info.name} --size ${entry.size}\`` });
     }
-    return openMedMNIST(file, { name: info.name });
+    return openMedMNIST(file, { name: info.name, cacheDir: ctx.cacheDir, verify: ctx.verify });
   }
   const cached = path.join(medmnistDir(ctx.cacheDir), medmnistFileName(info.name, entry.size));
-  if (await exists(cached)) return openMedMNIST(cached, { name: info.name });
-  if (entry.pull) return openMedMNIST(await pullMedMNIST(info.name, { size: entry.size, cacheDir: ctx.cacheDir }), { name: info.name });
+  if (await exists(cached)) return openMedMNIST(cached, { name: info.name, cacheDir: ctx.cacheDir, verify: ctx.verify });
+  if (entry.pull) return openMedMNIST(await pullMedMNIST(info.name, { size: entry.size, cacheDir: ctx.cacheDir }), { name: info.name, cacheDir: ctx.cacheDir, verify: ctx.verify });
   throw new MedprobeError(`${info.name} (${entry.size} px) is not in the cache (${cached})`, {
     hint: `run \`medprobe data pull ${info.name} --size ${entry.size}\`, set \`pull: true\`, or give \`file:\` in the suite`,
   });
@@ -114,7 +116,7 @@ async function openManifestEntry(entry: ManifestEntry, ctx: DatasetContext, over
     }
   }
   const split = await splitDataset(base, entry.splits, { baseDir: ctx.baseDir, hasSplitColumn: !!entry.splitColumn, overlap });
-  const digests = await fileDigests(files, { cacheDir: ctx.cacheDir, key: root, label: `hashing ${base.name}` });
+  const digests = await fileHashes(files, { cacheDir: ctx.cacheDir, verify: ctx.verify, label: `hashing ${base.name}` });
   const fingerprint = hashObject({
     base: base.fingerprint,
     files: hashObject([...digests.entries()].map(([f, h]) => [path.relative(root, f), h]).sort()),

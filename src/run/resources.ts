@@ -14,13 +14,15 @@ export interface RunLocation {
   baseDir: string;
   cacheDir: string;
   resultsDir: string;
+  /** Re-read every data file instead of trusting cached content hashes (`run --verify`). */
+  verify?: boolean;
 }
 
-export function resolveRunLocation(loaded: LoadedSuite, overrides: { cacheDir?: string; resultsDir?: string } = {}): RunLocation {
+export function resolveRunLocation(loaded: LoadedSuite, overrides: { cacheDir?: string; resultsDir?: string; verify?: boolean } = {}): RunLocation {
   const { suite, baseDir } = loaded;
   const cacheDir = path.resolve(overrides.cacheDir ?? (suite.cacheDir ? path.resolve(baseDir, suite.cacheDir) : defaultCacheDir()));
   const resultsDir = path.resolve(overrides.resultsDir ?? path.resolve(baseDir, suite.resultsDir ?? 'results'));
-  return { suite, baseDir, cacheDir, resultsDir };
+  return { suite, baseDir, cacheDir, resultsDir, ...(overrides.verify ? { verify: true } : {}) };
 }
 
 /**
@@ -40,7 +42,7 @@ export class RunResources {
   dataset(index: number): Promise<DatasetSource> {
     let d = this.datasets.get(index);
     if (!d) {
-      d = openSuiteDataset(this.location.suite.datasets[index], { baseDir: this.location.baseDir, cacheDir: this.location.cacheDir, resultsDir: this.location.resultsDir });
+      d = openSuiteDataset(this.location.suite.datasets[index], { baseDir: this.location.baseDir, cacheDir: this.location.cacheDir, resultsDir: this.location.resultsDir, verify: this.location.verify });
       this.datasets.set(index, d);
       d.catch(() => this.datasets.delete(index));
     }

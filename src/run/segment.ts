@@ -19,7 +19,7 @@ import { resultPath, writeResult } from '../results/write.js';
 import { hashFile, hashObject } from '../util/hash.js';
 import { MedprobeError } from '../util/errors.js';
 import { runtimeVersions } from '../util/versions.js';
-import { fileDigests } from './file-digests.js';
+import { fileHashes } from '../util/file-hashes.js';
 
 export type SegDecoderKind = 'linear' | 'unet';
 export type SegLossName = 'dice' | 'dice+ce';
@@ -218,7 +218,7 @@ export async function runSegmentDrive(o: SegmentDriveOptions): Promise<{ files: 
   const extractSeconds = (performance.now() - t0) / 1000;
   const datasetName = o.name ?? 'drive';
   const dataFiles = (ds: SegDataset2D) => ds.cases.flatMap((c) => [c.files.image, c.files.mask, ...(c.files.fov ? [c.files.fov] : [])]);
-  const digests = await fileDigests([...dataFiles(train), ...dataFiles(test)], { cacheDir, key: root, label: 'hashing DRIVE files' });
+  const digests = await fileHashes([...dataFiles(train), ...dataFiles(test)], { cacheDir, label: 'hashing DRIVE files' });
   const datasetFingerprint = hashObject([...digests].map(([f, h]) => [path.relative(root, f).split(path.sep).join('/'), h]).sort());
   const prov: SegResultProvenance = {
     model,

@@ -1,7 +1,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { createHash } from 'node:crypto';
-import { readFile, utimes, writeFile } from 'node:fs/promises';
+import { mkdir, readdir, readFile, utimes, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { openMedMNIST } from '../../src/data/medmnist/source.js';
 import { MedprobeError } from '../../src/util/errors.js';
@@ -134,19 +134,25 @@ test('validation: label/image count mismatch, label range, channels, unknown nam
   });
 });
 
-test('fingerprint is cached in <file>.sha256 keyed by size and mtime', async () => {
+test('fingerprint is cached in the cache dir, never beside the data, and follows content', async () => {
   await withDir(async (dir) => {
-    const file = path.join(dir, 'retinamnist.npz');
-    await writeNpz(file, medmnistArrays({ counts: [2, 1, 1], imageShape: [28, 28, 3], classes: 5 }));
-    const first = await openMedMNIST(file);
-    const sidecar = JSON.parse(await readFile(`${file}.sha256`, 'utf8'));
-    assert.equal(sidecar.sha256, first.fingerprint);
-    // A planted hash with matching size+mtime is trusted: proof the second open does not re-hash.
-    const planted = 'ab'.repeat(32);
-    await writeFile(`${file}.sha256`, JSON.stringify({ ...sidecar, sha256: planted }));
-    assert.equal((await openMedMNIST(file)).fingerprint, planted);
-    // Touching the file invalidates it.
-    await utimes(file, new Date(), new Date(Date.now() + 5000));
-    assert.equal((await openMedMNIST(file)).fingerprint, first.fingerprint);
+    const data = path.join(dir, 'data');
+    const cacheDir = path.join(dir, 'cache');
+    await mkdir(data);
+    const file = path.join(data, 'breastmnist.npz');
+    const arrays = medmnistArrays({ counts: [2, 1, 1], imageShape: [28, 28], classes: 2 });
+    await writeNpz(file, arrays, { level: 0 });
+    await utimes(file, 1e9, 1e9); // whole seconds, so restoring it below is exact
+    const first = await openMedMNIST(file, { cacheDir });
+    assert.deepEqual(await readdir(data), ['breastmnist.npz']);
+    assert.equal((await readdir(path.join(cacheDir, 'file-hashes'))).length, 1);
+    assert.equal((await openMedMNIST(file, { cacheDir })).fingerprint, first.fingerprint);
+    // Labels flipped: same size, mtime restored. ctime moves, so the cached hash is not trusted.
+    const flipped = { ...arrays, test_labels: { ...arrays.test_labels, data: (arrays.test_labels.data as Uint8Array).map((v) => 1 - v) } };
+    const bytes = await writeNpz(file, flipped, { level: 0 });
+    await utimes(file, 1e9, 1e9);
+    const again = await openMedMNIST(file, { cacheDir });
+    assert.notEqual(again.fingerprint, first.fingerprint);
+    assert.equal(again.fingerprint, createHash('sha256').update(bytes).digest('hex'));
   });
 });

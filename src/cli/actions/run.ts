@@ -10,7 +10,7 @@ import type { RunFlags } from '../commands/run.js';
 
 export async function runCommand(file: string, o: RunFlags): Promise<void> {
   const suite = await loadSuite(file, { models: o.model, medmnistSize: o.size });
-  const where = { cacheDir: o.cacheDir, resultsDir: o.out };
+  const where = { cacheDir: o.cacheDir, resultsDir: o.out, verify: o.verify };
   await requireSuiteData(resolveRunLocation(suite, where));
   if (o.dryRun) {
     const plan = await planSuite({ suite, ...where, shardSize: o.shardSize });
@@ -27,7 +27,7 @@ async function runOnQueue(suite: Awaited<ReturnType<typeof loadSuite>>, url: str
   const { runPlanOnQueue } = await import('../../run/queue/medprobe-units.js');
   const { checkRedis } = await import('../../run/queue/connection.js');
   await checkRedis(url); // before opening any model: a wrong URL fails in seconds
-  const res = new RunResources(resolveRunLocation(suite, { cacheDir: o.cacheDir, resultsDir: o.out }));
+  const res = new RunResources(resolveRunLocation(suite, { cacheDir: o.cacheDir, resultsDir: o.out, verify: o.verify }));
   let plan;
   try {
     plan = await buildPlan(res, { shardSize: o.shardSize });

@@ -7,6 +7,7 @@ interface RunFlags {
   cacheDir?: string;
   out?: string;
   dryRun?: boolean;
+  verify?: boolean;
   shardSize?: number;
   queue?: string;
   queueName: string;
@@ -21,6 +22,7 @@ export function registerRun(program: Command): void {
   cmd
     .option('--model <id-or-path>', 'a catalog id, model card or hub folder to run (repeatable; replaces the suite\'s models)', repeatable, [] as string[])
     .option('--size <n>', 'image size for every MedMNIST dataset of the suite: 28, 64, 128 or 224', medmnistSize)
+    .option('--verify', 're-read every data file to hash it, instead of trusting hashes cached by size, mtime, inode and ctime')
     .option('--dry-run', 'print the plan (units, cached vs to compute, estimated time) and run nothing')
     .option('--shard-size <n>', 'samples per extraction shard: the unit a killed run resumes from and workers share', positiveInt('--shard-size'))
     .option('--queue <url>', 'run the plan on workers through Redis (redis://host:port) instead of in this process; see `medprobe worker`')

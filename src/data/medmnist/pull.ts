@@ -3,7 +3,7 @@ import path from 'node:path';
 import { download, terminalByteProgress, withFileLock } from '../../util/download.js';
 import { defaultCacheDir } from '../../util/paths.js';
 import { medmnistFile, medmnistInfo, type MedMNISTSize } from './registry.js';
-import { cachedFileHash } from './source.js';
+import { fileHash } from '../../util/file-hashes.js';
 
 export interface PullMedMNISTOptions {
   /** Image size; 28 (default), 64, 128 or 224 for 2D, 28 or 64 for 3D. */
@@ -37,7 +37,7 @@ export function medmnistUrl(name: string, size: MedMNISTSize = 28, baseUrl?: str
 
 /**
  * Make sure a MedMNIST file is in the cache and return its path. A present file whose MD5
- * matches is used as is (the MD5 is cached beside it, keyed by size+mtime); otherwise it is
+ * matches is used as is (the MD5 is cached under <cacheDir>/file-hashes); otherwise it is
  * downloaded (resuming a previous `.part`) and verified against the MD5 from MedMNIST's info.py.
  * Concurrent pulls of one file (processes or calls) wait on `<file>.lock` and download it once.
  */
@@ -46,8 +46,9 @@ export async function pullMedMNIST(name: string, opts: PullMedMNISTOptions = {})
   const size = opts.size ?? 28;
   const file = medmnistFile(info.name, size);
   const md5 = (opts.md5 ?? file.md5).toLowerCase();
-  const dest = path.join(medmnistDir(opts.cacheDir ?? defaultCacheDir()), file.fileName);
-  const ready = async () => existsSync(dest) && (await cachedFileHash(dest, 'md5')) === md5;
+  const cacheDir = opts.cacheDir ?? defaultCacheDir();
+  const dest = path.join(medmnistDir(cacheDir), file.fileName);
+  const ready = async () => existsSync(dest) && (await fileHash(dest, { cacheDir, algorithm: 'md5' })) === md5;
   if (await ready()) return dest;
   await withFileLock(`${dest}.lock`, async () => {
     if (await ready()) return; // another pull finished it while we waited

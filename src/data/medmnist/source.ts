@@ -3,8 +3,8 @@ import path from 'node:path';
 import type { DatasetSource, Image2D, Sample, SplitName, SplitSource, Volume3D } from '../types.js';
 import { SPLIT_NAMES, labelWidth } from '../types.js';
 import { MedprobeError } from '../../util/errors.js';
-import { hashFile, type HashAlgorithm } from '../../util/hash.js';
-import { writeJsonAtomic } from '../../util/atomic.js';
+import { fileHash } from '../../util/file-hashes.js';
+import { defaultCacheDir } from '../../util/paths.js';
 import { terminalByteProgress } from '../../util/download.js';
 import type { NpyArray } from '../../util/npy.js';
 import { openNpz, requireNpzKeys, type NpyRows } from '../npz.js';
@@ -21,42 +21,10 @@ export interface OpenMedMNISTOptions {
   name?: string;
   /** Largest buffer an image array is held in (default 1 GiB); samples are views into these. */
   maxChunkBytes?: number;
-}
-
-interface Sidecar {
-  size: number;
-  mtimeMs: number;
-  /** Hex digest, under the algorithm's name (`sha256`, `md5`). */
-  [algorithm: string]: string | number;
-}
-
-/**
- * A file's hash, cached beside it in `<file>.<algorithm>` keyed by size + mtime, so the second
- * open (or pull) of a multi-GB npz does not re-read it. A read-only directory just means no cache.
- */
-export async function cachedFileHash(file: string, algorithm: HashAlgorithm): Promise<string> {
-  const st = await fs.stat(file);
-  const sidecar = `${file}.${algorithm}`;
-  const hexLen = algorithm === 'md5' ? 32 : 64;
-  try {
-    const s = JSON.parse(await fs.readFile(sidecar, 'utf8')) as Sidecar;
-    const h = s[algorithm];
-    if (s.size === st.size && s.mtimeMs === st.mtimeMs && typeof h === 'string' && h.length === hexLen && /^[0-9a-f]+$/.test(h)) return h;
-  } catch {
-    // absent or unreadable: compute below
-  }
-  const digest = await hashFile(file, algorithm);
-  try {
-    await writeJsonAtomic(sidecar, { size: st.size, mtimeMs: st.mtimeMs, [algorithm]: digest } satisfies Sidecar);
-  } catch {
-    // read-only data folders are normal (shared datasets); the hash is still right, only uncached
-  }
-  return digest;
-}
-
-/** sha256 of a file via `cachedFileHash` (`<file>.sha256`). */
-export function cachedSha256(file: string): Promise<string> {
-  return cachedFileHash(file, 'sha256');
+  /** medprobe's cache root, where the file's content hash is cached (default `defaultCacheDir()`). */
+  cacheDir?: string;
+  /** Re-hash the file instead of trusting the cached hash. */
+  verify?: boolean;
 }
 
 function resolveInfo(file: string, name?: string): MedMNISTInfo {
@@ -180,7 +148,7 @@ export async function openMedMNIST(file: string, opts: OpenMedMNISTOptions = {})
   let labels: NpyArray[];
   try {
     [fingerprint, images, labels] = await Promise.all([
-      cachedSha256(file),
+      fileHash(file, { cacheDir: opts.cacheDir ?? defaultCacheDir(), verify: opts.verify }),
       Promise.all(SPLIT_NAMES.map(readImages)),
       Promise.all(SPLIT_NAMES.map(readLabels)),
     ]);
