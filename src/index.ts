@@ -24,6 +24,9 @@ export { isGridBackbone, type GridBackbone, type Tensor4 } from './models/backbo
 export * from './models/open.js';
 export * from './models/hub-folder.js';
 export { OnnxBackbone, type OnnxBackboneOptions } from './models/onnx/backbone.js';
+export { DEVICES, parseDevice, type Device, type Provider, type ComputeOptions, type Compute } from './models/onnx/device.js';
+export { resolveCompute, providerProblem } from './models/onnx/provider.js';
+export { setDefaultCompute, defaultCompute, sessionOptions, openSession } from './models/onnx/session.js';
 export { defaultCacheDir } from './util/paths.js';
 export { exposeLastBlocks, findBlockOutputs, type ExposedBlocks } from './models/onnx/expose-blocks.js';
 export { readGraphIO, type GraphIO } from './models/onnx/graph-io.js';

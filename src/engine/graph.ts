@@ -1,5 +1,6 @@
 import onnxProto from 'onnx-proto';
 import * as ort from 'onnxruntime-node';
+import { computeKey, defaultCompute, openSession, type Compute } from '../models/onnx/session.js';
 
 const { onnx } = onnxProto;
 
@@ -119,17 +120,26 @@ export class GraphBuilder {
   }
 }
 
+/** ORT session for an engine graph, on the given compute or the process's (`setDefaultCompute`). */
+export async function createEngineSession(bytes: Uint8Array, compute?: Compute): Promise<ort.InferenceSession> {
+  return openSession(bytes, compute ?? (await defaultCompute()));
+}
+
+const engineSessions = new Map<string, Promise<ort.InferenceSession>>();
 /**
- * ORT session for an engine graph. Thread count follows ORT's default (all cores) unless
- * MEDPROBE_ORT_THREADS says otherwise — shared machines want to cap it.
+ * A fixed engine graph's session, built once per process and compute choice: `name` identifies
+ * the graph (with whatever shapes it bakes in), `build` makes its bytes on first use.
  */
-export async function createEngineSession(bytes: Uint8Array): Promise<ort.InferenceSession> {
-  const threads = Number(process.env.MEDPROBE_ORT_THREADS ?? 0);
-  return ort.InferenceSession.create(bytes, {
-    graphOptimizationLevel: 'all',
-    executionMode: 'sequential',
-    ...(threads > 0 ? { intraOpNumThreads: threads, interOpNumThreads: 1 } : {}),
-  });
+export async function engineSession(name: string, build: () => Uint8Array): Promise<ort.InferenceSession> {
+  const compute = await defaultCompute();
+  const key = `${name}@${computeKey(compute)}`;
+  let s = engineSessions.get(key);
+  if (!s) {
+    s = createEngineSession(build(), compute);
+    engineSessions.set(key, s);
+    s.catch(() => engineSessions.delete(key));
+  }
+  return s;
 }
 
 export function floatTensor(data: Float32Array, dims: readonly number[]): ort.Tensor {

@@ -1,5 +1,5 @@
 import { createRng, deriveSeed, permutation } from '../util/random.js';
-import { GraphBuilder, createEngineSession, floatTensor, type ort } from './graph.js';
+import { GraphBuilder, engineSession, floatTensor, type ort } from './graph.js';
 import type { RowSource } from './rows.js';
 
 /**
@@ -83,15 +83,8 @@ function buildPredict(activation: HeadActivation, C: number): Uint8Array {
   return g.toBytes();
 }
 
-const sessions = new Map<string, Promise<ort.InferenceSession>>();
 function session(kind: 'step' | 'predict', activation: HeadActivation, C: number): Promise<ort.InferenceSession> {
-  const key = `${kind}/${activation}/${C}`;
-  let s = sessions.get(key);
-  if (!s) {
-    s = createEngineSession(kind === 'step' ? buildStep(activation, C) : buildPredict(activation, C));
-    sessions.set(key, s);
-  }
-  return s;
+  return engineSession(`heads/${kind}/${activation}/${C}`, () => (kind === 'step' ? buildStep(activation, C) : buildPredict(activation, C)));
 }
 
 /**

@@ -1,5 +1,5 @@
 import type { Matrix } from '../util/matrix.js';
-import { GraphBuilder, createEngineSession, floatTensor, int64Tensor, type ort } from './graph.js';
+import { GraphBuilder, engineSession, floatTensor, int64Tensor, type ort } from './graph.js';
 
 /** The k most similar bank rows of each query row, best first. */
 export interface Neighbours {
@@ -33,10 +33,8 @@ function buildCosineTopK(): Uint8Array {
   return g.toBytes();
 }
 
-let session: Promise<ort.InferenceSession> | undefined;
 function cosineSession(): Promise<ort.InferenceSession> {
-  session ??= createEngineSession(buildCosineTopK());
-  return session;
+  return engineSession('cosine-topk', buildCosineTopK);
 }
 
 /**

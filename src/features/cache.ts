@@ -26,6 +26,8 @@ export interface FeatureKeyParts {
   /** Hash of the exact preprocessing recipe (with the model card's normalisation resolved). */
   preprocessing: string;
   feature: string;
+  /** The ORT provider when it is not cpu: GPU features are cached apart (absent on CPU, so CPU keys are unchanged). */
+  device?: string;
 }
 
 export interface FeatureManifest extends FeatureKeyParts {

@@ -1,5 +1,6 @@
 import type { Matrix } from '../util/matrix.js';
 import type { ModelCard } from './card.js';
+import type { Compute } from './onnx/device.js';
 
 /**
  * A frozen feature extractor. Input batches are always NCHW float32, already preprocessed
@@ -17,6 +18,8 @@ export interface Backbone {
   readonly modelPath?: string;
   /** Runtime name and version, for provenance. */
   readonly runtime: { name: string; version: string };
+  /** Device and threads the forward pass runs on (ONNX backbones), for provenance and cache keys. */
+  readonly compute?: Compute;
   /** One forward pass over `n` images; returns each requested feature as an [n × dim] matrix. */
   run(batch: Float32Array, n: number, features: readonly string[]): Promise<Record<string, Matrix>>;
   dispose(): Promise<void>;
@@ -37,6 +40,15 @@ export interface Tensor4 {
  */
 export interface GridBackbone extends Backbone {
   runGrid(batch: Float32Array, n: number, maps: readonly string[]): Promise<Record<string, Tensor4>>;
+}
+
+/**
+ * What of a backbone's compute goes into cache keys: features (and throughput) from a GPU provider
+ * are kept apart from CPU ones. CPU names nothing, so CPU keys are the ones written before devices existed.
+ */
+export function computeKeyParts(b: Backbone): { device?: string } {
+  const d = b.compute?.device;
+  return d && d !== 'cpu' ? { device: d } : {};
 }
 
 export function isGridBackbone(b: Backbone): b is GridBackbone {

@@ -1,10 +1,12 @@
 import path from 'node:path';
-import ort from 'onnxruntime-node';
+import type ort from 'onnxruntime-node';
 import { MedprobeError } from '../util/errors.js';
 import type { Backbone } from './backbone.js';
 import { loadCard, parseCard, type LoadedCard, type ModelCard } from './card.js';
 import { cardFromHubFolder, type HubVariant } from './hub-folder.js';
 import { OnnxBackbone, type OnnxBackboneOptions } from './onnx/backbone.js';
+import { resolveCompute } from './onnx/provider.js';
+import { openSession } from './onnx/session.js';
 
 /** Where a backbone comes from: a card file, a transformers.js/HF folder, or a bare ONNX file. */
 export type BackboneRef =
@@ -50,15 +52,8 @@ async function resolveCard(ref: BackboneRef): Promise<LoadedCard> {
  * [0,1] (rescale 1/255, mean 0, std 1); give a card when the model was trained otherwise.
  */
 async function inferCardFields(onnxPath: string): Promise<Omit<Partial<ModelCard>, 'file'>> {
-  let session: ort.InferenceSession;
-  try {
-    session = await ort.InferenceSession.create(onnxPath, { logSeverityLevel: 3 });
-  } catch (e) {
-    throw new MedprobeError(`cannot load ONNX model ${onnxPath}: ${String((e as Error).message).split('\n')[0].slice(0, 200)}`, {
-      file: onnxPath,
-      hint: 'the file is missing, truncated, corrupt or not an ONNX model; check the path or re-export it',
-    });
-  }
+  // Only the graph's inputs and outputs are read: a one-thread CPU session whatever the run's device.
+  const session: ort.InferenceSession = await openSession(onnxPath, await resolveCompute({ device: 'cpu', threads: 1 }));
   try {
     const meta = session.inputMetadata[0];
     const shape = meta && meta.isTensor ? meta.shape : [];

@@ -4,8 +4,9 @@ import path from 'node:path';
 import { writeJsonAtomic } from '../util/atomic.js';
 import { createRng } from '../util/random.js';
 import { createProgress } from '../util/progress.js';
-import type { Backbone } from './backbone.js';
+import { computeKeyParts, type Backbone } from './backbone.js';
 import { openBackbone, type BackboneRef } from './open.js';
+import type { Device } from './onnx/device.js';
 
 /**
  * Measured images/s per (model, input size, threads, host), kept in `<cache>/throughput.json`
@@ -21,6 +22,8 @@ export interface ThroughputKey {
   inputSize: number;
   threads: number;
   host: string;
+  /** Absent: cpu (records written before devices existed are cpu figures). */
+  device?: string;
 }
 
 export interface ThroughputRecord extends ThroughputKey {
@@ -46,11 +49,11 @@ export function hostId(): string {
 /** Threads a backbone computes with: TF.js wasm is single-threaded in Node; ORT uses what it was given. */
 export function threadsOf(backbone: Backbone, requested?: number): number {
   if (backbone.runtime.name.startsWith('tfjs')) return 1;
-  return requested ?? os.availableParallelism();
+  return backbone.compute?.intraOpThreads ?? requested ?? os.availableParallelism();
 }
 
 function sameKey(a: ThroughputKey, b: ThroughputKey): boolean {
-  return a.fingerprint === b.fingerprint && a.inputSize === b.inputSize && a.threads === b.threads && a.host === b.host;
+  return a.fingerprint === b.fingerprint && a.inputSize === b.inputSize && a.threads === b.threads && a.host === b.host && (a.device ?? 'cpu') === (b.device ?? 'cpu');
 }
 
 /** A missing or unreadable store is empty: it only holds measurements, which a re-run restores. */
@@ -119,6 +122,7 @@ export async function measureThroughput(backbone: Backbone, opts: MeasureThrough
     inputSize: backbone.inputSize,
     threads: threadsOf(backbone, opts.threads),
     host: hostId(),
+    ...computeKeyParts(backbone),
     model: backbone.card.name,
     runtime: `${backbone.runtime.name} ${backbone.runtime.version}`,
     imagesPerSecond: (batches * batchSize) / seconds,
@@ -131,9 +135,9 @@ export async function measureThroughput(backbone: Backbone, opts: MeasureThrough
 /** Open a backbone, measure it, store the result under `<cacheDir>/throughput.json`, close it. */
 export async function benchBackbone(
   ref: BackboneRef,
-  opts: MeasureThroughputOptions & { cacheDir: string; inputSize?: number },
+  opts: MeasureThroughputOptions & { cacheDir: string; inputSize?: number; device?: Device },
 ): Promise<ThroughputRecord> {
-  const backbone = await openBackbone(ref, { threads: opts.threads, inputSize: opts.inputSize, cacheDir: opts.cacheDir });
+  const backbone = await openBackbone(ref, { device: opts.device, threads: opts.threads, inputSize: opts.inputSize, cacheDir: opts.cacheDir });
   try {
     const record = await measureThroughput(backbone, opts);
     await recordThroughput(opts.cacheDir, record);

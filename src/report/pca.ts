@@ -1,5 +1,5 @@
 import sharp from 'sharp';
-import { GraphBuilder, createEngineSession, floatTensor, type ort } from '../engine/graph.js';
+import { GraphBuilder, engineSession, floatTensor, type ort } from '../engine/graph.js';
 import { writeFileAtomic } from '../util/atomic.js';
 import { MedprobeError } from '../util/errors.js';
 import { createRng } from '../util/random.js';
@@ -51,17 +51,15 @@ export interface PcaPatchMaps {
   foregroundFraction: number;
 }
 
-let covSession: Promise<ort.InferenceSession> | undefined;
 /** Xᵀ·X of a centred [n × d] matrix in ONNX Runtime: the O(n·d²) step (4096 × 1024 tokens ≈ 4 GFLOP). */
 function covarianceSession(): Promise<ort.InferenceSession> {
-  covSession ??= (() => {
+  return engineSession('gram', () => {
     const g = new GraphBuilder('medprobe_gram');
     const x = g.input('x', ['n', 'd']);
     g.output('gram', ['d', 'd']);
     g.op('Gemm', [x, x], { transA: 1 }, ['gram']);
-    return createEngineSession(g.toBytes());
-  })();
-  return covSession;
+    return g.toBytes();
+  });
 }
 
 /** Covariance (divisor n − 1) of the rows of x [n × d]; rows are centred here (in float64 means). */

@@ -11,6 +11,8 @@ export interface EnvelopeProvenance {
   wallSeconds: Record<string, number>;
   /** Runtimes beyond this process's (a TF.js backbone's, for instance). */
   runtime?: Record<string, string>;
+  /** Device and threads of the run (backbone sessions; engine graphs use the same process choice). */
+  compute?: Result['provenance']['compute'];
   startedAt?: string;
 }
 
@@ -31,6 +33,7 @@ export function resultEnvelope(p: EnvelopeParts): Result {
       medprobe: versions.medprobe,
       node: versions.node,
       runtime: { ...versions.runtime, ...provenance.runtime },
+      ...(provenance.compute ? { compute: provenance.compute } : {}),
       seed: provenance.seed,
       files: provenance.files,
       featureCacheKeys: provenance.featureCacheKeys,

@@ -18,6 +18,15 @@ export const ConfidenceIntervalSchema = z.object({
   skipped: z.number().int().optional(),
 });
 
+/** Where the numbers were computed: ORT provider, what was asked for, adapter where known, threads. */
+export const ComputeSchema = z.object({
+  device: z.enum(['cpu', 'webgpu', 'cuda']),
+  requested: z.enum(['cpu', 'webgpu', 'cuda', 'auto']),
+  intraOpThreads: z.number().int().positive(),
+  interOpThreads: z.number().int().positive(),
+  adapter: z.string().optional(),
+});
+
 export const ResultSchema = z.object({
   schema: z.literal(RESULT_SCHEMA_VERSION),
   model: z.object({
@@ -82,6 +91,8 @@ export const ResultSchema = z.object({
     medprobe: z.string(),
     node: z.string(),
     runtime: z.record(z.string(), z.string()),
+    /** Absent in results written before devices were recorded (all CPU). */
+    compute: ComputeSchema.optional(),
     seed: z.number().int(),
     files: z.record(z.string(), z.string()),
     featureCacheKeys: z.record(z.string(), z.string()),

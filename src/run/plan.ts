@@ -4,6 +4,7 @@ import type { DatasetSource, SplitName } from '../data/types.js';
 import { sliceCount } from '../data/nifti/slice.js';
 import { FeatureCache, featureKey } from '../features/cache.js';
 import { hostId, lookupThroughput, threadsOf } from '../models/throughput.js';
+import { computeKeyParts } from '../models/backbone.js';
 import type { SuiteModel } from './models.js';
 import { readResultFile } from '../results/store.js';
 import { resultPath } from '../results/write.js';
@@ -115,6 +116,7 @@ export function splitFeatureKey(model: SuiteModel, dataset: DatasetSource, prepa
     split: dataset.dims === 3 ? `${split}/${preparer.spec.axis}` : split,
     preprocessing: preparer.preprocessingHash,
     feature,
+    ...computeKeyParts(model.backbone),
   });
 }
 
@@ -170,7 +172,7 @@ export async function buildPlan(res: RunResources, opts: PlanOptions = {}): Prom
   for (let mi = 0; mi < suite.models.length; mi++) {
     const model = await res.model(mi);
     const backbone = model.backbone;
-    const measured = await lookupThroughput(cacheDir, { fingerprint: backbone.fingerprint, inputSize: backbone.inputSize, threads: threadsOf(backbone), host: hostId() });
+    const measured = await lookupThroughput(cacheDir, { fingerprint: backbone.fingerprint, inputSize: backbone.inputSize, threads: threadsOf(backbone), host: hostId(), ...computeKeyParts(backbone) });
     plan.models.push({ index: mi, name: model.name, fingerprint: backbone.fingerprint, inputSize: backbone.inputSize, features: model.features, imagesPerSecond: measured?.imagesPerSecond });
     const feature = model.features[0];
 

@@ -4,7 +4,7 @@ import { DRIVE_CARD, loadDrive } from '../data/segmentation/drive.js';
 import { loadNiftiPair } from '../data/segmentation/nifti-pair.js';
 import type { SegDataset2D } from '../data/segmentation/types.js';
 import type { SegLossSpec } from '../engine/seg/decoder-spec.js';
-import type { GridBackbone } from '../models/backbone.js';
+import { computeKeyParts, type GridBackbone } from '../models/backbone.js';
 import { isBlockRef } from '../models/onnx/block-ref.js';
 import { loadCard, type LoadedCard } from '../models/card.js';
 import { MOBILENETV2_TAPS } from '../protocols/segmentation/acceptance.js';
@@ -112,7 +112,8 @@ function baseResult(p: SegResultProvenance, protocol: string, config: Record<str
     // Segmentation decoders are trained with one fixed configuration: nothing is selected.
     selection: { metric: 'dice', split: 'none', chosen: config, candidates: [] },
     provenance: {
-      unitKey: hashObject({ model: p.model.sha256, dataset: p.datasetFingerprint, protocol, config, seed: p.seed }),
+      unitKey: hashObject({ model: p.model.sha256, dataset: p.datasetFingerprint, protocol, config, seed: p.seed, ...computeKeyParts(p.model.backbone) }),
+      ...(p.model.backbone.compute ? { compute: p.model.backbone.compute } : {}),
       seed: p.seed,
       files: p.files,
       featureCacheKeys: {},

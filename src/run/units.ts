@@ -330,6 +330,7 @@ function buildResult(a: {
     provenance: {
       unitKey: a.unit.key,
       runtime: { [model.backbone.runtime.name]: model.backbone.runtime.version },
+      ...(model.backbone.compute ? { compute: model.backbone.compute } : {}),
       seed: suite.seed,
       files: { ...model.files, ...Object.fromEntries(dataset.files.map((f) => [f, dataset.fingerprint])) },
       featureCacheKeys: a.cacheKeys,

@@ -1,5 +1,6 @@
 import type { Command } from 'commander';
-import { batchSizeOption, cacheDirOption, jsonOption, positiveInt, threadsOption } from '../flags.js';
+import { batchSizeOption, cacheDirOption, jsonOption, positiveInt } from '../flags.js';
+import { withComputeFlags } from '../compute-flags.js';
 
 const actions = () => import('../actions/models.js');
 
@@ -23,7 +24,7 @@ export function registerModels(program: Command): Command {
     .option('--batches <n>', 'timed batches', positiveInt('--batches', 5), 5)
     .option('--warmup <n>', 'untimed batches first', positiveInt('--warmup', 1), 1)
     .option('--size <px>', 'input side (default the card\'s)', positiveInt('--size', 224));
-  threadsOption(bench, 'ONNX Runtime threads (TF.js wasm is single-threaded)');
+  withComputeFlags(bench); // --threads: TF.js wasm stays single-threaded
   bench.action(async (target: string, o: { cacheDir?: string; batchSize: number; batches: number; warmup: number; threads?: number; size?: number }) => (await actions()).modelsBench(target, o));
   return models;
 }

@@ -1,6 +1,7 @@
 import type { Command } from 'commander';
 import { MedprobeError } from '../../util/errors.js';
 import { outOption, positiveInt, repeatable } from '../flags.js';
+import { withComputeFlags } from '../compute-flags.js';
 
 function parsePort(v: string): number {
   const n = Number(v);
@@ -30,6 +31,7 @@ export function registerReport(program: Command): void {
     .option('--count <n>', 'images', positiveInt('--count', 4), 4)
     .option('--map <name>', 'graph output or block (block:-1) to decompose')
     .option('--threshold <t>', 'background threshold on the first component, 0–1 (none: keep all)', (v: string) => (v === 'none' ? null : Number(v)));
+  withComputeFlags(pca);
   outOption(pca, 'output folder', 'pca').action(
     async (o: { model: string; data: string; split: 'train' | 'val' | 'test'; count: number; map?: string; threshold?: number | null; out: string }) => (await actions()).vizPcaCommand(o),
   );

@@ -1,4 +1,5 @@
 import type { Command } from 'commander';
+import { withComputeFlags } from '../compute-flags.js';
 import { cacheDirOption, medmnistSize, outOption, positiveInt, repeatable, type MedMNISTSizeFlag } from '../flags.js';
 
 interface RunFlags {
@@ -18,6 +19,7 @@ export function registerRun(program: Command): void {
     .command('run <suite>')
     .description('extract (or reuse cached) features and run every model × dataset × protocol of a suite');
   cacheDirOption(cmd);
+  withComputeFlags(cmd);
   outOption(cmd, 'where result JSONs go (default: the suite\'s resultsDir or results/ beside it)');
   cmd
     .option('--model <id-or-path>', 'a catalog id, model card or hub folder to run (repeatable; replaces the suite\'s models)', repeatable, [] as string[])

@@ -1,4 +1,5 @@
 import type { Command } from 'commander';
+import { withComputeFlags } from '../compute-flags.js';
 import { batchSizeOption, cacheDirOption, commaList, nonNegativeInt, oneOf, outOption, positiveInt, positiveNumber } from '../flags.js';
 
 export type SegDecoderFlag = 'linear' | 'unet';
@@ -26,6 +27,7 @@ function common(cmd: Command): Command {
   batchSizeOption(cmd, 'decoder batch size');
   cmd.option('--lr <x>', 'Adam learning rate', positiveNumber('--lr'));
   cacheDirOption(cmd, 'where tapped model copies and file digests are kept (default <out>/.cache)');
+  withComputeFlags(cmd);
   return cmd.option('--name <dataset>', 'dataset name in the results');
 }
 

@@ -1,4 +1,5 @@
 import type { Command } from 'commander';
+import { withComputeFlags } from '../compute-flags.js';
 import { oneOf } from '../flags.js';
 
 export interface WorkerFlags {
@@ -11,8 +12,7 @@ export interface WorkerFlags {
 }
 
 export function registerWorker(program: Command): void {
-  program
-    .command('worker')
+  withComputeFlags(program.command('worker'))
     .description('process run units (feature extraction shards, evaluations) from a Redis queue that `medprobe run --queue` fills')
     .requiredOption('--queue <url>', 'Redis URL, e.g. redis://host:6379')
     .option('--queue-name <prefix>', 'BullMQ queue-name prefix (as given to `run --queue-name`)', 'medprobe')

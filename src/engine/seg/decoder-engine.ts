@@ -1,4 +1,6 @@
 import * as ort from 'onnxruntime-node';
+import { computeFor } from '../../models/onnx/session.js';
+import { createEngineSession } from '../graph.js';
 import { createRng } from '../../util/random.js';
 import { buildInferGraph, buildTrainGraph, type WeightGradMode } from './decoder-graph.js';
 import { numel, paramInfos, type DecoderSpec, type SegLossSpec } from './decoder-spec.js';
@@ -22,7 +24,7 @@ export interface DecoderEngineOptions {
   lr?: number;
   weightDecay?: number;
   weightGradMode?: WeightGradMode;
-  /** ORT intra-op threads; default: ORT's choice (all cores). */
+  /** ORT intra-op threads; default: the process's compute choice (`setDefaultCompute`). */
   threads?: number;
 }
 
@@ -54,10 +56,10 @@ export class DecoderEngine {
   ) {}
 
   static async create(opts: DecoderEngineOptions): Promise<DecoderEngine> {
-    const sessOpts: ort.InferenceSession.SessionOptions = { graphOptimizationLevel: 'all', ...(opts.threads ? { intraOpNumThreads: opts.threads } : {}) };
+    const compute = await computeFor({ threads: opts.threads });
     const trainG = buildTrainGraph(opts.spec, opts.loss, opts.weightGradMode ?? 'gemm');
     const inferG = buildInferGraph(opts.spec);
-    const [train, infer] = await Promise.all([ort.InferenceSession.create(trainG.bytes, sessOpts), ort.InferenceSession.create(inferG.bytes, sessOpts)]);
+    const [train, infer] = await Promise.all([createEngineSession(trainG.bytes, compute), createEngineSession(inferG.bytes, compute)]);
     const e = new DecoderEngine(opts.spec, opts, train, infer);
     e.initParams(opts.seed);
     return e;

@@ -1,6 +1,5 @@
 import { promises as fs } from 'node:fs';
 import { createRequire } from 'node:module';
-import os from 'node:os';
 import ort from 'onnxruntime-node';
 import { MedprobeError } from '../../util/errors.js';
 import { defaultCacheDir } from '../../util/paths.js';
@@ -11,17 +10,17 @@ import type { LoadedCard, ModelCard, TokenView } from '../card.js';
 import { blockOutputName, isBlockRef, parseBlockRef } from './block-ref.js';
 import { exposeLastBlocks } from './expose-blocks.js';
 import { checkImageInput, resolveInputSize } from './input-check.js';
+import { computeFor, openSession, type Compute, type ComputeOptions } from './session.js';
 import { defaultTokenView, globalAverage, nhwcToNchw, patchGrid, tokenLayout, tokenView } from './token-views.js';
 
 const ORT_VERSION: string = createRequire(import.meta.url)('onnxruntime-node/package.json').version;
 
-export interface OnnxBackboneOptions {
+/** `device` and `threads` override the process's compute choice (`setDefaultCompute`) for this backbone. */
+export interface OnnxBackboneOptions extends ComputeOptions {
   /** Side length to run at (default: the card's `input.size`). ViTs need a dynamic-H/W export for other sizes. */
   inputSize?: number;
   /** Where edited graphs (block outputs exposed) are cached; default `$MEDPROBE_CACHE` or `.medprobe/cache`. */
   cacheDir?: string;
-  /** ORT intra-op threads; default os.availableParallelism(). */
-  threads?: number;
 }
 
 /** A feature as the backbone resolves it: which graph output(s) and which view. */
@@ -38,7 +37,7 @@ const MIN_EXPOSED_BLOCKS = 4;
 
 
 /**
- * A frozen ONNX model run by onnxruntime-node on CPU. One session is kept for the life of the
+ * A frozen ONNX model run by onnxruntime-node on the chosen device. One session is kept for the life of the
  * backbone and reused for every batch; graphs with a dynamic batch axis take the whole batch
  * in one run, fixed-batch graphs are fed in chunks of their batch size.
  */
@@ -57,6 +56,7 @@ export class OnnxBackbone implements GridBackbone {
     readonly fingerprint: string,
     readonly inputSize: number,
     readonly modelPath: string,
+    readonly compute: Compute,
     session: ort.InferenceSession,
     private readonly fixedBatch: number | null,
     private readonly opts: OnnxBackboneOptions,
@@ -78,11 +78,12 @@ export class OnnxBackbone implements GridBackbone {
       });
     }
     const fingerprint = await hashFile(modelPath);
-    const session = await createSession(modelPath, opts.threads);
+    const compute = await computeFor(opts);
+    const session = await openSession(modelPath, compute);
     try {
       const input = checkImageInput(card, session, modelPath);
       const inputSize = resolveInputSize(card, input, opts.inputSize, modelPath);
-      return new OnnxBackbone(card, fingerprint, inputSize, modelPath, session, input.fixedBatch, opts);
+      return new OnnxBackbone(card, fingerprint, inputSize, modelPath, compute, session, input.fixedBatch, opts);
     } catch (e) {
       await session.release();
       throw e;
@@ -249,29 +250,10 @@ export class OnnxBackbone implements GridBackbone {
       needed,
       tokensOutput: this.card.vit?.tokensOutput,
     });
-    const session = await createSession(edited.file, this.opts.threads);
+    const session = await openSession(edited.file, this.compute);
     await this.session.release();
     this.session = session;
     this.exposedBlocks = edited.exposed;
-  }
-}
-
-async function createSession(file: string, threads?: number): Promise<ort.InferenceSession> {
-  try {
-    return await ort.InferenceSession.create(file, {
-      executionProviders: ['cpu'],
-      intraOpNumThreads: threads ?? os.availableParallelism(),
-      interOpNumThreads: 1,
-      graphOptimizationLevel: 'all',
-      logSeverityLevel: 3,
-    });
-  } catch (e) {
-    const raw = String((e as Error).message ?? e).split('\n')[0].slice(0, 200);
-    throw new MedprobeError(`cannot load ONNX model ${file}: ${raw}`, {
-      file,
-      cause: e,
-      hint: 'the file is truncated, corrupt or not an ONNX model; re-download or re-export it (check its sha256 against the source)',
-    });
   }
 }
 
