@@ -1,20 +1,27 @@
 /**
- * Seconds per training step of the segmentation decoders on a fixed shape (the reference
- * study's ViT-S/14 at 448 px): batch 8, four 384-d token grids of 32×32, output 448×448,
- * 2 classes, soft Dice, Adam. Compare with bench/reference/decoder_torch.py (same model).
- * Prints both 3×3 weight-gradient formulations so the choice in decoder-graph.ts stays measured.
+ * npm run bench:decoder — seconds per training step of the segmentation decoders at the
+ * reference study's ViT-S/14 448 px shape (batch 8, four 384-d 32×32 token grids, output
+ * 448×448, 2 classes, soft Dice, Adam), against PyTorch running the same decoders at the same
+ * shapes and threads in the same command (bench/reference/peer.py), rounds alternating, each
+ * figure in its own process. `--conv-dw` adds the U-Net with its 3×3 weight gradient as a Conv
+ * instead of 9 GEMMs, so the choice in decoder-graph.ts stays measured.
  *
- * Run: npm run bench:decoder -- [steps] [threads]
+ * Run: npm run bench:decoder -- [--rounds 3] [--threads N] [--conv-dw] [--linear-only]
  */
-import os from 'node:os';
 import { DecoderEngine, type SegBatch } from '../src/engine/seg/decoder-engine.js';
 import type { DecoderSpec } from '../src/engine/seg/decoder-spec.js';
 import type { WeightGradMode } from '../src/engine/seg/decoder-graph.js';
 import { createRng } from '../src/util/random.js';
+import { alternate, benchThreads, flag, printHeader, printTable, serveFigure, servedFigure, startMedprobeFigure, startTorchPeer, type RoundServer } from './peer.js';
 
-const steps = Number(process.argv[2] ?? 5);
-const threads = process.argv[3] ? Number(process.argv[3]) : undefined;
+const threads = benchThreads();
 const N = 8, D = 384, G = 32, OUT = 448, K = 2;
+const grid = { channels: D, height: G, width: G };
+const SPECS: Record<string, { spec: DecoderSpec; mode: WeightGradMode }> = {
+  'medprobe U-Net': { spec: { kind: 'unet', inputs: [grid, grid, grid, grid], classes: K, outHeight: OUT, outWidth: OUT }, mode: 'gemm' },
+  'medprobe U-Net, 3×3 dW as Conv': { spec: { kind: 'unet', inputs: [grid, grid, grid, grid], classes: K, outHeight: OUT, outWidth: OUT }, mode: 'conv' },
+  'medprobe linear': { spec: { kind: 'linear', inputs: [grid], classes: K, outHeight: OUT, outWidth: OUT }, mode: 'gemm' },
+};
 
 function batch(spec: DecoderSpec): SegBatch {
   const rng = createRng(1);
@@ -25,36 +32,29 @@ function batch(spec: DecoderSpec): SegBatch {
   return { n: N, feats, target, valid: new Float32Array(N * plane).fill(1) };
 }
 
-/**
- * Median seconds per step for each engine, timed in alternation (A, B, C, A, B, C, …) so that
- * load from other processes on the shared cores hits every variant alike.
- */
-async function secondsPerStep(variants: { spec: DecoderSpec; mode: WeightGradMode }[]): Promise<number[]> {
-  const engines = await Promise.all(variants.map((v) => DecoderEngine.create({ spec: v.spec, loss: { dice: 1, ce: 0, includeBackground: false }, seed: 0, weightGradMode: v.mode, threads })));
-  const batches = variants.map((v) => batch(v.spec));
-  for (let k = 0; k < engines.length; k++) await engines[k].step(batches[k]); // warm-up: ORT plans memory on the first run
-  const times: number[][] = variants.map(() => []);
-  for (let s = 0; s < steps; s++) {
-    for (let k = 0; k < engines.length; k++) {
-      const t0 = performance.now();
-      await engines[k].step(batches[k]);
-      times[k].push((performance.now() - t0) / 1000);
-    }
-  }
-  await Promise.all(engines.map((e) => e.dispose()));
-  return times.map((t) => t.sort((a, b) => a - b)[Math.floor(t.length / 2)]);
+const serve = servedFigure();
+if (serve) {
+  await serveFigure(async () => {
+    const { spec, mode } = SPECS[serve];
+    const engine = await DecoderEngine.create({ spec, loss: { dice: 1, ce: 0, includeBackground: false }, seed: 0, weightGradMode: mode, threads });
+    const b = batch(spec);
+    return () => engine.step(b);
+  });
+} else {
+  const script = new URL(import.meta.url).pathname;
+  const linearOnly = process.argv.includes('--linear-only');
+  await printHeader(`bench:decoder — batch ${N}, 4×[${D}, ${G}, ${G}] → ${OUT}×${OUT}, ${K} classes, soft Dice, Adam; one training step per round`, threads);
+  const servers: RoundServer[] = [];
+  const tables: { title: string; figs: string[]; peer?: string }[] = [];
+  const add = async (title: string, mine: string[], kind: 'unet' | 'linear') => {
+    for (const m of mine) servers.push(await startMedprobeFigure(script, m));
+    const peer = await startTorchPeer('decoder', kind === 'unet' ? 'U-Net' : 'linear', ['--kind', kind], threads);
+    if (peer) servers.push(peer);
+    tables.push({ title, figs: [...mine, ...(peer ? [peer.name] : [])], peer: peer?.name });
+  };
+  if (!linearOnly) await add('U-Net decoder step', ['medprobe U-Net', ...(process.argv.includes('--conv-dw') ? ['medprobe U-Net, 3×3 dW as Conv'] : [])], 'unet');
+  await add('linear decoder step', ['medprobe linear'], 'linear');
+  const results = await alternate(servers.map((s) => s.figure), flag('rounds', 3));
+  for (const t of tables) printTable(t.title, results.filter((r) => t.figs.includes(r.name)), { against: t.peer });
+  for (const s of servers) s.close();
 }
-
-const grid = { channels: D, height: G, width: G };
-const unet: DecoderSpec = { kind: 'unet', inputs: [grid, grid, grid, grid], classes: K, outHeight: OUT, outWidth: OUT };
-const linear: DecoderSpec = { kind: 'linear', inputs: [grid], classes: K, outHeight: OUT, outWidth: OUT };
-
-console.log(`decoder bench: batch ${N}, 4×[${D}, ${G}, ${G}] → ${OUT}×${OUT}, ${K} classes; ${os.cpus().length} cores, ORT threads ${threads ?? 'default'}, median of ${steps}`);
-const [unetConv, unetGemm, lin] = await secondsPerStep([
-  { spec: unet, mode: 'conv' },
-  { spec: unet, mode: 'gemm' },
-  { spec: linear, mode: 'conv' },
-]);
-console.log(`unet   (dW as 9 GEMMs) s/step ${unetGemm.toFixed(4)}`);
-console.log(`unet   (dW as Conv)    s/step ${unetConv.toFixed(4)}   ratio conv/gemm ${(unetConv / unetGemm).toFixed(2)}`);
-console.log(`linear                 s/step ${lin.toFixed(4)}   ratio unet/linear ${(unetGemm / lin).toFixed(1)}`);
