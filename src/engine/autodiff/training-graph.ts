@@ -22,6 +22,8 @@ export interface TrainingGraph {
   bytes: Uint8Array;
   /** Trainable tensors with their dims and initial values (from the model), in feed order. */
   params: { name: string; dims: number[]; init: Float32Array }[];
+  /** Graph inputs (besides the trainable tensors) the graph reads. */
+  inputs: string[];
   /** Graph output holding the gradient of a trainable tensor. */
   gradOutput(param: string): string;
 }
@@ -35,7 +37,9 @@ export async function buildTrainingGraph(spec: TrainingGraphSpec): Promise<Train
   const variables = new Set(spec.trainable);
   const { graph, infos } = await foldShapes({ ...spec.graph, outputs: [...(spec.loss ? [spec.loss] : []), ...spec.outputs] }, { inputDims: spec.inputDims, variables, sessionOptions: spec.sessionOptions });
   const g = new GraphBuilder(spec.loss ? 'medprobe_train' : 'medprobe_forward', 'ad/');
-  for (const inp of graph.inputs) g.input(inp.name, spec.inputDims[inp.name], inp.type === 'int64' ? 'int64' : 'float');
+  const read = new Set(graph.nodes.flatMap((n) => n.input!));
+  const inputs = graph.inputs.filter((inp) => read.has(inp.name));
+  for (const inp of inputs) g.input(inp.name, spec.inputDims[inp.name], inp.type === 'int64' ? 'int64' : 'float');
   const params = spec.trainable.map((name) => ({ name, dims: infos.get(name)!.dims, init: Float32Array.from(tensorValues(spec.graph.inits.get(name)!)) }));
   for (const p of params) g.input(p.name, p.dims);
   for (const [name, t] of graph.inits) if (!variables.has(name)) g.addInitializer(t);
@@ -47,5 +51,5 @@ export async function buildTrainingGraph(spec: TrainingGraphSpec): Promise<Train
     for (const p of params) g.output(g.op1('Identity', [grads.get(p.name)!], {}, gradName(p.name)), p.dims);
   }
   for (const o of spec.outputs) g.output(o, infos.get(o)!.dims);
-  return { bytes: g.toBytes(graph.opset), params, gradOutput: gradName };
+  return { bytes: g.toBytes(graph.opset), params, inputs: inputs.map((i) => i.name), gradOutput: gradName };
 }

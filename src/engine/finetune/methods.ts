@@ -44,10 +44,9 @@ export function adapt(graph: Graph, method: Method, opts: { seed: number; traini
     case 'full':
       return { graph, trainable: parameterTensors(graph), modules: [] };
     case 'bitfit': {
-      const biases = parameterTensors({ ...graph, inits: new Map([...graph.inits].filter(([n, t]) => (t.dims ?? []).length === 1 && /bias$|\.b$|_b$|beta$/.test(n))) });
-      // 1-element biases are biases too
-      for (const [n, t] of graph.inits) if ((t.dims ?? []).length === 1 && Number(t.dims![0]) === 1 && /bias$/.test(n) && !biases.includes(n)) biases.push(n);
-      if (!biases.length) throw new MedprobeError('BitFit found no bias tensors in this model', { hint: 'biases are recognised by initializer names ending in "bias"' });
+      const used = new Set(graph.nodes.flatMap((n) => n.input!));
+      const biases = [...graph.inits.entries()].filter(([n, t]) => t.dataType === 1 && (t.dims ?? []).length === 1 && used.has(n) && /bias$/.test(n) && n !== HEAD_B).map(([n]) => n);
+      if (!biases.length) throw new MedprobeError('BitFit found no bias tensors in this model', { hint: 'biases are recognised by initializer names ending in "bias" (torch.onnx keeps them)' });
       return { graph, trainable: biases, modules: [] };
     }
     case 'lora':
@@ -94,7 +93,7 @@ function lora(graph: Graph, m: Extract<Method, { kind: 'lora' }>, opts: { seed: 
     const extra = [];
     let xin = x;
     if (opts.training && dropout > 0) {
-      extra.push(irNode('Dropout', [x, 'lora/ratio', 'lora/training'], [`${p}/drop`], { seed: { f: (rng.int(2 ** 31) % 1000003) } }));
+      extra.push(irNode('Dropout', [x, 'lora/ratio', 'lora/training'], [`${p}/drop`], { seed: rng.int(2 ** 31) }));
       xin = `${p}/drop`;
     }
     extra.push(
