@@ -1,6 +1,6 @@
 // Screenshots of the leaderboard site for docs/img/, built from a REAL results folder:
 //   node --import tsx scripts/screenshots.ts <results-dir> [out-dir=docs/img] [--model NAME] [--catalog cards.json | --no-catalog]
-// Model cards come from medprobe's own catalog unless a JSON list of SiteModelCard is given.
+// Model cards come from medprobe's own catalog unless a JSON list of SiteCatalogEntry is given.
 // Builds the site into a temp folder, opens it from file:// in Debian's chromium (playwright-core),
 // and writes leaderboard.png, model.png and dataset.png. Needs /usr/bin/chromium (or MEDPROBE_CHROMIUM).
 import { existsSync, promises as fs } from 'node:fs';
@@ -9,7 +9,7 @@ import path from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { chromium } from 'playwright-core';
 import { builtinSiteCatalog } from '../src/report/builtin-catalog.js';
-import type { SiteModelCard } from '../src/report/catalog.js';
+import type { SiteCatalogEntry } from '../src/report/catalog.js';
 import { buildSite } from '../src/report/site.js';
 
 function usage(msg: string): never {
@@ -35,7 +35,7 @@ if (!resultsDir) usage('missing <results-dir>');
 const executable = [process.env.MEDPROBE_CHROMIUM, '/usr/bin/chromium', '/usr/bin/chromium-browser'].find((p) => p && existsSync(p));
 if (!executable) usage('no chromium binary: apt-get install chromium, or set MEDPROBE_CHROMIUM');
 
-const catalog: SiteModelCard[] = noCatalog ? [] : catalogFile ? JSON.parse(await fs.readFile(catalogFile, 'utf8')) : builtinSiteCatalog();
+const catalog: SiteCatalogEntry[] = noCatalog ? [] : catalogFile ? JSON.parse(await fs.readFile(catalogFile, 'utf8')) : builtinSiteCatalog();
 const tmp = await fs.mkdtemp(path.join(os.tmpdir(), 'medprobe-screens-'));
 const browser = await chromium.launch({
   executablePath: executable,

@@ -65,7 +65,7 @@ export * from './results/leaderboard.js';
 export * from './report/markdown.js';
 export * from './report/exports.js';
 export { buildSite, SITE_CSP, SITE_DATA_SCHEMA_VERSION, type BuildSiteOptions, type BuiltSite, type SitePcaImages } from './report/site.js';
-export { siteCardFromCatalog, matchCards, type SiteModelCard, type CatalogCardLike, type OpennessVerdict } from './report/catalog.js';
+export { siteEntryFromCatalog, matchCatalogEntries, type SiteCatalogEntry, type CatalogCardLike, type OpennessVerdict } from './report/catalog.js';
 export { builtinSiteCatalog } from './report/builtin-catalog.js';
 export { DatasetInfoSchema, LeakageSummarySchema, FewShotSimpleSchema, type DatasetInfo, type LeakageSummary, type FewShotSeries } from './report/figure-inputs.js';
 export { serveSite, type ServedSite } from './report/serve.js';

@@ -3,6 +3,7 @@ import path from 'node:path';
 import { z } from 'zod';
 import { MedprobeError } from '../util/errors.js';
 import type { Result } from '../results/schema.js';
+import { formatParams } from './format.js';
 
 /**
  * Shapes the site reads from `result.extra` and from dataset side files. The result schema keeps
@@ -183,6 +184,8 @@ const LR_KEYS = ['lr', 'learningRate', 'learning_rate'];
 /** A linear-probe candidate as the grid figure sees it: head family (all params but lr), lr, val score. */
 export interface GridPoint {
   family: string;
+  /** Every hyperparameter but the learning rate. */
+  params: Record<string, unknown>;
   lr: number;
   score: number;
 }
@@ -195,13 +198,8 @@ export function gridPointsOf(r: Result): GridPoint[] {
     if (!lrKey || c.score === null || !Number.isFinite(c.score)) continue;
     const lr = c.params[lrKey] as number;
     if (!(lr > 0)) continue;
-    const family =
-      Object.keys(c.params)
-        .filter((k) => k !== lrKey)
-        .sort()
-        .map((k) => `${k}=${typeof c.params[k] === 'object' ? JSON.stringify(c.params[k]) : String(c.params[k])}`)
-        .join(' · ') || 'all';
-    out.push({ family, lr, score: c.score });
+    const params = Object.fromEntries(Object.keys(c.params).filter((k) => k !== lrKey).sort().map((k) => [k, c.params[k]]));
+    out.push({ family: formatParams(params) || 'all', params, lr, score: c.score });
   }
   return out;
 }

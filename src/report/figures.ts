@@ -1,8 +1,10 @@
 import * as Plot from '@observablehq/plot';
 import { JSDOM } from 'jsdom';
 import sharp from 'sharp';
-import type { Leaderboard } from '../results/leaderboard.js';
-import type { SiteModelCard } from './catalog.js';
+import type { Leaderboard, ProtocolTable } from '../results/leaderboard.js';
+import { metricSpec } from '../metrics/names.js';
+import { formatCount, formatParams, formatParamValue } from './format.js';
+import type { SiteCatalogEntry } from './catalog.js';
 import type { FewShotSeries, GridPoint } from './figure-inputs.js';
 
 /**
@@ -35,16 +37,75 @@ function plotDocument(): Document {
   return dom.window.document;
 }
 
-/** Plot an SVG, then give it the accessible name/description and serialise it as XML (valid standalone). */
-function render(id: string, title: string, caption: string, alt: string, options: Plot.PlotOptions): Figure {
+const SVG_NS = 'http://www.w3.org/2000/svg';
+/** Figures are drawn at the width they are shown at (the site's figure column), in a 12 px font. */
+const WIDTH = 640;
+const FONT_PX = 12;
+const STYLE = { fontSize: `${FONT_PX}px`, background: 'white' };
+
+/** One legend item: a coloured line, dot or band swatch and its label. */
+interface LegendEntry {
+  label: string;
+  color: string;
+  swatch: 'line' | 'dot';
+}
+
+/**
+ * A legend drawn inside the SVG, under the plot, so the downloaded SVG and PNG carry it too
+ * (Plot's own legends are HTML beside the SVG). Entries flow left to right and wrap; the text
+ * width is estimated generously (0.62 em per character) so labels never touch.
+ */
+function appendLegend(document: Document, svg: Element, entries: LegendEntry[]): void {
+  if (!entries.length) return;
+  const [, , w, h] = (svg.getAttribute('viewBox') ?? `0 0 ${WIDTH} 400`).split(/\s+/).map(Number);
+  const rowH = FONT_PX + 8;
+  const g = document.createElementNS(SVG_NS, 'g');
+  g.setAttribute('aria-label', 'legend');
+  g.setAttribute('font-size', String(FONT_PX));
+  g.setAttribute('text-anchor', 'start');
+  let x = 12;
+  let y = h + 6;
+  for (const e of entries) {
+    const itemW = 26 + Math.ceil(e.label.length * FONT_PX * 0.62) + 18;
+    if (x > 12 && x + itemW > w - 8) {
+      x = 12;
+      y += rowH;
+    }
+    const mid = y + rowH / 2;
+    const sw = document.createElementNS(SVG_NS, e.swatch === 'line' ? 'line' : 'circle');
+    if (e.swatch === 'line') {
+      for (const [k, v] of Object.entries({ x1: x, x2: x + 20, y1: mid, y2: mid, stroke: e.color, 'stroke-width': 2.5 })) sw.setAttribute(k, String(v));
+    } else {
+      for (const [k, v] of Object.entries({ cx: x + 10, cy: mid, r: 4.5, fill: e.color })) sw.setAttribute(k, String(v));
+    }
+    const t = document.createElementNS(SVG_NS, 'text');
+    t.setAttribute('x', String(x + 26));
+    t.setAttribute('y', String(mid));
+    t.setAttribute('dy', '0.35em');
+    t.setAttribute('fill', 'currentColor');
+    t.textContent = e.label;
+    g.append(sw, t);
+    x += itemW;
+  }
+  const total = y + rowH + 6;
+  svg.appendChild(g);
+  svg.setAttribute('height', String(total));
+  svg.setAttribute('viewBox', `0 0 ${w} ${total}`);
+}
+
+/** Plot an SVG, add an in-SVG legend for its colour scale, the accessible name/description, and serialise it as XML. */
+function render(id: string, title: string, caption: string, alt: string, options: Plot.PlotOptions, legend?: LegendEntry['swatch']): Figure {
   const document = plotDocument();
-  const node = Plot.plot({ ...options, document }) as unknown as Element;
-  if (node.tagName.toLowerCase() !== 'svg') throw new Error(`figure ${id}: Plot returned <${node.tagName}>, expected a bare <svg> (no legends)`);
-  const ns = 'http://www.w3.org/2000/svg';
-  const t = document.createElementNS(ns, 'title');
+  const node = Plot.plot({ width: WIDTH, style: STYLE, ...options, document }) as unknown as Element & { scale(name: string): { domain: unknown[]; apply(v: unknown): string } | undefined };
+  if (node.tagName.toLowerCase() !== 'svg') throw new Error(`figure ${id}: Plot returned <${node.tagName}>, expected a bare <svg> (legends are drawn by appendLegend)`);
+  if (legend) {
+    const color = node.scale('color');
+    if (color) appendLegend(document, node, color.domain.map((d) => ({ label: String(d), color: color.apply(d), swatch: legend })));
+  }
+  const t = document.createElementNS(SVG_NS, 'title');
   t.setAttribute('id', `${id}-title`);
   t.textContent = title;
-  const d = document.createElementNS(ns, 'desc');
+  const d = document.createElementNS(SVG_NS, 'desc');
   d.setAttribute('id', `${id}-desc`);
   d.textContent = alt;
   node.insertBefore(d, node.firstChild);
@@ -61,28 +122,75 @@ export async function figurePng(fig: Figure): Promise<Buffer> {
   return sharp(Buffer.from(fig.svg), { density: 144 }).flatten({ background: '#ffffff' }).png().toBuffer();
 }
 
-const WIDTH = 640;
+/**
+ * A log axis whose every tick is labelled: Plot's log scales blank "crowded" labels (d3's log
+ * tickFormat drops 8, 5e-4…), so values are placed as log10 on a linear scale and ticks are named
+ * in the original units.
+ */
+function log10Axis(values: readonly number[], label: string, format: (v: number) => string): Plot.ScaleOptions {
+  const ticks = [...new Set(values)].sort((a, b) => a - b);
+  return { type: 'linear', label, ticks: ticks.map(Math.log10), tickFormat: (t: number) => format(10 ** t) };
+}
 
-/** Average rank on segmentation vs classification tasks, one dot per model that has both. */
+/** `AUROC`, `ACC`…: the vocabulary's label, the raw key for metrics outside it. */
+const metricLabel = (key: string): string => metricSpec(key)?.label ?? key;
+
+/** Points that coincide share one label (`a, b`), so names at the same spot never overprint. */
+function mergedLabels<T extends { label: string }>(pts: readonly T[], key: (p: T) => string): T[] {
+  const byKey = new Map<string, T>();
+  for (const p of pts) {
+    const k = key(p);
+    const seen = byKey.get(k);
+    byKey.set(k, seen ? { ...seen, label: `${seen.label}, ${p.label}` } : { ...p });
+  }
+  return [...byKey.values()];
+}
+
+/** Mean rank per model over the tasks of one protocol table (null when it has none there). */
+function meanRanks(tb: ProtocolTable | undefined): Map<string, number> {
+  const out = new Map<string, number>();
+  if (!tb) return out;
+  tb.models.forEach((model, m) => {
+    const ranks = tb.cells[m].map((c) => c?.rank).filter((r): r is number => typeof r === 'number');
+    if (ranks.length) out.set(model, ranks.reduce((a, b) => a + b, 0) / ranks.length);
+  });
+  return out;
+}
+
+/** The study's protocols for Fig. 1: the linear probe on classification, the U-Net decoder on segmentation. */
+export const CROSS_TASK_PROTOCOLS = { classification: 'linear', segmentation: 'seg-unet' } as const;
+
+/**
+ * Fig. 1 of the reference study: each model's mean rank with the U-Net decoder on segmentation
+ * (x) against its mean rank with the linear probe on classification (y), 1 = best. A model good
+ * at both sits near the origin; the diagonal marks equal rank on both.
+ */
 export function crossTaskRankFigure(lb: Leaderboard): Figure | SkippedFigure {
   const id = 'cross-task-rank';
-  const title = 'Cross-task rank: segmentation vs classification';
-  const pts = lb.crossTask.filter((c) => c.classification !== null && c.segmentation !== null);
-  if (pts.length === 0) return { id, title, skipped: 'needs at least one model with both classification and segmentation results' };
+  const title = 'Fig. 1: classification rank vs segmentation rank';
+  const cls = meanRanks(lb.protocols.find((t) => t.protocol === CROSS_TASK_PROTOCOLS.classification && t.tasks.some((k) => k.kind === 'classification')));
+  const seg = meanRanks(lb.protocols.find((t) => t.protocol === CROSS_TASK_PROTOCOLS.segmentation));
+  const pts = [...cls.keys()].filter((m) => seg.has(m)).map((m) => ({ label: m, segmentation: seg.get(m)!, classification: cls.get(m)! }));
+  if (pts.length === 0)
+    return { id, title, skipped: `needs models with both ${CROSS_TASK_PROTOCOLS.classification} (classification) and ${CROSS_TASK_PROTOCOLS.segmentation} (segmentation) results` };
+  const max = Math.max(2, ...pts.flatMap((p) => [p.segmentation, p.classification]));
   const alt =
-    `Scatter of ${pts.length} model(s): x is the mean rank over classification tasks, y the mean rank over segmentation tasks, 1 = best. ` +
-    pts.map((p) => `${p.model}: ${p.classification!.toFixed(2)} vs ${p.segmentation!.toFixed(2)}`).join('; ') + '.';
-  return render(id, title, 'One dot per model; 1 = best rank.', alt, {
-    width: WIDTH,
-    height: 400,
-    marginRight: 180,
+    `Scatter of ${pts.length} model(s): x is the mean rank with the U-Net decoder over segmentation datasets, y the mean rank with the linear probe over classification datasets, 1 = best. ` +
+    pts.map((p) => `${p.label}: segmentation ${p.segmentation.toFixed(2)}, classification ${p.classification.toFixed(2)}`).join('; ') + '.';
+  const ticks = Array.from({ length: Math.floor(max) }, (_, i) => i + 1);
+  return render(id, title, 'Mean rank per model, 1 = best: U-Net decoder on segmentation (x) against the linear probe on classification (y), as in the study’s Fig. 1. The dashed diagonal is equal rank on both.', alt, {
+    height: 420,
+    marginLeft: 56,
+    marginRight: 24,
+    marginBottom: 44,
     grid: true,
-    inset: 20,
-    x: { label: 'Mean rank, classification (1 = best) →' },
-    y: { label: '↑ Mean rank, segmentation (1 = best)' },
+    inset: 24,
+    x: { domain: [1, max], ticks, tickFormat: 'd', label: 'Mean rank, U-Net segmentation (1 = best) →' },
+    y: { domain: [1, max], ticks, tickFormat: 'd', label: '↑ Mean rank, linear-probe classification (1 = best)' },
     marks: [
-      Plot.dot(pts, { x: 'classification', y: 'segmentation', r: 5, fill: 'steelblue' }),
-      Plot.text(pts, { x: 'classification', y: 'segmentation', text: 'model', dx: 8, textAnchor: 'start' }),
+      Plot.line([[1, 1], [max, max]], { stroke: '#999', strokeDasharray: '4 4' }),
+      Plot.dot(pts, { x: 'segmentation', y: 'classification', r: 6, fill: 'steelblue' }),
+      Plot.text(mergedLabels(pts, (p) => `${p.segmentation}|${p.classification}`), { x: 'segmentation', y: 'classification', text: 'label', dy: -14, lineWidth: 16 }),
     ],
   });
 }
@@ -97,7 +205,7 @@ export interface ScalingPoint {
 }
 
 /** Per (model, protocol): the mean of the table metric over the tasks the model has values for. */
-export function scalingPoints(lb: Leaderboard, cards: readonly SiteModelCard[]): ScalingPoint[] {
+export function scalingPoints(lb: Leaderboard, cards: readonly SiteCatalogEntry[]): ScalingPoint[] {
   const cardOf = new Map(cards.map((c) => [c.name, c]));
   const out: ScalingPoint[] = [];
   for (const tb of lb.protocols)
@@ -117,33 +225,52 @@ export function scalingPoints(lb: Leaderboard, cards: readonly SiteModelCard[]):
   return out;
 }
 
-/** Score vs a catalog quantity on a log axis, faceted by protocol. */
-export function scalingFigure(lb: Leaderboard, cards: readonly SiteModelCard[], by: 'params' | 'pretrainingImages'): Figure | SkippedFigure {
+/**
+ * Score vs a catalog quantity on a log axis: one line per protocol through the models sorted by
+ * that quantity. Drawn only when the models span at least two values: with one, there is no trend to show.
+ */
+export function scalingFigure(lb: Leaderboard, cards: readonly SiteCatalogEntry[], by: 'params' | 'pretrainingImages'): Figure | SkippedFigure {
   const id = `scaling-${by === 'params' ? 'params' : 'pretraining-images'}`;
   const what = by === 'params' ? 'parameters' : 'pretraining images';
   const title = `Score vs ${what}`;
-  const pts = scalingPoints(lb, cards).filter((p) => p[by] !== undefined);
-  if (pts.length === 0) return { id, title, skipped: `needs catalog cards that state ${what} for models with results` };
+  const pts = scalingPoints(lb, cards)
+    .filter((p) => p[by] !== undefined)
+    .sort((a, b) => a[by]! - b[by]! || (a.model < b.model ? -1 : 1));
+  if (pts.length === 0) return { id, title, skipped: `needs catalog entries that state ${what} for models with results` };
+  const xs = [...new Set(pts.map((p) => p[by]!))];
+  const models = [...new Set(pts.map((p) => p.model))];
+  if (xs.length < 2)
+    return { id, title, skipped: `the ${models.length} model(s) with results and a catalog entry all have ${formatCount(xs[0])} ${what}: a scaling trend needs at least two different values` };
   const alt =
-    `Mean test score over each model's tasks against its number of ${what} (log scale), one panel per protocol. ` +
-    pts.map((p) => `${p.model}, ${p.protocol}: ${p.score.toFixed(3)} over ${p.tasks} task(s) at ${p[by]!.toExponential(2)}`).join('; ') + '.';
-  const protocols = new Set(pts.map((p) => p.protocol)).size;
-  return render(id, title, `Mean test score over each model's tasks against its ${what} (log scale), one panel per protocol.`, alt, {
-    width: WIDTH,
-    height: Math.max(260, 200 * protocols),
-    marginRight: 180,
-    marginLeft: 60,
-    grid: true,
-    inset: 20,
-    x: { type: 'log', label: `${what[0].toUpperCase()}${what.slice(1)} (log) →` },
-    y: { label: '↑ Mean test score' },
-    fy: { label: null },
-    marks: [
-      Plot.frame({ stroke: '#ccc' }),
-      Plot.dot(pts, { x: by, y: 'score', fy: 'protocol', r: 5, fill: 'steelblue' }),
-      Plot.text(pts, { x: by, y: 'score', fy: 'protocol', text: 'model', dx: 8, textAnchor: 'start' }),
-    ],
-  });
+    `Mean test score over each model's tasks against its number of ${what} (log scale), one line per protocol. ` +
+    pts.map((p) => `${p.model}, ${p.protocol}: ${p.score.toFixed(3)} over ${p.tasks} task(s) at ${formatCount(p[by]!)}`).join('; ') + '.';
+  const labels = mergedLabels(
+    pts.map((p) => ({ ...p, label: p.model })),
+    (p) => `${p[by]}|${p.score.toFixed(3)}`,
+  );
+  return render(
+    id,
+    title,
+    `Mean test score over each model's tasks against its ${what} (log scale); one line per protocol, one dot per model.`,
+    alt,
+    {
+      height: 380,
+      marginLeft: 56,
+      marginRight: 24,
+      marginBottom: 44,
+      grid: true,
+      inset: 28,
+      x: { type: 'log', label: `${what[0].toUpperCase()}${what.slice(1)} (log) →`, tickFormat: (d: number) => formatCount(d), ticks: 4 },
+      y: { label: '↑ Mean test score' },
+      color: { type: 'categorical' },
+      marks: [
+        Plot.line(pts, { x: by, y: 'score', z: 'protocol', stroke: 'protocol', strokeWidth: 2 }),
+        Plot.dot(pts, { x: by, y: 'score', fill: 'protocol', r: 5 }),
+        Plot.text(labels, { x: by, y: 'score', text: 'label', dy: -12, lineWidth: 14 }),
+      ],
+    },
+    'line',
+  );
 }
 
 export interface FewShotCurve {
@@ -152,60 +279,91 @@ export interface FewShotCurve {
   series: FewShotSeries;
 }
 
-/** Few-shot curves on one dataset: mean test metric vs shots per class (log), ±1 sd band. */
+/** Few-shot curves on one dataset: mean test metric vs shots per class (log), ±1 sd band, a legend entry per curve. */
 export function fewShotFigure(id: string, dataset: string, curves: readonly FewShotCurve[]): Figure {
-  const nameOf = (c: FewShotCurve): string => [c.model, c.protocol, c.series.label].filter(Boolean).join(' · ');
+  const nameOf = (c: FewShotCurve): string => [c.model, c.series.label].filter(Boolean).join(' · ');
   // Name a curve by model alone when that is unambiguous.
   const short = new Set(curves.map((c) => c.model)).size === curves.length;
   const rows = curves.flatMap((c) =>
-    c.series.points.map((p) => ({ series: short ? c.model : nameOf(c), shots: p.shots, mean: p.mean, lo: p.mean - (p.sd ?? 0), hi: p.mean + (p.sd ?? 0) })),
+    c.series.points.map((p) => {
+      // The band stays inside the metric's range (an AUROC ± sd never draws above 1).
+      const [min, max] = metricSpec(c.series.metric)?.range ?? [-Infinity, Infinity];
+      return { series: short ? c.model : nameOf(c), shots: p.shots, logShots: Math.log10(p.shots), mean: p.mean, lo: Math.max(min, p.mean - (p.sd ?? 0)), hi: Math.min(max, p.mean + (p.sd ?? 0)) };
+    }),
   );
   rows.sort((a, b) => (a.series < b.series ? -1 : a.series > b.series ? 1 : a.shots - b.shots));
-  const metrics = [...new Set(curves.map((c) => c.series.metric))].join(', ');
+  const metrics = [...new Set(curves.map((c) => metricLabel(c.series.metric)))].join(', ');
+  const shots = [...new Set(rows.map((r) => r.shots))].sort((a, b) => a - b);
   const title = `Few-shot ${metrics} on ${dataset}`;
   const alt =
-    `Mean test ${metrics} against labelled examples per class (log scale) with a ±1 sd band over random support sets, one line per model. ` +
+    `Mean test ${metrics} against labelled examples per class (log scale) with a ±1 sd band over random support sets, one line per curve. ` +
     curves
       .map((c) => `${short ? c.model : nameOf(c)}: ${c.series.points.map((p) => `${p.shots}-shot ${p.mean.toFixed(3)}${p.sd === null ? '' : `±${p.sd.toFixed(3)}`}`).join(', ')}`)
       .join('; ') + '.';
-  return render(id, title, 'Mean test score against labelled examples per class (log scale); the band is ±1 sd over random support sets.', alt, {
-    width: WIDTH,
-    height: 400,
-    marginRight: 160,
-    grid: true,
-    x: { type: 'log', label: 'Examples per class (log) →' },
-    y: { label: `↑ Test ${metrics}` },
-    color: { type: 'categorical' },
-    marks: [
-      Plot.areaY(rows, { x: 'shots', y1: 'lo', y2: 'hi', z: 'series', fill: 'series', fillOpacity: 0.18 }),
-      Plot.line(rows, { x: 'shots', y: 'mean', z: 'series', stroke: 'series' }),
-      Plot.dot(rows, { x: 'shots', y: 'mean', fill: 'series', r: 3 }),
-      Plot.text(rows, Plot.selectLast({ x: 'shots', y: 'mean', z: 'series', text: 'series', dx: 6, textAnchor: 'start' })),
-    ],
-  });
+  return render(
+    id,
+    title,
+    `Mean test ${metrics} against labelled examples per class (log scale); bands are ±1 sd over random support sets.`,
+    alt,
+    {
+      height: 380,
+      marginLeft: 56,
+      marginRight: 24,
+      marginBottom: 44,
+      grid: true,
+      inset: 12,
+      x: log10Axis(shots, 'Examples per class (log) →', (v) => String(Math.round(v))),
+      y: { label: `↑ Test ${metrics}` },
+      color: { type: 'categorical' },
+      marks: [
+        Plot.areaY(rows, { x: 'logShots', y1: 'lo', y2: 'hi', z: 'series', fill: 'series', fillOpacity: 0.15 }),
+        Plot.line(rows, { x: 'logShots', y: 'mean', z: 'series', stroke: 'series', strokeWidth: 2 }),
+        Plot.dot(rows, { x: 'logShots', y: 'mean', fill: 'series', r: 3.5 }),
+      ],
+    },
+    'line',
+  );
 }
 
 /** Linear-probe grid for one result: validation score vs learning rate (log), one line per head family. */
-export function gridFigure(id: string, model: string, dataset: string, selectionMetric: string, points: readonly GridPoint[]): Figure {
-  const rows = [...points].sort((a, b) => (a.family < b.family ? -1 : a.family > b.family ? 1 : a.lr - b.lr));
+export function gridFigure(id: string, model: string, dataset: string, selectionKey: string, points: readonly GridPoint[]): Figure {
+  const selectionMetric = metricLabel(selectionKey);
+  // Parameters shared by every candidate name no line; they go to the caption once.
+  const keys = [...new Set(points.flatMap((p) => Object.keys(p.params)))].sort();
+  const varies = (k: string): boolean => new Set(points.map((p) => JSON.stringify(p.params[k]))).size > 1;
+  const pick = (params: Record<string, unknown>, ks: string[]): Record<string, unknown> => Object.fromEntries(ks.filter((k) => k in params).map((k) => [k, params[k]]));
+  const shared = formatParams(pick(points[0].params, keys.filter((k) => !varies(k))));
+  const rows = points
+    .map((p) => ({ ...p, family: formatParams(pick(p.params, keys.filter(varies))) || 'every candidate', logLr: Math.log10(p.lr) }))
+    .sort((a, b) => (a.family < b.family ? -1 : a.family > b.family ? 1 : a.lr - b.lr));
   const families = [...new Set(rows.map((r) => r.family))];
+  const lrs = [...new Set(rows.map((r) => r.lr))].sort((a, b) => a - b);
   const title = `Linear-probe grid: ${model} on ${dataset}`;
   const best = rows.reduce((a, b) => (b.score > a.score ? b : a));
   const alt =
     `Validation ${selectionMetric} against learning rate (log scale) for ${families.length} head famil${families.length === 1 ? 'y' : 'ies'} (${families.join('; ')}); ` +
-    `${rows.length} candidates, best ${best.score.toFixed(3)} at lr ${best.lr} with ${best.family}.`;
-  return render(id, title, 'Validation score of each candidate against learning rate (log scale), one line per head family.', alt, {
-    width: WIDTH,
-    height: 380,
-    marginRight: 10,
-    grid: true,
-    x: { type: 'log', label: 'Learning rate (log) →' },
-    y: { label: `↑ Validation ${selectionMetric}` },
-    color: { type: 'categorical' },
-    marks: [
-      Plot.line(rows, { x: 'lr', y: 'score', z: 'family', stroke: 'family' }),
-      Plot.dot(rows, { x: 'lr', y: 'score', fill: 'family', r: 3, title: (d: GridPoint) => `${d.family}\nlr ${d.lr}: ${d.score.toFixed(4)}` }),
-      Plot.text(rows, Plot.selectLast({ x: 'lr', y: 'score', z: 'family', text: 'family', dy: -8, textAnchor: 'end', fontSize: 9 })),
-    ],
-  });
+    `${rows.length} candidates, best ${best.score.toFixed(3)} at lr ${formatParamValue(best.lr)} with ${best.family}.`;
+  return render(
+    id,
+    title,
+    `Validation ${selectionMetric} of every candidate head against its learning rate (log scale)${families.length > 1 ? ', one line per head family' : ''}${shared ? `; every candidate: ${shared}` : ''}. Circled: the chosen head, ${best.score.toFixed(3)} at lr ${formatParamValue(best.lr)}.`,
+    alt,
+    {
+      height: 360,
+      marginLeft: 56,
+      marginRight: 24,
+      marginBottom: 44,
+      grid: true,
+      inset: 12,
+      x: log10Axis(lrs, 'Learning rate (log) →', formatParamValue),
+      y: { label: `↑ Validation ${selectionMetric}` },
+      color: { type: 'categorical' },
+      marks: [
+        Plot.line(rows, { x: 'logLr', y: 'score', z: 'family', stroke: 'family', strokeWidth: 2 }),
+        Plot.dot(rows, { x: 'logLr', y: 'score', fill: 'family', r: 3.5, title: (d: GridPoint) => `${d.family}\nlr ${formatParamValue(d.lr)}: ${d.score.toFixed(4)}` }),
+        Plot.dot([best], { x: 'logLr', y: 'score', r: 7, stroke: 'currentColor', strokeWidth: 1.5 }),
+      ],
+    },
+    families.length > 1 ? 'line' : undefined,
+  );
 }

@@ -1,3 +1,4 @@
+import { SINGLE_FEATURE_SET } from '../protocols/linear/probe.js';
 import type { LeaderboardCell } from '../results/leaderboard.js';
 
 /** One formatting of numbers for Markdown, CSV-adjacent text and the site, so they agree. */
@@ -39,10 +40,23 @@ export function formatCount(n: number): string {
   return GROUPED.format(n);
 }
 
-/** A hyperparameter value: short numbers as written (`0.0005`, `1e-5`), lists and objects compact. */
+/** A hyperparameter value: numbers as written down to 0.01, smaller ones as `5e-4` (short axis ticks); lists and objects compact. */
 export function formatParamValue(v: unknown): string {
-  if (typeof v === 'number') return Number.isInteger(v) || Math.abs(v) >= 1e-4 ? String(+v.toPrecision(6)) : v.toExponential();
+  if (typeof v === 'number') return Number.isInteger(v) || Math.abs(v) >= 0.01 ? String(+v.toPrecision(6)) : (+v.toPrecision(3)).toExponential();
   if (typeof v === 'string') return v;
   if (typeof v === 'boolean') return v ? 'yes' : 'no';
   return JSON.stringify(v) ?? String(v);
+}
+
+const PARAM_LABELS: Record<string, string> = { lr: 'lr', learningRate: 'lr', learning_rate: 'lr', weightDecay: 'weight decay', k: 'k', features: 'feature set', temperature: 'temperature' };
+
+/**
+ * Hyperparameters for people, never raw keys: `k 20`, `lr 5e-4 · weight decay 0 · feature set pooled`.
+ * The linear probe's name for "the model's one feature" says nothing, so it is left out.
+ */
+export function formatParams(params: Record<string, unknown>): string {
+  return Object.entries(params)
+    .filter(([k, v]) => !(k === 'features' && v === SINGLE_FEATURE_SET))
+    .map(([k, v]) => `${PARAM_LABELS[k] ?? k.replace(/([a-z])([A-Z])/g, '$1 $2').toLowerCase()} ${formatParamValue(v)}`)
+    .join(' · ');
 }

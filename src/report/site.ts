@@ -7,7 +7,7 @@ import { h, Fragment, type ComponentChildren } from 'preact';
 import { buildLeaderboard, normaliseModality, taskKindOf, type LeaderboardOptions } from '../results/leaderboard.js';
 import type { Result } from '../results/schema.js';
 import { loadResultFiles, type StoredResult } from '../results/store.js';
-import { matchCards, type SiteModelCard } from './catalog.js';
+import { matchCatalogEntries, type SiteCatalogEntry } from './catalog.js';
 import { jsonForScriptTag, slugify } from './escape.js';
 import { mergeDatasetInfo, registryDatasetInfo } from './dataset-facts.js';
 import { writeLeaderboardExports } from './exports.js';
@@ -45,7 +45,7 @@ export interface SitePcaImages {
 export interface BuildSiteOptions extends Pick<LeaderboardOptions, 'metric' | 'segmentationMetric'> {
   title?: string;
   /** Catalog cards; models without one render "no card". */
-  catalog?: readonly SiteModelCard[];
+  catalog?: readonly SiteCatalogEntry[];
   /** Dataset facts beyond the result files; merged with `<results>/_datasets/*.json` (these win). */
   datasets?: readonly DatasetInfo[];
   pca?: readonly SitePcaImages[];
@@ -123,7 +123,7 @@ export async function buildSite(resultsDir: string, outDir: string, opts: BuildS
   const lbOpts: LeaderboardOptions = { metric: opts.metric, segmentationMetric: opts.segmentationMetric, modalityOf: (d) => infoFor(d)?.modality };
   const lb = buildLeaderboard(stored.map((s) => s.result), lbOpts);
   // Cards keyed by the model name used in results (matched through aliases), so one model has one page.
-  const cardOf = matchCards(opts.catalog ?? [], [...new Set(stored.map((s) => s.result.model.name))]);
+  const cardOf = matchCatalogEntries(opts.catalog ?? [], [...new Set(stored.map((s) => s.result.model.name))]);
   const catalog = [...cardOf.entries()].map(([name, card]) => ({ ...card, name }));
   const pages: string[] = [];
   const figures: string[] = [];

@@ -2,7 +2,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { listCatalog } from '../../src/models/catalog/index.js';
 import { builtinSiteCatalog } from '../../src/report/builtin-catalog.js';
-import { matchCards, siteCardFromCatalog, type CatalogCardLike } from '../../src/report/catalog.js';
+import { matchCatalogEntries, siteEntryFromCatalog, type CatalogCardLike } from '../../src/report/catalog.js';
 
 // Shaped like a src/models/catalog card (DINOv2 ViT-S/14 there); the verdict as assessOpenness gives it:
 // weights open 2 + code open 1 + data closed 0 + no restriction 1 = 4 of 5 → 80, class open-weights.
@@ -23,8 +23,8 @@ const card: CatalogCardLike = {
 };
 const verdict = { class: 'open-weights', score: 80, points: { weights: 2, trainingCode: 1, trainingData: 0, licence: 1 } };
 
-test('siteCardFromCatalog maps sourced values and spells out the openness points', () => {
-  const c = siteCardFromCatalog(card, verdict);
+test('siteEntryFromCatalog maps sourced values and spells out the openness points', () => {
+  const c = siteEntryFromCatalog(card, verdict);
   assert.equal(c.name, 'DINOv2 ViT-S/14');
   assert.deepEqual(c.aliases, ['dinov2-vits14', 'facebook/dinov2-small', 'dinov2-small', 'dinov2-small-onnx']);
   assert.equal(c.params, 21_000_000);
@@ -35,16 +35,16 @@ test('siteCardFromCatalog maps sourced values and spells out the openness points
     score: 80,
     rule: 'weights open 2 + training code open 1 + training data closed 0 + licence restriction none 1 = 4 of 5 → 80. LVD-142M was never released.',
   });
-  const unknown = siteCardFromCatalog({ ...card, params: { value: null }, licence: { value: null }, released: { value: null } }, verdict);
+  const unknown = siteEntryFromCatalog({ ...card, params: { value: null }, licence: { value: null }, released: { value: null } }, verdict);
   assert.equal(unknown.params, undefined);
   assert.equal(unknown.licence, undefined);
   assert.equal(unknown.releaseDate, undefined);
 });
 
-test('matchCards pairs cards with result model names through aliases', () => {
-  const c = siteCardFromCatalog(card, verdict);
+test('matchCatalogEntries pairs cards with result model names through aliases', () => {
+  const c = siteEntryFromCatalog(card, verdict);
   const other = { name: 'Lonely card' };
-  const m = matchCards([c, other], ['Dinov2-Small', 'mobilenet']);
+  const m = matchCatalogEntries([c, other], ['Dinov2-Small', 'mobilenet']);
   assert.deepEqual([...m.keys()], ['Dinov2-Small', 'Lonely card']);
   assert.equal(m.get('Dinov2-Small'), c);
 });
@@ -57,6 +57,6 @@ test('builtinSiteCatalog: every shipped catalog card maps; the MobileNetV2 card 
     assert.ok(c.params === undefined || c.params > 0);
   }
   // examples/models/mobilenetv2-035-imagenet.yaml names its model 'mobilenetv2-035-imagenet'.
-  const m = matchCards(cards, ['mobilenetv2-035-imagenet']);
+  const m = matchCatalogEntries(cards, ['mobilenetv2-035-imagenet']);
   assert.match(m.get('mobilenetv2-035-imagenet')?.name ?? 'none', /MobileNetV2/);
 });

@@ -47,8 +47,8 @@ test('gridPointsOf: lr on the x axis, every other param names the head family', 
     ],
   });
   assert.deepEqual(gridPointsOf(r), [
-    { family: 'features=last4+mean · weightDecay=0', lr: 0.01, score: 0.9 },
-    { family: 'features=cls · weightDecay=0', lr: 0.001, score: 0.8 },
+    { family: 'feature set last4+mean · weight decay 0', params: { features: 'last4+mean', weightDecay: 0 }, lr: 0.01, score: 0.9 },
+    { family: 'feature set cls · weight decay 0', params: { features: 'cls', weightDecay: 0 }, lr: 0.001, score: 0.8 },
   ]);
 });
 

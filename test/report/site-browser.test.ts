@@ -106,7 +106,7 @@ test('site in chromium: sort (click + keyboard), filter, model page, figures, XS
     await page.selectOption('select[name="kind"]', 'segmentation');
     assert.match(await page.textContent('#tables') ?? '', /No results match these filters/);
     await page.selectOption('select[name="modality"]', 'all');
-    assert.deepEqual(await page.$$eval('#tables section', (s) => s.map((x) => x.getAttribute('data-protocol'))), ['segmentation']);
+    assert.deepEqual(await page.$$eval('#tables section', (s) => s.map((x) => x.getAttribute('data-protocol'))), ['seg-unet']);
 
     // Model page of the XSS model, reached by its link.
     await page.selectOption('select[name="kind"]', 'all');

@@ -5,7 +5,7 @@
 import { promises as fs } from 'node:fs';
 import path from 'node:path';
 import { PNG } from 'pngjs';
-import type { SiteModelCard } from '../../src/report/catalog.js';
+import type { SiteCatalogEntry } from '../../src/report/catalog.js';
 import { makeResult } from '../results/make-result.js';
 
 export const XSS_NAME = '<img src=x onerror=alert(1)>';
@@ -22,7 +22,7 @@ export const AUROC: Record<string, Record<string, (number | undefined)[]>> = {
   linear: { 'dinov2-small': [0.93, 0.8, 0.75], 'rad-dino': [0.95, 0.79, 0.71], [XSS_NAME]: [0.88, 0.83, undefined] },
 };
 
-export const CATALOG: SiteModelCard[] = [
+export const CATALOG: SiteCatalogEntry[] = [
   {
     name: 'dinov2-small',
     organisation: 'Meta AI',
@@ -100,9 +100,9 @@ export async function writeSiteFixture(dir: string): Promise<void> {
         );
       }
   // Segmentation on the MRI dataset for two models (Dice), one with an overlay image.
-  await put(dir, 'rad-dino/brain-seg/segmentation.json', makeResult({ model: 'rad-dino', dataset: 'brain-seg', protocol: 'segmentation', metrics: { dice: 0.61 }, modality: 'MRI', extra: { overlays: ['overlay-1.png'] } }));
+  await put(dir, 'rad-dino/brain-seg/seg-unet.json', makeResult({ model: 'rad-dino', dataset: 'brain-seg', protocol: 'seg-unet', metrics: { dice: 0.61 }, modality: 'MRI', extra: { overlays: ['overlay-1.png'] } }));
   await put(dir, 'rad-dino/brain-seg/overlay-1.png', png(16, 16));
-  await put(dir, `${safe(XSS_NAME)}/brain-seg/segmentation.json`, makeResult({ model: XSS_NAME, dataset: 'brain-seg', protocol: 'segmentation', metrics: { dice: 0.55 }, modality: 'MRI' }));
+  await put(dir, `${safe(XSS_NAME)}/brain-seg/seg-unet.json`, makeResult({ model: XSS_NAME, dataset: 'brain-seg', protocol: 'seg-unet', metrics: { dice: 0.55 }, modality: 'MRI' }));
   await put(dir, '_datasets/chest-xray.json', {
     name: 'chest-xray',
     licence: 'CC BY 4.0',

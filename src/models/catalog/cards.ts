@@ -25,15 +25,15 @@ const LVM_MED_SHARED = {
     images: { value: 1_300_000, source: 'https://arxiv.org/abs/2306.11925 (abstract: approximately 1.3 million medical images from 55 datasets)' },
   },
   preprocessing: { unknown: 'not stated in the sources checked; see the LVM-Med repository' },
-  licence: { value: null, unknown: 'no licence found in the sources checked' },
+  licence: { value: 'CC BY-NC-ND 4.0', source: 'https://bio.rodeo/models/lvm-med (licence CC BY-NC-ND)' },
   citation: { bibtexKey: 'nguyen2023lvmmed', title: 'LVM-Med: Learning Large-Scale Self-Supervised Vision Models for Medical Imaging via Second-order Graph Matching', venue: 'NeurIPS', year: 2023, arxiv: '2306.11925' },
   released: { value: '2023-06', source: 'arXiv 2306.11925 (first version, June 2023); https://bio.rodeo/models/lvm-med' },
   openness: {
     weights: 'open',
     trainingCode: 'unknown',
     trainingData: 'partial',
-    licenceRestriction: 'unknown',
-    evidence: 'Weights are linked from the authors’ GitHub; the pretraining images are public datasets, each under its own terms; no licence was found.',
+    licenceRestriction: 'non-commercial',
+    evidence: 'Weights are linked from the authors’ GitHub under CC BY-NC-ND (non-commercial, no derivatives); the pretraining images are public datasets, each under its own terms.',
   },
 } as const;
 

@@ -1,5 +1,5 @@
 import type { VNode } from 'preact';
-import type { SiteModelCard } from '../catalog.js';
+import type { SiteCatalogEntry } from '../catalog.js';
 import type { Figure, SkippedFigure } from '../figures.js';
 import { formatCount } from '../format.js';
 import { Facts, Figures, Muted, linkOrText } from './parts.js';
@@ -7,7 +7,7 @@ import { ResultsTable, type ResultRow } from './results-table.js';
 
 export interface ModelPageProps {
   name: string;
-  entry: SiteModelCard | undefined;
+  entry: SiteCatalogEntry | undefined;
   /** How the results ran this model (runtime, input size, feature), from its first result. */
   asRun: string | undefined;
   rows: ResultRow[];
@@ -15,7 +15,7 @@ export interface ModelPageProps {
   pca: { src: string; caption: string }[];
 }
 
-function CatalogEntry({ name, entry }: { name: string; entry: SiteModelCard | undefined }): VNode {
+function CatalogEntry({ name, entry }: { name: string; entry: SiteCatalogEntry | undefined }): VNode {
   if (!entry) return <Muted>No catalog entry: this model is not in the catalog, so its architecture, licence and openness are not stated here.</Muted>;
   return (
     <>
@@ -34,10 +34,47 @@ function CatalogEntry({ name, entry }: { name: string; entry: SiteModelCard | un
           ['Pretraining data', entry.pretrainingData],
           ['Pretraining images', entry.pretrainingImages === undefined ? undefined : formatCount(entry.pretrainingImages)],
           ['Licence', entry.licence],
-          ['Openness', entry.openness ? `${entry.openness.class} (score ${entry.openness.score})` : undefined],
-          ['Openness rule', entry.openness?.rule],
           ['Citation', entry.citation],
           ['Link', linkOrText(entry.url)],
+        ]}
+      />
+    </>
+  );
+}
+
+function Score({ value, name, question }: { value: number; name: string; question: string }): VNode {
+  return (
+    <div class="score">
+      <span class="value">{value}</span>
+      <span class="of"> / 100</span>
+      <span class="name">{name}</span>
+      <span class="question">{question}</span>
+      <span class="bar" aria-hidden="true">
+        <span style={{ width: `${Math.max(0, Math.min(100, value))}%` }} />
+      </span>
+    </div>
+  );
+}
+
+/** bio.rodeo's view of openness: two questions answered with a score each, and the licence's class. */
+function Openness({ entry }: { entry: SiteCatalogEntry }): VNode {
+  const o = entry.openness;
+  if (!o) return <Muted>The catalog entry states no openness facts.</Muted>;
+  return (
+    <>
+      <div class="openness">
+        {o.usability !== undefined ? <Score value={o.usability} name="Usability" question="Can I run it? Weights to download, licence to use them." /> : null}
+        {o.reproducibility !== undefined ? <Score value={o.reproducibility} name="Reproducibility" question="Can I retrain it? Training code and training data." /> : null}
+        <div class="score licence">
+          <span class="value">{entry.licenceClass ?? 'unknown'}</span>
+          <span class="name">Licence class</span>
+          <span class="question">{entry.licence ?? 'no licence found'}</span>
+        </div>
+      </div>
+      <Facts
+        rows={[
+          ['Overall', `${o.class}, ${o.score} / 100`],
+          ['How it is scored', o.rule],
         ]}
       />
     </>
@@ -50,6 +87,12 @@ export function ModelPage(p: ModelPageProps): VNode {
       <h1>{p.name}</h1>
       <h2>Catalog entry</h2>
       <CatalogEntry name={p.name} entry={p.entry} />
+      {p.entry ? (
+        <>
+          <h2>Openness</h2>
+          <Openness entry={p.entry} />
+        </>
+      ) : null}
       {p.asRun ? <p class="muted">As run: {p.asRun}.</p> : null}
       <h2>Results</h2>
       {p.rows.length ? (

@@ -1,7 +1,7 @@
 import type { VNode } from 'preact';
 import { METRICS, baseMetric } from '../../metrics/names.js';
 import type { Result } from '../../results/schema.js';
-import { formatCi, formatMetric, formatParamValue } from '../format.js';
+import { formatCi, formatMetric, formatParams } from '../format.js';
 
 /** One row of a page's result list: a result file with where its raw JSON, CSV and the other page live. */
 export interface ResultRow {
@@ -11,15 +11,6 @@ export interface ResultRow {
   labelHref: string;
   json: string;
   csv: string;
-}
-
-const PARAM_LABELS: Record<string, string> = { lr: 'lr', learningRate: 'lr', weightDecay: 'weight decay', k: 'k', features: 'feature set', temperature: 'temperature' };
-
-/** Chosen hyperparameters for people: `k 20`, `lr 0.0005 · weight decay 0 · feature set pooled`. */
-export function chosenText(chosen: Record<string, unknown>): string {
-  return Object.entries(chosen)
-    .map(([k, v]) => `${PARAM_LABELS[k] ?? k.replace(/([a-z])([A-Z])/g, '$1 $2').toLowerCase()} ${formatParamValue(v)}`)
-    .join(' · ');
 }
 
 /**
@@ -68,7 +59,7 @@ export function ResultsTable({ caption, nameColumn, rows }: { caption: string; n
                   </td>
                 );
               })}
-              <td class="chosen">{chosenText(r.selection.chosen) || '—'} <span class="muted">(on {r.selection.split})</span></td>
+              <td class="chosen">{formatParams(r.selection.chosen) || '—'} <span class="muted">(on {r.selection.split})</span></td>
               <td class="files">
                 <a href={json}>JSON</a> · <a href={csv}>predictions CSV</a>
               </td>
