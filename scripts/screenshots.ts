@@ -11,6 +11,7 @@ import { chromium } from 'playwright-core';
 import { builtinSiteCatalog } from '../src/report/builtin-catalog.js';
 import type { SiteCatalogEntry } from '../src/report/catalog.js';
 import { buildSite } from '../src/report/site.js';
+import { layoutProblems } from './site-layout-check.js';
 
 function usage(msg: string): never {
   console.error(`${msg}\nusage: node --import tsx scripts/screenshots.ts <results-dir> [out-dir] [--model NAME] [--catalog cards.json | --no-catalog]`);
@@ -45,7 +46,7 @@ const browser = await chromium.launch({
 try {
   const built = await buildSite(path.resolve(resultsDir), tmp, { catalog, png: false });
   await fs.mkdir(outDir, { recursive: true });
-  const page = await browser.newPage({ viewport: { width: 1280, height: 900 }, deviceScaleFactor: 1 });
+  const page = await browser.newPage({ viewport: { width: 1400, height: 900 }, deviceScaleFactor: 1 });
   page.on('console', (m) => {
     if (m.type() === 'error') console.error(`page console error: ${m.text()}`);
   });
@@ -54,7 +55,10 @@ try {
     await page.waitForLoadState('load');
     const file = path.join(outDir, name);
     await page.screenshot({ path: file, fullPage: true });
-    console.log(`${file}  (${rel})`);
+    const problems = await layoutProblems(page);
+    for (const p of problems) console.error(`layout: ${rel}: ${p}`);
+    if (problems.length) process.exitCode = 1;
+    console.log(`${file}  (${rel})${problems.length ? '' : ', no overflowing or overlapping text'}`);
   };
   await shoot('index.html', 'leaderboard.png');
   const models = built.pages.filter((p) => p.startsWith('models/'));
@@ -66,6 +70,8 @@ try {
   if (model) await shoot(model, 'model.png');
   const dataset = built.pages.find((p) => p.startsWith('datasets/'));
   if (dataset) await shoot(dataset, 'dataset.png');
+  await shoot('study-tables.html', 'study-tables.png');
+
 } finally {
   await browser.close();
   await fs.rm(tmp, { recursive: true, force: true });

@@ -183,8 +183,9 @@ export function crossTaskRankFigure(lb: Leaderboard): Figure | SkippedFigure {
     marginLeft: 56,
     marginRight: 24,
     marginBottom: 44,
+    marginTop: 36,
     grid: true,
-    inset: 24,
+    inset: 90,
     x: { domain: [1, max], ticks, tickFormat: 'd', label: 'Mean rank, U-Net segmentation (1 = best) →' },
     y: { domain: [1, max], ticks, tickFormat: 'd', label: '↑ Mean rank, linear-probe classification (1 = best)' },
     marks: [
