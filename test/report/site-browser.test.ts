@@ -9,6 +9,7 @@ import { pathToFileURL } from 'node:url';
 import { chromium, type Page } from 'playwright-core';
 import { buildSite } from '../../src/report/site.js';
 import { CATALOG, XSS_NAME, writeSiteFixture } from './site-fixture.js';
+import { layoutProblems } from '../../scripts/site-layout-check.js';
 
 const CHROMIUM_ARGS = ['--headless', '--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-component-update', '--no-first-run', '--disable-sync'];
 
@@ -128,6 +129,14 @@ test('site in chromium: sort (click + keyboard), filter, model page, figures, XS
     await page.goto(pathToFileURL(path.join(out, 'datasets', 'brain-seg.html')).href);
     await page.waitForLoadState('load');
     assert.equal(await page.$eval('.overlays img', (img) => (img as HTMLImageElement).naturalWidth), 16);
+
+    // No text overflowing its box or overprinting other text, at the 1400 px the site is designed for.
+    await page.setViewportSize({ width: 1400, height: 900 });
+    for (const rel of ['index.html', 'study-tables.html', 'models/dinov2-small.html', 'datasets/chest-xray.html', 'datasets/brain-seg.html']) {
+      await page.goto(pathToFileURL(path.join(out, rel)).href);
+      await page.waitForLoadState('load');
+      assert.deepEqual(await layoutProblems(page), [], rel);
+    }
 
     assert.deepEqual(dialogs, [], 'no alert/dialog may fire');
     assert.deepEqual(problems, [], 'no console errors, CSP violations or failed loads');
