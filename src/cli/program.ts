@@ -18,6 +18,7 @@ import { registerModels } from './commands/models.js';
 import { registerWorker } from './commands/worker.js';
 import { registerQueue } from './commands/queue.js';
 import { registerSegment } from './commands/segment.js';
+import { registerCache } from './commands/cache.js';
 
 const version = (createRequire(import.meta.url)('../../package.json') as { version: string }).version;
 
@@ -37,6 +38,7 @@ export function buildProgram(): Command {
   registerSegment(program);
   registerWorker(program);
   registerQueue(program);
+  registerCache(program);
   return program;
 }
 

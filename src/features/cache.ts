@@ -5,6 +5,7 @@ import { hashObject } from '../util/hash.js';
 import { readNpy, writeNpy } from '../util/npy.js';
 import type { Matrix } from '../util/matrix.js';
 import { MedprobeError } from '../util/errors.js';
+import { withFileLock } from '../util/lock.js';
 
 /**
  * Frozen features on disk, eva-style: embedded once, read by every protocol run after.
@@ -43,6 +44,8 @@ export interface FeatureManifest extends FeatureKeyParts {
   createdAt: string;
   extractSeconds: number;
   medprobe: string;
+  /** A shard entry: the split entry it is merged into (after which `cache gc` may remove it). */
+  shardOf?: string;
 }
 
 /** Digest of a split's sample ids in row order, stored in every manifest so rows can be matched to samples. */
@@ -61,6 +64,21 @@ export class FeatureCache {
 
   entryDir(key: string): string {
     return path.join(this.root, key.slice(0, 2), key);
+  }
+
+  lockFile(key: string): string {
+    return path.join(this.root, '.locks', `${key}.lock`);
+  }
+
+  /**
+   * Run `fn` holding the entry's lock, so concurrent runs and workers on one cache compute an
+   * entry once: the others wait, then find it present. `fn` should re-check `has()` first.
+   */
+  withLock<T>(key: string, fn: () => Promise<T>, what = `feature cache entry ${key.slice(0, 12)}`): Promise<T> {
+    return withFileLock(this.lockFile(key), fn, {
+      what,
+      onWait: (h) => process.stderr.write(`waiting for ${what}: another medprobe process${h ? ` (pid ${h.pid} on ${h.host})` : ''} is computing it\n`),
+    });
   }
 
   async has(key: string): Promise<boolean> {

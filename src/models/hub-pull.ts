@@ -2,7 +2,8 @@ import { createHash } from 'node:crypto';
 import { createReadStream, promises as fs } from 'node:fs';
 import path from 'node:path';
 import { writeJsonAtomic } from '../util/atomic.js';
-import { download, isNetworkError, terminalByteProgress, unreachableError, withFileLock } from '../util/download.js';
+import { download, isNetworkError, terminalByteProgress, unreachableError } from '../util/download.js';
+import { withFileLock } from '../util/lock.js';
 import { MedprobeError } from '../util/errors.js';
 import { hashFile } from '../util/hash.js';
 import { defaultCacheDir, safeSegment } from '../util/paths.js';
@@ -182,7 +183,7 @@ export async function pullHubModel(repoId: string, opts: PullHubModelOptions = {
   checkInputs(repoId, files);
   const dir = hubModelDir(repoId, { cacheDir: opts.cacheDir, revision });
   if (await manifestCovers(dir, await readManifest(dir), files)) return dir;
-  return withFileLock(`${dir}.lock`, () => pullLocked(repoId, dir, endpoint, revision, files, opts));
+  return withFileLock(`${dir}.lock`, () => pullLocked(repoId, dir, endpoint, revision, files, opts), { what: `the download of ${repoId}`, waitMs: 30 * 60_000 });
 }
 
 async function pullLocked(repoId: string, dir: string, endpoint: string, revision: string, files: string[], opts: PullHubModelOptions): Promise<string> {

@@ -82,10 +82,13 @@ export async function executeExtract(unit: ExtractUnit, res: RunResources, opts:
   const features = Object.keys(unit.featureKeys);
   let seconds = 0;
   let cached = true;
-  if (!(await allPresent(cache, Object.values(unit.shardKeys)))) {
+  const shardKeys = Object.values(unit.shardKeys);
+  const label = `${model.name} · ${dataset.name}/${unit.split}${unit.shard.count > 1 ? ` shard ${unit.shard.index + 1}/${unit.shard.count}` : ''}`;
+  // Locked, so a second run or worker on this cache waits for this shard instead of extracting it again.
+  if (!(await allPresent(cache, shardKeys))) await cache.withLock(shardKeys[0], async () => {
+    if (await allPresent(cache, shardKeys)) return; // computed by the holder we waited for
     cached = false;
     const t0 = performance.now();
-    const label = `${model.name} · ${dataset.name}/${unit.split}${unit.shard.count > 1 ? ` shard ${unit.shard.index + 1}/${unit.shard.count}` : ''}`;
     const progress = createProgress(label, end - start, dataset.dims === 3 ? 'vol' : 'img');
     let out;
     try {
@@ -110,11 +113,12 @@ export async function executeExtract(unit: ExtractUnit, res: RunResources, opts:
           createdAt: new Date().toISOString(),
           extractSeconds: seconds,
           medprobe: runtimeVersions().medprobe,
+          ...(unit.shard.count > 1 ? { shardOf: unit.featureKeys[f] } : {}),
         },
         out.offsets,
       );
     }
-  }
+  }, `features of ${label}`);
   const merged = unit.shard.count > 1 ? await mergeShards(res, unit) : false;
   return { cached, merged, seconds };
 }
@@ -128,6 +132,12 @@ export async function executeExtract(unit: ExtractUnit, res: RunResources, opts:
 export async function mergeShards(res: RunResources, unit: ExtractUnit): Promise<boolean> {
   const cache = featureCacheOf(res);
   if (await allPresent(cache, Object.values(unit.featureKeys))) return false;
+  const splitKeys = Object.values(unit.featureKeys);
+  return cache.withLock(splitKeys[0], () => mergeShardsLocked(res, unit, cache), `the merge of ${unit.modelName} · ${unit.datasetName}/${unit.split}`);
+}
+
+async function mergeShardsLocked(res: RunResources, unit: ExtractUnit, cache: FeatureCache): Promise<boolean> {
+  if (await allPresent(cache, Object.values(unit.featureKeys))) return false; // merged by the holder we waited for
   const ranges = shardRanges(unit.splitSize, unit.shardStep);
   const dataset = await res.dataset(unit.dataset);
   const shardKeysOf = (splitKey: string): string[] => ranges.map((r) => shardEntryKey(splitKey, r));

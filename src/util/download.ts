@@ -1,6 +1,5 @@
 import { createHash, type Hash } from 'node:crypto';
 import { createReadStream, promises as fs } from 'node:fs';
-import os from 'node:os';
 import path from 'node:path';
 import cliProgress from 'cli-progress';
 import { MedprobeError } from './errors.js';
@@ -242,62 +241,4 @@ export function terminalByteProgress(label: string): { onProgress: (done: number
       bar?.stop();
     },
   };
-}
-
-interface LockInfo {
-  pid: number;
-  host: string;
-}
-
-function lockHolderAlive(info: LockInfo | undefined): boolean {
-  if (!info || typeof info.pid !== 'number') return false;
-  if (info.host !== os.hostname()) return true; // cannot check another machine's processes
-  try {
-    process.kill(info.pid, 0);
-    return true;
-  } catch (e) {
-    return (e as NodeJS.ErrnoException).code === 'EPERM';
-  }
-}
-
-/**
- * Run `fn` holding an exclusive lock file (created with O_EXCL), so two pulls of the same file —
- * two processes or two calls in one — never write the same `.part`. A waiting caller polls until
- * the holder finishes (then usually finds the file ready); a lock whose process died is taken over.
- */
-export async function withFileLock<T>(lockFile: string, fn: () => Promise<T>, opts: { waitMs?: number; pollMs?: number } = {}): Promise<T> {
-  const waitMs = opts.waitMs ?? 30 * 60_000;
-  const pollMs = opts.pollMs ?? 100;
-  const deadline = Date.now() + waitMs;
-  await fs.mkdir(path.dirname(lockFile), { recursive: true });
-  for (;;) {
-    try {
-      await fs.writeFile(lockFile, JSON.stringify({ pid: process.pid, host: os.hostname() } satisfies LockInfo), { flag: 'wx' });
-      break;
-    } catch (e) {
-      if ((e as NodeJS.ErrnoException).code !== 'EEXIST') throw e;
-    }
-    let info: LockInfo | undefined;
-    try {
-      info = JSON.parse(await fs.readFile(lockFile, 'utf8')) as LockInfo;
-    } catch {
-      // being written right now, or removed: look again shortly
-    }
-    if (info && !lockHolderAlive(info)) {
-      await fs.rm(lockFile, { force: true });
-      continue;
-    }
-    if (Date.now() > deadline) {
-      throw new MedprobeError(`${lockFile.replace(/\.lock$/, '')} is being downloaded by another process${info ? ` (pid ${info.pid} on ${info.host})` : ''}`, {
-        file: lockFile,
-        hint: `wait for it to finish, or delete ${lockFile} if no medprobe process is running`,
-      });
-    }
-    await new Promise((r) => setTimeout(r, pollMs));
-  }
-  try {
-    return await fn();
-  } finally {
-    await fs.rm(lockFile, { force: true });
-  }
 }

@@ -134,30 +134,3 @@ test('asks for identity encoding, and copes with a server that gzips anyway', as
   });
 });
 
-test('withFileLock serialises holders, takes over a dead holder\'s lock, and times out on a live one', async () => {
-  const { withFileLock } = await import('../../src/util/download.js');
-  const { spawnSync } = await import('node:child_process');
-  const dir = await mkdtemp(path.join(os.tmpdir(), 'medprobe-lock-'));
-  try {
-    const lock = path.join(dir, 'x.npz.lock');
-    const events: string[] = [];
-    const job = (name: string) =>
-      withFileLock(lock, async () => {
-        events.push(`${name}+`);
-        await new Promise((r) => setTimeout(r, 30));
-        events.push(`${name}-`);
-      }, { pollMs: 5 });
-    await Promise.all([job('a'), job('b')]);
-    assert.deepEqual(events, ['a+', 'a-', 'b+', 'b-']);
-    assert.equal(existsSync(lock), false);
-
-    const dead = spawnSync(process.execPath, ['-e', '0']).pid!;
-    await writeFile(lock, JSON.stringify({ pid: dead, host: os.hostname() }));
-    assert.equal(await withFileLock(lock, async () => 42, { waitMs: 1000, pollMs: 5 }), 42);
-
-    await writeFile(lock, JSON.stringify({ pid: process.pid, host: os.hostname() }));
-    await assert.rejects(withFileLock(lock, async () => 0, { waitMs: 50, pollMs: 5 }), medErr(/x\.npz is being downloaded by another process \(pid \d+/));
-  } finally {
-    await rm(dir, { recursive: true, force: true });
-  }
-});

@@ -1,6 +1,7 @@
 import { existsSync } from 'node:fs';
 import path from 'node:path';
-import { download, terminalByteProgress, withFileLock } from '../../util/download.js';
+import { download, terminalByteProgress } from '../../util/download.js';
+import { withFileLock } from '../../util/lock.js';
 import { defaultCacheDir } from '../../util/paths.js';
 import { medmnistFile, medmnistInfo, type MedMNISTSize } from './registry.js';
 import { fileHash } from '../../util/file-hashes.js';
@@ -63,6 +64,6 @@ export async function pullMedMNIST(name: string, opts: PullMedMNISTOptions = {})
     } finally {
       bar?.stop();
     }
-  });
+  }, { what: `the download of ${file.fileName}`, waitMs: 30 * 60_000 });
   return dest;
 }
