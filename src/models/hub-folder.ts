@@ -39,7 +39,11 @@ interface HubPreprocessor {
   rescale_factor?: number;
 }
 
-/** Reads the folder's configs and picks `onnx/<variant>.onnx`; returns the card as if loaded from `<dir>/config.json`. */
+/**
+ * Reads the folder's configs and picks `onnx/<variant>.onnx` (transformers.js layout) or, without
+ * it, `<variant>.onnx` at the folder root (what `optimum-cli export onnx` writes); returns the card
+ * as if loaded from `<dir>/config.json`.
+ */
 export async function cardFromHubFolder(dir: string, opts: { variant?: HubVariant } = {}): Promise<LoadedCard> {
   const folder = path.resolve(dir);
   const config = await readJson<HubConfig>(folder, 'config.json', 'a transformers model folder has config.json (model_type, hidden_size, patch_size)');
@@ -49,8 +53,8 @@ export async function cardFromHubFolder(dir: string, opts: { variant?: HubVarian
     'download it with the model (it holds image_mean/std, resize and crop sizes); without it the preprocessing is unknown',
   );
   const variant = opts.variant ?? 'model';
-  const modelPath = path.join(folder, 'onnx', `${variant}.onnx`);
-  const io = await readGraphIOOrExplain(modelPath, folder, variant);
+  const modelPath = await hubModelFile(folder, variant);
+  const io = await readGraphIO(modelPath);
 
   const { size, resizeShortestEdge, cropSize } = inputGeometry(pre, path.join(folder, 'preprocessor_config.json'));
   const patchSize = config.patch_size;
@@ -126,16 +130,21 @@ async function readJson<T>(folder: string, name: string, why: string): Promise<T
   }
 }
 
-async function readGraphIOOrExplain(modelPath: string, folder: string, variant: string): Promise<{ inputs: string[]; outputs: string[] }> {
-  try {
-    await fs.access(modelPath);
-  } catch {
-    const available = await fs.readdir(path.join(folder, 'onnx')).catch(() => [] as string[]);
-    const onnxFiles = available.filter((f) => f.endsWith('.onnx')).map((f) => f.replace(/\.onnx$/, ''));
-    throw new MedprobeError(`hub folder ${folder} has no onnx/${variant}.onnx`, {
-      file: modelPath,
-      hint: onnxFiles.length ? `variants present: ${onnxFiles.join(', ')}` : 'download the onnx/ subfolder (transformers.js layout) or export with optimum-cli export onnx',
-    });
+async function hubModelFile(folder: string, variant: string): Promise<string> {
+  const candidates = [path.join(folder, 'onnx', `${variant}.onnx`), path.join(folder, `${variant}.onnx`)];
+  for (const file of candidates) {
+    try {
+      await fs.access(file);
+      return file;
+    } catch {
+      // try the next layout
+    }
   }
-  return readGraphIO(modelPath);
+  const onnxIn = async (sub: string): Promise<string[]> =>
+    (await fs.readdir(path.join(folder, sub)).catch(() => [] as string[])).filter((f) => f.endsWith('.onnx')).map((f) => path.join(sub, f).replace(/\.onnx$/, ''));
+  const present = [...(await onnxIn('onnx')), ...(await onnxIn('.'))];
+  throw new MedprobeError(`hub folder ${folder} has neither onnx/${variant}.onnx nor ${variant}.onnx`, {
+    file: candidates[0],
+    hint: present.length ? `ONNX files present: ${present.join(', ')}` : 'download the onnx/ subfolder (transformers.js layout) or export with optimum-cli export onnx',
+  });
 }

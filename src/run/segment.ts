@@ -16,6 +16,7 @@ import { CT_WINDOW, MRI_PERCENTILES, sliceGeometry, type SegSliceAxis } from '..
 import type { Result } from '../results/schema.js';
 import { resultEnvelope, type EnvelopeParts } from '../results/envelope.js';
 import { resultPath, writeResult } from '../results/write.js';
+import { modelFingerprint } from '../models/onnx/external-data.js';
 import { hashFile, hashObject } from '../util/hash.js';
 import { MedprobeError } from '../util/errors.js';
 import { runtimeVersions } from '../util/versions.js';
@@ -65,7 +66,7 @@ async function openSegModel(cardPath: string, maps: string[] | undefined, cacheD
   const taps = chosen.filter((m) => !isBlockRef(m));
   let sha256: string;
   try {
-    sha256 = await hashFile(loaded.modelPath);
+    sha256 = await modelFingerprint(loaded.modelPath);
   } catch {
     throw new MedprobeError(`model file not found: ${loaded.modelPath}`, { file: loaded.cardPath, hint: 'fix `file:` in the card (it is relative to the card)' });
   }

@@ -91,7 +91,7 @@ describe('cardFromHubFolder', () => {
     await assert.rejects(cardFromHubFolder(path.join(dir, 'nothing')), isMedprobe(/nothing has no config\.json/));
     await assert.rejects(
       cardFromHubFolder(path.join(dir, 'dinov2-tiny'), { variant: 'model_fp16' }),
-      isMedprobe(/no onnx\/model_fp16\.onnx.*variants present: model/),
+      isMedprobe(/neither onnx\/model_fp16\.onnx nor model_fp16\.onnx.*ONNX files present: onnx\/model/),
     );
   });
 });

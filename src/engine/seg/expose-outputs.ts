@@ -1,9 +1,9 @@
 import { promises as fs } from 'node:fs';
 import path from 'node:path';
 import onnxProto from 'onnx-proto';
-import { writeFileAtomic } from '../../util/atomic.js';
+import { editedModelPath, modelFingerprint, writeEditedModel } from '../../models/onnx/external-data.js';
 import { MedprobeError } from '../../util/errors.js';
-import { hashBytes, hashFile } from '../../util/hash.js';
+import { hashBytes } from '../../util/hash.js';
 
 const { onnx } = onnxProto;
 
@@ -13,16 +13,16 @@ const { onnx } = onnxProto;
  * the final feature map. The edited file is cached under `cacheDir` by source hash + names.
  */
 export async function exposeGraphOutputs(modelPath: string, tensors: readonly string[], cacheDir: string): Promise<string> {
-  const sha = await hashFile(modelPath);
+  const sha = await modelFingerprint(modelPath);
   const key = hashBytes(`${sha}:${tensors.join('|')}`).slice(0, 16);
-  const target = path.join(cacheDir, 'models', 'taps', `${path.basename(modelPath, '.onnx')}-${key}.onnx`);
+  const model = onnx.ModelProto.decode(await fs.readFile(modelPath));
+  const target = editedModelPath(path.join(cacheDir, 'models', 'taps'), `${path.basename(modelPath, '.onnx')}-${key}`, model);
   try {
     await fs.access(target);
     return target;
   } catch {
     // not cached yet
   }
-  const model = onnx.ModelProto.decode(await fs.readFile(modelPath));
   const graph = model.graph!;
   const produced = new Set(graph.node!.flatMap((n) => n.output ?? []));
   const existing = new Set(graph.output!.map((o) => o.name));
@@ -36,6 +36,6 @@ export async function exposeGraphOutputs(modelPath: string, tensors: readonly st
     }
     graph.output!.push(onnx.ValueInfoProto.create({ name: t, type: { tensorType: { elemType: onnx.TensorProto.DataType.FLOAT } } }));
   }
-  await writeFileAtomic(target, onnx.ModelProto.encode(model).finish());
+  await writeEditedModel(modelPath, model, target);
   return target;
 }

@@ -3,12 +3,12 @@ import { createRequire } from 'node:module';
 import ort from 'onnxruntime-node';
 import { MedprobeError } from '../../util/errors.js';
 import { defaultCacheDir } from '../../util/paths.js';
-import { hashFile } from '../../util/hash.js';
 import { concatCols, matrix, type Matrix } from '../../util/matrix.js';
 import type { GridBackbone, Tensor4 } from '../backbone.js';
 import type { LoadedCard, ModelCard, TokenView } from '../card.js';
 import { blockOutputName, isBlockRef, parseBlockRef } from './block-ref.js';
 import { exposeLastBlocks } from './expose-blocks.js';
+import { modelFingerprint } from './external-data.js';
 import { checkImageInput, resolveInputSize } from './input-check.js';
 import { computeFor, openSession, type Compute, type ComputeOptions } from './session.js';
 import { defaultTokenView, globalAverage, nhwcToNchw, patchGrid, tokenLayout, tokenView } from './token-views.js';
@@ -77,7 +77,7 @@ export class OnnxBackbone implements GridBackbone {
         hint: `the card ${loaded.cardPath} names file '${card.file}', resolved relative to the card's folder; fix the path or put the model there`,
       });
     }
-    const fingerprint = await hashFile(modelPath);
+    const fingerprint = await modelFingerprint(modelPath);
     const compute = await computeFor(opts);
     const session = await openSession(modelPath, compute);
     try {

@@ -1,9 +1,9 @@
 import { promises as fs } from 'node:fs';
 import path from 'node:path';
-import { writeFileAtomic } from '../../util/atomic.js';
 import { MedprobeError } from '../../util/errors.js';
 import { blockOutputName } from './block-ref.js';
-import { FLOAT, decodeModel, encodeModel, type GraphProto, type ModelProto, type NodeProto } from './proto.js';
+import { editedModelPath, writeEditedModel } from './external-data.js';
+import { FLOAT, decodeModel, type GraphProto, type ModelProto, type NodeProto } from './proto.js';
 
 /**
  * Exposes the outputs of a ViT's last N transformer blocks as extra graph outputs, each passed
@@ -41,9 +41,9 @@ export async function exposeLastBlocks(
   opts: { tokensOutput?: string; needed?: number } = {},
 ): Promise<ExposedBlocks> {
   const dir = path.join(cacheDir, 'models', 'edited');
-  const cached = path.join(dir, `${sha256}-${wanted}.onnx`);
-  if (await exists(cached)) return { file: cached, exposed: wanted };
   const model = decodeModel(await fs.readFile(modelPath));
+  const cached = editedModelPath(dir, `${sha256}-${wanted}`, model);
+  if (await exists(cached)) return { file: cached, exposed: wanted };
   const blocks = findBlockOutputs(model, modelPath, opts.tokensOutput);
   const needed = opts.needed ?? wanted;
   if (needed > blocks.outputs.length) {
@@ -54,8 +54,8 @@ export async function exposeLastBlocks(
   }
   const n = Math.min(wanted, blocks.outputs.length);
   addNormedBlockOutputs(model, blocks, n);
-  const file = path.join(dir, `${sha256}-${n}.onnx`);
-  await writeFileAtomic(file, encodeModel(model));
+  const file = editedModelPath(dir, `${sha256}-${n}`, model);
+  await writeEditedModel(modelPath, model, file);
   return { file, exposed: n };
 }
 
@@ -70,12 +70,6 @@ export interface BlockMatch {
 export function findBlockOutputs(model: ModelProto, modelPath: string, tokensOutput?: string): BlockMatch {
   const g = model.graph as GraphProto | null;
   if (!g) throw new MedprobeError(`${modelPath} has no graph`, { file: modelPath });
-  if (g.initializer.some((t) => t.dataLocation === 1)) {
-    throw new MedprobeError(`${modelPath} keeps its weights in external data files; medprobe cannot edit it to expose block outputs`, {
-      file: modelPath,
-      hint: 'export a single-file model (< 2 GB), or use only the final-output features (cls, mean-patch)',
-    });
-  }
   const graph = new GraphIndex(g.node);
   const outName = tokensOutput ?? g.output.find((o) => o.name === 'last_hidden_state')?.name ?? g.output[0]?.name;
   if (!outName || !g.output.some((o) => o.name === outName)) {

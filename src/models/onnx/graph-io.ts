@@ -56,7 +56,7 @@ export function graphIOFromBytes(bytes: Uint8Array): GraphIO {
 }
 
 /** Walks protobuf fields in bytes[start,end); length-delimited fields get their payload range. */
-function forEachField(bytes: Uint8Array, start: number, end: number, fn: (field: number, wire: number, s: number, e: number) => void): void {
+export function forEachField(bytes: Uint8Array, start: number, end: number, fn: (field: number, wire: number, s: number, e: number) => void): void {
   let pos = start;
   const varint = (): number => {
     let result = 0;
