@@ -34,7 +34,8 @@ export { parseBlockRef, blockOutputName } from './models/onnx/block-ref.js';
 export * from './models/fixtures/tiny-cnn.js';
 export * from './models/fixtures/tiny-vit.js';
 export { writeFakeHubFolder } from './models/fixtures/hub-folder.js';
-export { TfjsBackbone, type TfjsBackboneOptions } from './models/tfjs/backbone.js';
+// TF.js is an optional peer: its backbone is a type here and loaded by openBackbone (or loadTfjs) when a card needs it.
+export type { TfjsBackbone, TfjsBackboneOptions } from './models/tfjs/backbone.js';
 export { fileSystemHandler } from './models/tfjs/fs-handler.js';
 export * from './models/catalog/index.js';
 export * from './models/throughput.js';

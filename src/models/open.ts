@@ -26,10 +26,32 @@ export async function openBackbone(ref: BackboneRef, opts: OpenBackboneOptions =
       return OnnxBackbone.open(loaded, opts);
     case 'tfjs-layers':
     case 'tfjs-graph': {
-      // TF.js takes ~2 s to import; only TF.js cards pay for it.
-      const { TfjsBackbone } = await import('./tfjs/backbone.js');
+      const { TfjsBackbone } = await loadTfjs(loaded.cardPath);
       return TfjsBackbone.open(loaded, { inputSize: opts.inputSize });
     }
+  }
+}
+
+/** The packages TF.js cards need: optional peers of medprobe, so installs without TF.js models stay ~290 MB lighter. */
+export const TFJS_PACKAGES = ['@tensorflow/tfjs@^4.22.0', '@tensorflow/tfjs-backend-wasm@^4.22.0'] as const;
+
+/**
+ * TF.js, imported only for TF.js cards (it takes ~2 s to load and ~290 MB to install). When it
+ * is not installed, one line names the packages to add.
+ */
+export async function loadTfjs(cardPath: string): Promise<typeof import('./tfjs/backbone.js')> {
+  try {
+    return await import('./tfjs/backbone.js');
+  } catch (e) {
+    const err = e as NodeJS.ErrnoException;
+    const missing = /@tensorflow\/tfjs[\w-]*/.exec(String(err.message));
+    if ((err.code === 'ERR_MODULE_NOT_FOUND' || err.code === 'MODULE_NOT_FOUND') && missing) {
+      throw new MedprobeError(`${cardPath} is a TF.js model, and TF.js (${missing[0]}) is not installed: it is an optional dependency of medprobe`, {
+        file: cardPath,
+        hint: `npm install ${TFJS_PACKAGES.join(' ')}`,
+      });
+    }
+    throw e;
   }
 }
 

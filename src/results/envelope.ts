@@ -1,4 +1,5 @@
 import os from 'node:os';
+import path from 'node:path';
 import { runtimeVersions } from '../util/versions.js';
 import { RESULT_SCHEMA_VERSION, type Result } from './schema.js';
 
@@ -19,6 +20,19 @@ export interface EnvelopeProvenance {
 export type EnvelopeParts = Omit<Result, 'schema' | 'provenance'> & { provenance: EnvelopeProvenance };
 
 /**
+ * A file as provenance names it: relative to the working directory, with `/` separators, so a
+ * result shared outside the hospital carries no user name or mount point.
+ */
+export function provenancePath(file: string): string {
+  return path.isAbsolute(file) ? path.relative(process.cwd(), file).split(path.sep).join('/') || '.' : file.split(path.sep).join('/');
+}
+
+/** The host name is recorded only when asked (MEDPROBE_RECORD_HOST=1): a hospital may not publish it. */
+function recordedHost(): { host?: string } {
+  return process.env.MEDPROBE_RECORD_HOST === '1' ? { host: os.hostname() } : {};
+}
+
+/**
  * THE result envelope: every result file (classification or segmentation, suite unit or CLI
  * shortcut) is built here, so the schema tag, versions and provenance fields are filled one way.
  */
@@ -35,11 +49,11 @@ export function resultEnvelope(p: EnvelopeParts): Result {
       runtime: { ...versions.runtime, ...provenance.runtime },
       ...(provenance.compute ? { compute: provenance.compute } : {}),
       seed: provenance.seed,
-      files: provenance.files,
+      files: Object.fromEntries(Object.entries(provenance.files).map(([f, h]) => [provenancePath(f), h])),
       featureCacheKeys: provenance.featureCacheKeys,
       startedAt: provenance.startedAt ?? new Date().toISOString(),
       wallSeconds: provenance.wallSeconds,
-      host: os.hostname(),
+      ...recordedHost(),
     },
   };
 }

@@ -98,7 +98,8 @@ export const ResultSchema = z.object({
     featureCacheKeys: z.record(z.string(), z.string()),
     startedAt: z.string(),
     wallSeconds: z.record(z.string(), z.number()),
-    host: z.string(),
+    /** Only when asked (MEDPROBE_RECORD_HOST=1). */
+    host: z.string().optional(),
   }),
 });
 

@@ -1,20 +1,35 @@
 import { promises as fs } from 'node:fs';
 import path from 'node:path';
+import { fileURLToPath } from 'node:url';
 import { pullMedMNIST } from '../data/medmnist/pull.js';
-import { medmnistFileName } from '../data/medmnist/registry.js';
-import { pullHubModel } from '../models/hub-pull.js';
+import { medmnistFileName, type MedMNISTSize } from '../data/medmnist/registry.js';
+import { resolveModelArg } from '../models/resolve-arg.js';
 import { MedprobeError } from '../util/errors.js';
 import { defaultCacheDir } from '../util/paths.js';
 import { parseSuite, type LoadedSuite } from './suite.js';
 
-/** The embedded default: PneumoniaMNIST through DINOv2-S, kNN + linear probe. */
+/**
+ * The embedded default: PneumoniaMNIST (28 px) through MobileNetV2-0.35, kNN + linear probe.
+ * Both files ship inside the package (assets/default/, with licences and attribution), so the
+ * quickstart runs offline on a fresh machine.
+ */
 export const QUICKSTART_DATASET = 'pneumoniamnist';
-export const QUICKSTART_MODEL = 'onnx-community/dinov2-small';
+const PACKAGE_ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..', '..');
+export const EMBEDDED_DEFAULT = {
+  data: path.join(PACKAGE_ROOT, 'assets', 'default', 'pneumoniamnist.npz'),
+  card: path.join(PACKAGE_ROOT, 'examples', 'models', 'mobilenetv2-035-imagenet.yaml'),
+  attribution: path.join(PACKAGE_ROOT, 'assets', 'default', 'ATTRIBUTION.md'),
+  description: 'MobileNetV2-0.35 ImageNet (Apache-2.0) × PneumoniaMNIST 28 px (CC BY 4.0)',
+} as const;
 
 export interface QuickstartOptions {
-  /** Folder holding pneumoniamnist.npz (or the npz itself); otherwise pulled from MedMNIST's URL. */
+  /** Folder holding pneumoniamnist.npz at `size` (or the npz itself); otherwise the embedded copy (28 px) or a download. */
   dataDir?: string;
-  /** A model card, a hub-layout folder; otherwise onnx-community/dinov2-small is pulled. */
+  /** PneumoniaMNIST image size; only 28 is embedded, other sizes are pulled from MedMNIST's URL. */
+  size?: MedMNISTSize;
+  /** Pull PneumoniaMNIST from MedMNIST's official URL (MD5-checked) even at 28 px. */
+  download?: boolean;
+  /** A catalog id, hub id, card or hub-layout folder; hub models are pulled when not cached. Default: the embedded MobileNetV2. */
   model?: string;
   cacheDir?: string;
   resultsDir?: string;
@@ -32,36 +47,33 @@ async function statOrNull(p: string) {
   }
 }
 
-async function resolveData(o: QuickstartOptions, cacheDir: string): Promise<string> {
-  if (!o.dataDir) return pullMedMNIST(QUICKSTART_DATASET, { size: 28, cacheDir, baseUrl: o.medmnistBaseUrl, md5: o.medmnistMd5 });
+async function resolveData(o: QuickstartOptions, cacheDir: string, size: MedMNISTSize): Promise<string> {
+  if (!o.dataDir) {
+    if (size === 28 && !o.download) return EMBEDDED_DEFAULT.data;
+    return pullMedMNIST(QUICKSTART_DATASET, { size, cacheDir, baseUrl: o.medmnistBaseUrl, md5: o.medmnistMd5 });
+  }
   const given = path.resolve(o.dataDir);
   const st = await statOrNull(given);
-  const file = st?.isDirectory() ? path.join(given, medmnistFileName(QUICKSTART_DATASET, 28)) : given;
+  const file = st?.isDirectory() ? path.join(given, medmnistFileName(QUICKSTART_DATASET, size)) : given;
   if (!(await statOrNull(file))?.isFile()) {
-    throw new MedprobeError(`--data-dir: ${file} not found`, { file, hint: `point --data-dir at a folder holding ${medmnistFileName(QUICKSTART_DATASET, 28)}` });
+    throw new MedprobeError(`--data-dir: ${file} not found`, { file, hint: `point --data-dir at a folder holding ${medmnistFileName(QUICKSTART_DATASET, size)}` });
   }
   return file;
 }
 
-async function resolveModel(o: QuickstartOptions, cacheDir: string): Promise<{ card: string } | { hub: string }> {
-  if (!o.model) return { hub: await pullHubModel(QUICKSTART_MODEL, { cacheDir, endpoint: o.hubEndpoint }) };
-  const given = path.resolve(o.model);
-  const st = await statOrNull(given);
-  if (st?.isDirectory()) return { hub: given };
-  if (st?.isFile() && /\.(ya?ml|json)$/i.test(given)) return { card: given };
-  if (st?.isFile() && /\.onnx$/i.test(given)) {
-    throw new MedprobeError(`--model ${given} is a bare ONNX file; medprobe needs its card (input name, size, mean/std, feature output)`, {
-      file: given,
-      hint: 'pass a card YAML (see examples/models/) or a hub folder with config.json and preprocessor_config.json',
-    });
-  }
-  throw new MedprobeError(`--model ${given} not found`, { file: given, hint: 'pass a model card file or a hub-layout folder' });
+/** Whether the quickstart runs entirely on the embedded default (what it says on start). */
+export function usesEmbeddedDefault(o: QuickstartOptions): { data: boolean; model: boolean } {
+  return { data: !o.dataDir && !o.download && (o.size ?? 28) === 28, model: !o.model };
 }
 
 /** Resolve (downloading when needed) the quickstart's data and model, and build its suite. */
 export async function quickstartSuite(o: QuickstartOptions): Promise<LoadedSuite> {
   const cacheDir = path.resolve(o.cacheDir ?? defaultCacheDir());
-  const [file, model] = await Promise.all([resolveData(o, cacheDir), resolveModel(o, cacheDir)]);
+  const size = o.size ?? 28;
+  const [file, model] = await Promise.all([
+    resolveData(o, cacheDir, size),
+    o.model ? resolveModelArg(o.model, { cacheDir, pull: true, hubEndpoint: o.hubEndpoint }) : Promise.resolve({ card: EMBEDDED_DEFAULT.card }),
+  ]);
   const baseDir = process.cwd();
   const suite = parseSuite(
     {
@@ -70,7 +82,7 @@ export async function quickstartSuite(o: QuickstartOptions): Promise<LoadedSuite
       cacheDir,
       resultsDir: path.resolve(o.resultsDir ?? 'medprobe-results/quickstart'),
       models: [model],
-      datasets: [{ source: 'medmnist', name: QUICKSTART_DATASET, size: 28, file }],
+      datasets: [{ source: 'medmnist', name: QUICKSTART_DATASET, size, file }],
       protocols: { knn: {}, linear: {} },
     },
     'quickstart (built-in suite)',

@@ -6,6 +6,7 @@ import { fileURLToPath } from 'node:url';
 import { MedprobeError } from '../util/errors.js';
 import { DatasetEntrySchema } from './dataset-entries.js';
 import { ProtocolsSchema } from '../protocols/registry.js';
+import { resolveModelArg } from '../models/resolve-arg.js';
 
 export { DatasetEntrySchema };
 
@@ -130,14 +131,8 @@ export interface LoadSuiteOptions {
   models?: readonly string[];
   /** Image size for every MedMNIST dataset of the suite (`--size`). */
   medmnistSize?: 28 | 64 | 128 | 224;
-}
-
-/** A model path from the command line: a directory is a hub folder, anything else a card. */
-async function modelEntryFor(ref: string): Promise<ModelEntry> {
-  const abs = path.resolve(ref);
-  const st = await fs.stat(abs).catch(() => null);
-  if (!st) throw new MedprobeError(`--model ${ref} not found`, { file: abs, hint: 'pass a model card (YAML/JSON) or a hub-layout folder' });
-  return st.isDirectory() ? { hub: abs } : { card: abs };
+  /** Where pulled hub models are looked up for `models` given by catalog or hub id (default: the suite's cacheDir, else $MEDPROBE_CACHE). */
+  cacheDir?: string;
 }
 
 /**
@@ -164,10 +159,13 @@ export async function loadSuite(ref: string, opts: LoadSuiteOptions = {}): Promi
     throw new MedprobeError(`suite ${file} is not valid YAML: ${(e as Error).message.split('\n')[0]}`, { file });
   }
   const suite = parseSuite(raw, file);
-  if (opts.models?.length) suite.models = await Promise.all(opts.models.map(modelEntryFor));
+  if (opts.models?.length) {
+    const cacheDir = opts.cacheDir ?? (suite.cacheDir ? path.resolve(baseDir, suite.cacheDir) : undefined);
+    suite.models = await Promise.all(opts.models.map((m) => resolveModelArg(m, { cacheDir })));
+  }
   if (opts.medmnistSize) for (const d of suite.datasets) if (d.source === 'medmnist') d.size = opts.medmnistSize;
   if (suite.models.length === 0) {
-    throw new MedprobeError(`suite ${suite.name} names no model`, { file, hint: 'pass one with --model <card.yaml | hub folder> (repeatable)' });
+    throw new MedprobeError(`suite ${suite.name} names no model`, { file, hint: 'pass one with --model <catalog id | card.yaml | hub folder> (repeatable)' });
   }
   return { suite, file: path.resolve(file), baseDir };
 }

@@ -42,7 +42,7 @@ const [version, help, unknown, bench, deprecated, both, badValue, ...helpOut] = 
   ['--help'],
   ['run', 'x.yaml', '--no-such-flag'],
   ['models', 'bench', '--help'],
-  ['quickstart', '--results', 'somewhere', '--data-dir', path.join(repo, 'no-such-folder')],
+  ['quickstart', '--results', 'somewhere', '--model', 'mobilenetv2-035-imagenet', '--data-dir', path.join(repo, 'no-such-folder')],
   ['models', 'bench', 'x.yaml', '--batch', '2', '--batch-size', '3'],
   ['models', 'bench', 'x.yaml', '--threads', '0'],
   ...HELP_OUT.map((c) => [...c, '--help']),

@@ -79,6 +79,9 @@ test('run writes valid results and a leaderboard; a second run reuses cached fea
     assert.ok(r.ci?.auroc && r.ci.auroc.low <= r.metrics.auroc! && r.metrics.auroc! <= r.ci.auroc.high);
     assert.equal(r.provenance.seed, 1);
     assert.ok(Object.keys(r.provenance.files).some((p) => p.endsWith('tiny.onnx')));
+    // Shareable provenance: paths relative to the working directory, no host name unless asked.
+    assert.deepEqual(Object.keys(r.provenance.files).sort(), ['pneumoniamnist.npz', 'tiny.onnx']);
+    assert.equal(r.provenance.host, undefined);
     assert.ok(r.selection.candidates.length >= 2);
   }
   const snapshot = await Promise.all(files.map((f) => fs.readFile(path.join(dir, 'results', f), 'utf8')));

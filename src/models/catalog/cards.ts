@@ -618,7 +618,7 @@ export const CATALOG_CARDS: readonly CatalogCard[] = [
       licenceRestriction: 'none',
       evidence: 'Keras Applications publishes the model definition and weights (Apache-2.0) but not its training script; ImageNet needs registration.',
     },
-    onnx: { tool: 'provided', command: 'medprobe ships cards: examples/models/mobilenetv2-035-imagenet.yaml (ONNX) and examples/models/mobilenetv2-035-imagenet-tfjs.yaml (TF.js)' },
+    onnx: { tool: 'provided', command: 'medprobe ships it: examples/models/mobilenetv2-035-imagenet.yaml over the embedded ONNX in assets/default/ (the quickstart default); examples/models/mobilenetv2-035-imagenet-tfjs.yaml (TF.js, ../shared)' },
     localCards: ['examples/models/mobilenetv2-035-imagenet.yaml', 'examples/models/mobilenetv2-035-imagenet-tfjs.yaml'],
     inReferenceStudy: false,
   },

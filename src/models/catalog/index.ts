@@ -39,17 +39,33 @@ export function getCatalogCard(id: string): CatalogCard {
   throw new MedprobeError(`no model '${id}' in the catalog`, { hint: `close matches: ${closeMatches(id, ids, 4).join(', ')} (medprobe models list shows all)` });
 }
 
-/** Where a catalog model can already be run from on this machine, if anywhere. */
-export function localAvailability(card: CatalogCard, opts: { cacheDir?: string } = {}): string | undefined {
+/** A catalog model runnable on this machine: a shipped card (absolute path) or a pulled hub folder; undefined when neither is here. */
+export function localModelSource(card: CatalogCard, opts: { cacheDir?: string } = {}): { card: string } | { hub: string } | undefined {
   for (const c of card.localCards ?? []) {
     const p = path.join(PACKAGE_ROOT, c);
-    if (existsSync(p) && modelOfCardExists(p)) return c;
+    if (existsSync(p) && modelOfCardExists(p)) return { card: p };
   }
   for (const id of [...(card.onnxHubIds ?? []), ...(card.hubId ? [card.hubId] : [])]) {
     const dir = hubModelDir(id, { cacheDir: opts.cacheDir });
-    if (existsSync(path.join(dir, HUB_MANIFEST))) return dir;
+    if (existsSync(path.join(dir, HUB_MANIFEST))) return { hub: dir };
   }
   return undefined;
+}
+
+/** Where a catalog model can already be run from on this machine, if anywhere (a package-relative card path or a hub folder). */
+export function localAvailability(card: CatalogCard, opts: { cacheDir?: string } = {}): string | undefined {
+  const src = localModelSource(card, opts);
+  return src && ('card' in src ? path.relative(PACKAGE_ROOT, src.card) : src.hub);
+}
+
+/**
+ * The catalog card a user means by `name`: its id, or one of its hub ids (`facebook/dinov2-small`,
+ * `onnx-community/dinov2-small`) or such an id's last part (`dinov2-small`); undefined if none.
+ */
+export function findCatalogCard(name: string): CatalogCard | undefined {
+  const cards = listCatalog();
+  const hubIds = (c: CatalogCard) => [...(c.onnxHubIds ?? []), ...(c.hubId ? [c.hubId] : [])];
+  return cards.find((c) => c.id === name) ?? cards.find((c) => hubIds(c).includes(name)) ?? cards.find((c) => hubIds(c).some((h) => h.split('/').pop() === name));
 }
 
 /** A shipped card only counts when the model file it names is present too (../shared may be absent). */
