@@ -39,7 +39,9 @@ export function escapeMarkdownCell(s: string): string {
 /** RFC 4180 field: quoted when it holds a comma, quote or line break. */
 export function csvField(v: string | number | null | undefined): string {
   if (v === null || v === undefined) return '';
-  const s = String(v);
+  // A text cell starting with = + - @ (or tab/CR) runs as a formula in spreadsheets (CSV
+  // injection, OWASP): prefix it with ' so it is shown as text. Numbers are written as numbers.
+  const s = typeof v === 'string' && /^[=+\-@\t\r]/.test(v) ? `'${v}` : String(v);
   return /[",\r\n]/.test(s) ? `"${s.replace(/"/g, '""')}"` : s;
 }
 
