@@ -1,5 +1,7 @@
 import type { z } from 'zod';
-import type { SplitName, TaskInfo } from '../data/types.js';
+import type * as ort from 'onnxruntime-node';
+import type { SplitName, SplitSource, TaskInfo } from '../data/types.js';
+import type { PrepareImages } from '../features/prepare.js';
 import type { MetricName, TaskKind } from '../metrics/names.js';
 import type { ModelCard } from '../models/card.js';
 import { MedprobeError } from '../util/errors.js';
@@ -26,6 +28,8 @@ export interface ProtocolModule<S extends z.ZodType = z.ZodType> {
   /** Feature sets the protocol trains on: set name → backbone feature name. */
   featureSets(config: z.output<S>, card: ModelCard, defaultFeature: string): Record<string, string>;
   run(input: ProtocolRunInput<z.output<S>>): Promise<ProtocolOutput>;
+  /** 'images': the protocol trains the backbone itself (fine-tuning) and gets `images` besides the cached features. */
+  inputs?: 'features' | 'images';
 }
 
 /** A registered protocol with its defaults resolved once. */
@@ -49,6 +53,21 @@ export interface ProtocolRunInput<C> {
   seed: number;
   /** Metric that chooses hyperparameters on the validation split (the suite's). */
   selectionMetric: string;
+  /** For `inputs: 'images'` protocols: the model and the splits' images with their preprocessing. */
+  images?: ImageInput;
+}
+
+/** What a protocol that trains the backbone reads instead of (or besides) cached features. */
+export interface ImageInput {
+  modelBytes: Uint8Array;
+  card: ModelCard;
+  inputSize: number;
+  splits: Partial<Record<SplitName, SplitSource>>;
+  prepare: PrepareImages;
+  /** A directory private to this unit for checkpoints (a killed run resumes from them). */
+  workDir: string;
+  sessionOptions: ort.InferenceSession.SessionOptions;
+  log(line: string): void;
 }
 
 /**

@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { fewshotProtocol } from './fewshot.js';
+import { bitfitProtocol, finetuneProtocol, loraProtocol } from './finetune/index.js';
 import { knnProtocol } from './knn.js';
 import { linearProtocol } from './linear/index.js';
 import { mlknnProtocol } from './mlknn.js';
@@ -18,6 +19,9 @@ export const PROTOCOLS = {
   linear: linearProtocol,
   mlknn: mlknnProtocol,
   fewshot: fewshotProtocol,
+  lora: loraProtocol,
+  bitfit: bitfitProtocol,
+  finetune: finetuneProtocol,
 } as const satisfies Record<string, RegisteredProtocol<z.ZodType>>;
 
 export type ProtocolName = keyof typeof PROTOCOLS;

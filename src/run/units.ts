@@ -18,7 +18,9 @@ import { runtimeVersions } from '../util/versions.js';
 import { datasetModality } from './datasets.js';
 import { shardEntryKey, shardRanges, splitFeatureKey, type EvalUnit, type ExtractUnit } from './plan.js';
 import { protocolModule } from '../protocols/registry.js';
-import type { ProtocolOutput } from '../protocols/protocol.js';
+import type { ImageInput, ProtocolOutput } from '../protocols/protocol.js';
+import { createPreparer } from '../features/prepare.js';
+import { defaultCompute, sessionOptions } from '../models/onnx/session.js';
 import type { LabelledFeatures } from '../protocols/types.js';
 import type { RunResources } from './resources.js';
 
@@ -270,8 +272,10 @@ export async function executeEval(unit: EvalUnit, res: RunResources, extractUnit
       }
     }
   }
+  const images = definition.inputs === 'images' ? await imageInput(res, unit, model, dataset, preparer) : undefined;
   const t0 = performance.now();
   const out = await definition.run({
+    images,
     task: dataset.task,
     dataset: dataset.name,
     train: split.train!,
@@ -286,6 +290,31 @@ export async function executeEval(unit: EvalUnit, res: RunResources, extractUnit
   const result = buildResult({ res, unit, model, dataset, config, out, feature, preprocessing: preparer.preprocessing, cacheKeys, wallSeconds: { ...wallSeconds, protocol: protocolSeconds }, test: split.test! });
   const file = await writeResult(res.location.resultsDir, result);
   return { file, result, protocolSeconds };
+}
+
+/** The model file and the splits' images, for protocols that train the backbone (fine-tuning). */
+async function imageInput(
+  res: RunResources,
+  unit: EvalUnit,
+  model: Awaited<ReturnType<RunResources['model']>>,
+  dataset: Awaited<ReturnType<RunResources['dataset']>>,
+  preparer: Awaited<ReturnType<RunResources['preparer']>>,
+): Promise<ImageInput> {
+  const file = model.backbone.modelPath;
+  if (!file || model.backbone.card.format !== 'onnx') {
+    throw new MedprobeError(`${unit.protocol} fine-tunes ONNX models; ${model.name} is not one`, { hint: 'give the suite an ONNX export of the model (torch.onnx.export, opset ≥ 13)' });
+  }
+  const compute = model.backbone.compute ?? (await defaultCompute());
+  return {
+    modelBytes: await fs.readFile(file),
+    card: model.backbone.card,
+    inputSize: model.backbone.inputSize,
+    splits: dataset.splits,
+    prepare: createPreparer(preparer.spec),
+    workDir: path.join(res.location.cacheDir, 'finetune', unit.key.slice(0, 24)),
+    sessionOptions: sessionOptions(compute),
+    log: (line) => process.stderr.write(`${unit.modelName} · ${unit.datasetName} · ${unit.protocol}: ${line}\n`),
+  };
 }
 
 function buildResult(a: {

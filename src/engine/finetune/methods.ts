@@ -44,8 +44,10 @@ export function adapt(graph: Graph, method: Method, opts: { seed: number; traini
     case 'full':
       return { graph, trainable: parameterTensors(graph), modules: [] };
     case 'bitfit': {
+      // By name (torch.onnx keeps `*.bias`), or by place: the bias input of a Conv/Gemm (exports that renamed it, BN-folded convs).
       const used = new Set(graph.nodes.flatMap((n) => n.input!));
-      const biases = [...graph.inits.entries()].filter(([n, t]) => t.dataType === 1 && (t.dims ?? []).length === 1 && used.has(n) && /bias$/.test(n) && n !== HEAD_B).map(([n]) => n);
+      const placed = new Set(graph.nodes.filter((n) => n.opType === 'Conv' || n.opType === 'Gemm').map((n) => n.input![2]).filter(Boolean));
+      const biases = [...graph.inits.entries()].filter(([n, t]) => t.dataType === 1 && (t.dims ?? []).length === 1 && used.has(n) && (/bias$/.test(n) || placed.has(n)) && n !== HEAD_B).map(([n]) => n);
       if (!biases.length) throw new MedprobeError('BitFit found no bias tensors in this model', { hint: 'biases are recognised by initializer names ending in "bias" (torch.onnx keeps them)' });
       return { graph, trainable: biases, modules: [] };
     }
