@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { LabelSpecSchema } from '../data/folder/config.js';
+import { REGISTRY } from '../data/registry/datasets.js';
 
 /**
  * Dataset entries of a suite, one schema per source, told apart by `source`. Every entry
@@ -98,7 +99,13 @@ export const RegistryEntrySchema = z
     name: z.string().min(1),
     /** The folder the dataset was downloaded and extracted to. */
     dir: z.string().min(1),
+    /** 'stop': files the index names but the folder lacks stop the run. 'skip': run on what is present; the load report lists the rest. */
+    onError: z.enum(['stop', 'skip']).default('stop'),
+    /** CheXpert only: how uncertain (−1) findings are read; the study maps them to 0. */
+    uncertain: z.enum(['zero', 'one', 'ignore-label', 'ignore-sample']).optional(),
     ...common,
+    /** Unset: the dataset's own (medmnist-default for 8-bit X-ray/CT PNGs, mri-default for Brain Tumor). */
+    recipe: z.union([z.string(), z.record(z.string(), z.unknown())]).optional(),
   })
   .strict();
 
@@ -113,11 +120,16 @@ export function defaultVolumeRecipe(modality: string | undefined): string | unde
 export const DatasetEntrySchema = z
   .discriminatedUnion('source', [MedmnistEntrySchema, FolderEntrySchema, VolumesEntrySchema, RegistryEntrySchema])
   .superRefine((e, ctx) => {
+    if (e.source === 'registry' && e.uncertain !== undefined && e.name !== 'chexpert') ctx.addIssue({ code: 'custom', path: ['uncertain'], message: 'only chexpert has uncertain labels' });
     if (e.source === 'volumes' && e.recipe === undefined && !defaultVolumeRecipe(e.modality)) {
       ctx.addIssue({ code: 'custom', path: ['recipe'], message: "a volumes entry needs `modality: CT` or `MRI` (which pick ct-default / mri-default) or an explicit `recipe`" });
     }
   })
-  .transform((e) => (e.source === 'volumes' ? { ...e, recipe: e.recipe ?? defaultVolumeRecipe(e.modality)! } : e));
+  .transform((e) => {
+    if (e.source === 'volumes') return { ...e, recipe: e.recipe ?? defaultVolumeRecipe(e.modality)! };
+    if (e.source === 'registry') return { ...e, recipe: e.recipe ?? REGISTRY.find((d) => d.name === e.name)?.recipe ?? 'medmnist-default' };
+    return e;
+  });
 
 export type FolderEntry = z.output<typeof FolderEntrySchema>;
 export type VolumesEntry = z.output<typeof VolumesEntrySchema>;

@@ -10,7 +10,9 @@ import { openImageFolder, type ImageFolderReport } from '../data/folder/source.j
 import { openVolumeList } from '../data/volumes/source.js';
 import { doctorDataset, registryEntry } from '../data/registry/doctor.js';
 import { officialSplits, type SplitAssignment } from '../data/splits/assignment.js';
-import { findPatientOverlap, type PatientOverlap } from '../data/splits/overlap.js';
+import { assertNoPatientOverlap, findPatientOverlap, type PatientOverlap } from '../data/splits/overlap.js';
+import { exportSplits } from '../data/splits/file.js';
+import { safeSegment } from '../util/paths.js';
 import { MedprobeError } from '../util/errors.js';
 import { hashObject } from '../util/hash.js';
 import type { DatasetEntry } from './suite.js';
@@ -39,7 +41,7 @@ export interface OpenedSuiteDataset {
   patientIdsAvailable: boolean;
 }
 
-const FINGERPRINT_METHOD = 'sha256 over the manifest bytes, the label/patient/split config, the split assignment and the sha256 of every used file (cached in <cache>/file-hashes keyed by size, mtime, inode and ctime; --verify rereads all)';
+const FINGERPRINT_METHOD = 'sha256 over the manifest (or registry index) bytes, the label/patient/split config, the split assignment and the sha256 of every used file (cached in <cache>/file-hashes keyed by size, mtime, inode and ctime; --verify rereads all)';
 
 async function exists(file: string): Promise<boolean> {
   try {
@@ -68,18 +70,43 @@ async function openMedmnistEntry(entry: MedmnistEntry, ctx: DatasetContext): Pro
   });
 }
 
-/** A registry dataset: the doctor's report first; a folder that fails it stops with exactly what is missing. */
-async function checkRegistryEntry(entry: RegistryEntry, ctx: DatasetContext): Promise<never> {
+/**
+ * A registry dataset, opened by its own loader as released: the doctor's layout check first (a
+ * folder that fails it stops with exactly what is missing), then the loader's study splits, written
+ * to a split file with its hash so two machines provably use the same split.
+ */
+async function openRegistryEntry(entry: RegistryEntry, ctx: DatasetContext, overlap: 'fail' | 'report'): Promise<OpenedSuiteDataset> {
   const reg = registryEntry(entry.name);
   const dir = path.resolve(ctx.baseDir, entry.dir);
-  const report = await doctorDataset(entry.name, dir);
-  if (!report.ok) {
-    throw new MedprobeError(`${entry.name} in ${dir} is incomplete: ${report.problems.join('; ')}`, { hint: `download it from ${report.download}; \`medprobe data doctor ${entry.name} ${dir}\` shows every check` });
+  const doctor = await doctorDataset(entry.name, dir);
+  if (!doctor.ok) {
+    throw new MedprobeError(`${entry.name} in ${dir} is incomplete: ${doctor.problems.join('; ')}`, { hint: `download it from ${doctor.download}; \`medprobe data doctor ${entry.name} ${dir}\` shows every check` });
   }
-  // The registry knows the layout, not (yet) one loader per dataset; say how to open it instead of guessing.
-  throw new MedprobeError(`${entry.name} in ${dir} passes the doctor, but registry entries are not opened directly yet`, {
-    hint: `describe it with a source: folder or volumes entry — ${reg.loader}`,
-  });
+  if (!reg.loader) {
+    throw new MedprobeError(`${entry.name} is a ${reg.task} dataset: a classification suite cannot run it`, {
+      hint: 'segmentation datasets run through the segmentation protocol (docs/segmentation.md); remove it from this suite',
+    });
+  }
+  const load = await reg.loader(dir, { onError: entry.onError, ...(entry.uncertain ? { uncertain: entry.uncertain } : {}) });
+  const { assignment, method } = load.split;
+  const patientOf = patientLookup(load.dataset);
+  if (overlap === 'fail') assertNoPatientOverlap(assignment, patientOf, `dataset ${entry.name}`);
+  const empty = (['train', 'test'] as const).filter((s) => (assignment[s]?.length ?? 0) === 0);
+  if (empty.length > 0) {
+    throw new MedprobeError(`${entry.name} in ${dir} has no ${empty.join(' or ')} samples (${load.report.used} usable of ${load.report.rows}; split ${JSON.stringify(method)})`, {
+      hint: 'too few cases are present for the study split; finish the download (`medprobe data doctor` counts what is there)',
+    });
+  }
+  const out = ctx.resultsDir ?? ctx.cacheDir;
+  const splitFile = path.join(out, '_datasets', safeSegment(entry.name), 'splits.json');
+  const sf = await exportSplits(splitFile, entry.name, assignment, method);
+  const digests = await fileHashes(load.files, { cacheDir: ctx.cacheDir, verify: ctx.verify, label: `hashing ${entry.name}` });
+  const fingerprint = hashObject({ base: load.dataset.fingerprint, files: hashObject([...digests.entries()].map(([f, h]) => [path.relative(dir, f), h]).sort()), assignment: sf.sha256 });
+  const dataset: DatasetSource = { ...load.dataset, fingerprint, modality: load.dataset.modality ?? reg.modality };
+  const splitSizes = Object.fromEntries(SPLIT_NAMES.filter((s) => dataset.splits[s]).map((s) => [s, dataset.splits[s]!.size]));
+  const loadReport: LoadReport = { ...load.report, splitSizes, dataset: entry.name, source: 'registry', split: { ...method, file: path.relative(out, splitFile), sha256: sf.sha256 }, fingerprint: { value: fingerprint, method: FINGERPRINT_METHOD } };
+  const loadReportFile = await publishLoadReport(loadReport, out);
+  return { dataset, loadReport, loadReportFile, assignment, patientOverlap: findPatientOverlap(assignment, patientOf), patientIdsAvailable: SPLIT_NAMES.some((s) => load.dataset.splits[s]?.patientIds) };
 }
 
 type ManifestEntry = FolderEntry | VolumesEntry;
@@ -137,7 +164,7 @@ async function openManifestEntry(entry: ManifestEntry, ctx: DatasetContext, over
  */
 export async function openSuiteDatasetDetailed(entry: DatasetEntry, ctx: DatasetContext, opts: { overlap?: 'fail' | 'report' } = {}): Promise<OpenedSuiteDataset> {
   const overlap = opts.overlap ?? 'fail';
-  if (entry.source === 'registry') return checkRegistryEntry(entry, ctx);
+  if (entry.source === 'registry') return openRegistryEntry(entry, ctx, overlap);
   if (entry.source === 'folder' || entry.source === 'volumes') return openManifestEntry(entry, ctx, overlap);
   const dataset = await openMedmnistEntry(entry, ctx);
   const assignment = officialSplits(dataset);

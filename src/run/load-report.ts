@@ -6,7 +6,7 @@ import type { ImageFolderReport } from '../data/folder/source.js';
 /** What opening a folder/volumes dataset did: rows used, rows skipped (with reasons), how it was split. */
 export interface LoadReport extends ImageFolderReport {
   dataset: string;
-  source: 'folder' | 'volumes';
+  source: 'folder' | 'volumes' | 'registry';
   split: Record<string, unknown>;
   fingerprint: { value: string; method: string };
 }

@@ -1,4 +1,8 @@
 import type { RegistryDataset } from './types.js';
+import { loadNihChestXray14, NIH_LABELS } from './loaders/nih-chestxray14.js';
+import { CHEXPERT_LABELS, loadChexpert } from './loaders/chexpert.js';
+import { loadSarsCov2Ct, SARS_LABELS } from './loaders/sars-cov-2-ct.js';
+import { BRAIN_TUMOR_LABELS, loadBrainTumor } from './loaders/brain-tumor.js';
 
 const MSD_LICENSE = 'CC BY-SA 4.0 (Medical Segmentation Decathlon)';
 const MSD_CITATION =
@@ -25,7 +29,8 @@ function msd(task: string, name: string, title: string, modality: 'CT' | 'MRI', 
       { pattern: 'labelsTr/*.nii.gz', dir: 'labelsTr', match: /^(?!\._).+\.nii\.gz$/, min: 1, expected: train, what: 'training label maps' },
       { pattern: 'imagesTs/*.nii.gz', dir: 'imagesTs', match: /^(?!\._).+\.nii\.gz$/, min: 0, expected: test, optional: true, what: 'test volumes (no labels; the study does not use them)' },
     ],
-    loader: 'NIfTI volumes: src/data/nifti (other engineer) + prepareVolume for slices; segmentation decoders take the label maps',
+    loader: null,
+    recipe: modality === 'CT' ? 'ct-default' : 'mri-default',
     notes: ["the archive contains macOS '._*' resource files; they are not images and are ignored here (the study's code deletes them)"],
   };
 }
@@ -38,7 +43,7 @@ export const REGISTRY: readonly RegistryDataset[] = [
     modality: 'X-ray',
     task: 'multi-label',
     dims: 2,
-    labels: ['Atelectasis', 'Cardiomegaly', 'Effusion', 'Infiltration', 'Mass', 'Nodule', 'Pneumonia', 'Pneumothorax', 'Consolidation', 'Edema', 'Emphysema', 'Fibrosis', 'Pleural_Thickening', 'Hernia'],
+    labels: NIH_LABELS,
     contents: '112,120 frontal chest X-rays (1024×1024 PNG) of 30,805 patients; 14 text-mined labels; official train_val_list.txt / test_list.txt (patient-disjoint)',
     studyUse: 'official train_val / test lists (86,524 / 25,596 images); labels from "Finding Labels" (pipe-separated, "No Finding" = none)',
     download: 'https://nihcc.app.box.com/v/ChestXray-NIHCC',
@@ -51,7 +56,8 @@ export const REGISTRY: readonly RegistryDataset[] = [
       { pattern: 'test_list.txt', dir: '', match: /^test_list\.txt$/, min: 1, what: 'official test image list' },
       { pattern: 'images/*.png', dir: 'images', match: /\.png$/, min: 1, expected: 112120, what: 'the X-rays (extract images_001…012.tar.gz here)' },
     ],
-    loader: "openImageFolder({ root, csv: 'Data_Entry_2017_v2020.csv', imageColumn: 'Image Index', patientColumn: 'Patient ID', labels: { kind: 'pipe-list', column: 'Finding Labels', classes } }) — image paths in the CSV are bare file names, so use root = <dir>/images with csv given as an absolute path; then applySplits(ds, await splitsFromLists({ train: 'train_val_list.txt', test: 'test_list.txt' })) (carve val from train with systematicSplit or randomPatientSplit)",
+    loader: loadNihChestXray14,
+    recipe: 'medmnist-default',
     notes: ['some PNGs are RGBA or have extra channels; the folder decoder drops alpha, and gray-to-rgb handles the rest'],
   },
   {
@@ -60,7 +66,7 @@ export const REGISTRY: readonly RegistryDataset[] = [
     modality: 'X-ray',
     task: 'multi-label',
     dims: 2,
-    labels: ['Cardiomegaly', 'Edema', 'Consolidation', 'Atelectasis', 'Pleural Effusion'],
+    labels: CHEXPERT_LABELS,
     contents: '224,316 chest radiographs of 65,240 patients; 14 observations labelled 1 / 0 / −1 (uncertain) / blank; train.csv and valid.csv (234 expert-labelled validation images)',
     studyUse: 'frontal AP train images; the 5 competition labels (listed) plus a derived "Uncertain" flag; blank → 0, −1 → 0; val = 10,000 images picked systematically from train (' + STUDY_SYSTEMATIC + '); test = official valid set (202 frontal images)',
     download: 'https://stanfordmlgroup.github.io/competitions/chexpert/',
@@ -72,7 +78,8 @@ export const REGISTRY: readonly RegistryDataset[] = [
       { pattern: 'train/patient*/study*/*.jpg', dir: 'train', match: /^patient\d+\/study\d+\/[^/]+\.jpg$/, recursive: true, min: 1, what: 'training images' },
       { pattern: 'valid/patient*/study*/*.jpg', dir: 'valid', match: /^patient\d+\/study\d+\/[^/]+\.jpg$/, recursive: true, min: 1, expected: 234, what: 'validation images' },
     ],
-    loader: "openImageFolder({ root: <parent of CheXpert-v1.0*>, csv: 'CheXpert-v1.0-small/train.csv', imageColumn: 'Path', patientPattern: '(patient\\\\d+)', labels: { kind: 'multi-columns', columns: [...], uncertain: 'zero', blank: 'zero' } }) — Path values start with the release folder name",
+    loader: loadChexpert,
+    recipe: 'medmnist-default',
     notes: ['the original (~439 GB) and the downsampled CheXpert-v1.0-small (~11 GB) share this layout'],
   },
   {
@@ -94,7 +101,8 @@ export const REGISTRY: readonly RegistryDataset[] = [
       { pattern: 'ManualMask/rightMask/*.png', dir: 'ManualMask/rightMask', match: /\.png$/, min: 1, expected: 138, what: 'right lung masks' },
       { pattern: 'ClinicalReadings/*.txt', dir: 'ClinicalReadings', match: /\.txt$/, min: 0, expected: 138, optional: true, what: 'clinical readings' },
     ],
-    loader: 'images decode with readImageFile (folder decoder); mask pairing for segmentation is not automated in the registry',
+    loader: null,
+    recipe: 'medmnist-default',
     notes: ['the study lists train/val/test all as the same 138 images in its split table; how it split them is not clear from the code we read — unknown'],
   },
   {
@@ -103,7 +111,7 @@ export const REGISTRY: readonly RegistryDataset[] = [
     modality: 'CT',
     task: 'binary',
     dims: 3,
-    labels: ['Negative', 'Positive'],
+    labels: SARS_LABELS,
     contents: 'The study loads the 210-patient release with per-patient folders of PNG slices under Covid/ (80 patients), Healthy/ (50) and Others/ (80, other lung diseases); the first 2D release has 1,252 COVID + 1,230 non-COVID images',
     studyUse: 'binary COVID vs not (Healthy + Others), each patient a 3D stack of slices (mean of slice embeddings); test = 70 patients and val = 50 patients systematically (' + STUDY_SYSTEMATIC + '), train = 90',
     download: 'https://www.kaggle.com/datasets/plameneduardo/a-covid-multiclass-dataset-of-ct-scans (210-patient release; not verified by us) — first release: https://www.kaggle.com/datasets/plameneduardo/sarscov2-ctscan-dataset',
@@ -111,11 +119,15 @@ export const REGISTRY: readonly RegistryDataset[] = [
     citation:
       'Soares E, Angelov P, Biaso S, Higa Froes M, Kanda Abe D. SARS-CoV-2 CT-scan dataset: A large dataset of real patients CT scans for SARS-CoV-2 identification. medRxiv 2020.04.24.20078584 (2020).',
     layout: [
-      { pattern: 'Covid/*/*.png', dir: 'Covid', match: /^[^/]+\/[^/]+\.png$/, recursive: true, min: 1, what: 'COVID-positive patients (one folder each)' },
-      { pattern: 'Healthy/*/*.png', dir: 'Healthy', match: /^[^/]+\/[^/]+\.png$/, recursive: true, min: 1, what: 'healthy patients' },
-      { pattern: 'Others/*/*.png', dir: 'Others', match: /^[^/]+\/[^/]+\.png$/, recursive: true, min: 1, what: 'patients with other pulmonary diseases' },
+      // Either release; the loader says which one it found and refuses a folder with neither.
+      { pattern: 'Covid/*/*.png', dir: 'Covid', match: /^[^/]+\/[^/]+\.png$/, recursive: true, min: 1, optional: true, what: '210-patient release: COVID-positive patients (one folder each)' },
+      { pattern: 'Healthy/*/*.png', dir: 'Healthy', match: /^[^/]+\/[^/]+\.png$/, recursive: true, min: 1, optional: true, what: '210-patient release: healthy patients' },
+      { pattern: 'Others/*/*.png', dir: 'Others', match: /^[^/]+\/[^/]+\.png$/, recursive: true, min: 1, optional: true, what: '210-patient release: patients with other pulmonary diseases' },
+      { pattern: 'COVID/*.png', dir: 'COVID', match: /\.png$/, min: 1, expected: 1252, optional: true, what: 'slice release: COVID-positive slices' },
+      { pattern: 'non-COVID/*.png', dir: 'non-COVID', match: /\.png$/, min: 1, expected: 1230, optional: true, what: 'slice release: non-COVID slices' },
     ],
-    loader: 'not yet wired: slice folders → Volume3D needs a stacking source (slices decode with readImageFile)',
+    loader: loadSarsCov2Ct,
+    recipe: 'medmnist-default',
     notes: ['the citation is for the first (2D, 2,482-image) release; we could not source a separate citation for the 210-patient release'],
   },
   {
@@ -138,7 +150,8 @@ export const REGISTRY: readonly RegistryDataset[] = [
       { pattern: 'labelsVa/*.nii.gz', dir: 'labelsVa', match: /\.nii\.gz$/, min: 1, what: 'validation label maps' },
       { pattern: 'imagesTs/*.nii.gz', dir: 'imagesTs', match: /\.nii\.gz$/, min: 0, optional: true, what: 'test scans (no public labels)' },
     ],
-    loader: 'NIfTI volumes: src/data/nifti + prepareVolume(…, "ct-default") for slices',
+    loader: null,
+    recipe: 'ct-default',
     notes: ['file counts per folder differ between AMOS releases; the doctor only requires non-empty folders'],
   },
   msd('Task09_Spleen', 'msd-spleen', 'MSD Spleen (Task09_Spleen)', 'CT', ['background', 'spleen'], 41, 20, 'CT slices for spleen segmentation (the study slices the volumes to 2D .npy files; its split counts we did not verify)'),
@@ -150,7 +163,7 @@ export const REGISTRY: readonly RegistryDataset[] = [
     modality: 'MRI',
     task: 'multi-class',
     dims: 2,
-    labels: ['meningioma', 'glioma', 'pituitary'],
+    labels: BRAIN_TUMOR_LABELS,
     contents: '3,064 T1-weighted contrast-enhanced slices of 233 patients (708 meningioma, 1,426 glioma, 930 pituitary) as MATLAB v7.3 .mat files: cjdata.image, cjdata.label (1/2/3), cjdata.PID, tumour border and mask',
     studyUse:
       'the study\'s BrainTumor loader reads these .mat files (classes meningioma, glioma, pituitary); per image, values above the 95th percentile are clipped to it and values at or below the 5th are set to 0; split by patient: 70 test and 50 val patients systematically (' + STUDY_SYSTEMATIC + '), 1,344 / 718 / 1,002 train / val / test images. (It is not the 4-class Kaggle "Brain Tumor MRI Dataset".)',
@@ -158,8 +171,9 @@ export const REGISTRY: readonly RegistryDataset[] = [
     license: 'CC BY 4.0 (as listed on figshare; verify on the page)',
     citation:
       'Cheng J, Huang W, Cao S, Yang R, Yang W, Yun Z, Wang Z, Feng Q. Enhanced Performance of Brain Tumor Classification via Tumor Region Augmentation and Partition. PLoS ONE 10(10): e0140381 (2015).',
-    layout: [{ pattern: '*.mat', dir: '', match: /^\d+\.mat$/, min: 1, expected: 3064, what: 'one slice per file, 1.mat … 3064.mat (unzip the four brainTumorDataPublic_*.zip here)' }],
-    loader: 'not loadable yet: the .mat files are HDF5 and medprobe has no HDF5 reader; converting them to 16-bit PNG + a CSV (label, PID) makes them an image folder',
+    layout: [{ pattern: '[brainTumorDataPublic_*/]<n>.mat', dir: '', match: /^(?:[^/]+\/)?\d+\.mat$/, recursive: true, min: 1, expected: 3064, what: 'one slice per file, 1.mat … 3064.mat (unzip the four brainTumorDataPublic_*.zip here)' }],
+    loader: loadBrainTumor,
+    recipe: 'mri-default',
     notes: ['the download also holds cvind.mat (the authors\' 5-fold indices) and README.txt'],
   },
 ];

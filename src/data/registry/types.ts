@@ -1,3 +1,5 @@
+import type { RegistryLoader } from './load.js';
+
 /**
  * The reference study's datasets (Baharoon et al., "Towards General Purpose Vision Foundation
  * Models for Medical Image Analysis: An Experimental Study of DINOv2 on Radiology Benchmarks",
@@ -41,7 +43,12 @@ export interface RegistryDataset {
   license: string;
   citation: string;
   layout: LayoutRequirement[];
-  /** How to open it with medprobe today, or why it cannot be opened yet. */
-  loader: string;
+  /**
+   * Opens the folder as released into the study's splits; null for the segmentation sets, which
+   * the segmentation protocol opens (src/data/registry/segmentation) rather than the classification suite.
+   */
+  loader: RegistryLoader | null;
+  /** The built-in preprocessing recipe the study's setup implies (8-bit images, or MRI percentile clipping). */
+  recipe: 'medmnist-default' | 'ct-default' | 'mri-default';
   notes: string[];
 }

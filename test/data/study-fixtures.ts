@@ -1,0 +1,133 @@
+/**
+ * Tiny copies of the study's datasets in their exact official layouts (file names, CSV headers,
+ * folder nesting, MATLAB v7.3 files), written from code so the core suite needs no real data.
+ * Pixels carry the label (brighter centre for positives) so protocols have something to find.
+ */
+import { promises as fs } from 'node:fs';
+import path from 'node:path';
+import { PNG } from 'pngjs';
+import jpeg from 'jpeg-js';
+import { createRng } from '../../src/util/random.js';
+import { matDouble, matText, matVar, writeMatV73 } from './mat-fixture.js';
+
+function pixels(width: number, height: number, bright: boolean, seed: number): Uint8Array {
+  const rng = createRng(seed);
+  const px = new Uint8Array(width * height);
+  for (let r = 0; r < height; r++)
+    for (let c = 0; c < width; c++) {
+      const centre = (r - height / 2) ** 2 + (c - width / 2) ** 2 < (Math.min(width, height) / 3) ** 2;
+      px[r * width + c] = Math.max(0, Math.min(255, (bright && centre ? 190 : 50) + Math.round((rng.next() - 0.5) * 60)));
+    }
+  return px;
+}
+
+export function grayPng(width: number, height: number, bright: boolean, seed: number): Buffer {
+  return PNG.sync.write({ width, height, data: Buffer.from(pixels(width, height, bright, seed)) } as PNG, { colorType: 0, inputColorType: 0, inputHasAlpha: false });
+}
+
+/** CT slices in the SARS-CoV-2 release are grey pixels saved as RGBA PNGs. */
+export function rgbaPng(width: number, height: number, bright: boolean, seed: number): Buffer {
+  const g = pixels(width, height, bright, seed);
+  const data = Buffer.alloc(width * height * 4);
+  for (let i = 0; i < g.length; i++) data.set([g[i], g[i], g[i], 255], i * 4);
+  return PNG.sync.write({ width, height, data } as PNG);
+}
+
+function grayJpeg(width: number, height: number, bright: boolean, seed: number): Buffer {
+  const g = pixels(width, height, bright, seed);
+  const data = Buffer.alloc(width * height * 4);
+  for (let i = 0; i < g.length; i++) data.set([g[i], g[i], g[i], 255], i * 4);
+  return jpeg.encode({ width, height, data }, 95).data;
+}
+
+async function write(file: string, content: string | Buffer): Promise<void> {
+  await fs.mkdir(path.dirname(file), { recursive: true });
+  await fs.writeFile(file, content);
+}
+
+const NIH_HEADER = 'Image Index,Finding Labels,Follow-up #,Patient ID,Patient Age,Patient Gender,View Position,OriginalImage[Width,Height],OriginalImagePixelSpacing[x,y],';
+const NIH_FINDINGS = ['Cardiomegaly', 'No Finding', 'Effusion|Infiltration', 'No Finding', 'Hernia'];
+
+/** NIH ChestX-ray14: Data_Entry_2017_v2020.csv, train_val_list.txt, test_list.txt, images/. Patients 1–`patients`, 2 images each; every 4th patient is in the test list. */
+export async function writeNihFixture(dir: string, patients = 20): Promise<{ rows: string[]; testIds: string[] }> {
+  const rows: string[] = [];
+  const trainVal: string[] = [];
+  const test: string[] = [];
+  for (let p = 1; p <= patients; p++) {
+    for (let k = 0; k < 2; k++) {
+      const name = `${String(p).padStart(8, '0')}_${String(k).padStart(3, '0')}.png`;
+      const finding = NIH_FINDINGS[(p + k) % NIH_FINDINGS.length];
+      rows.push(`${name},${finding},${k},${String(p).padStart(8, '0')},0${40 + p}Y,M,PA,2500,2048,0.143,0.143`);
+      (p % 4 === 0 ? test : trainVal).push(name);
+      await write(path.join(dir, 'images', name), grayPng(32, 32, finding !== 'No Finding', p * 10 + k));
+    }
+  }
+  await write(path.join(dir, 'Data_Entry_2017_v2020.csv'), `${NIH_HEADER}\n${rows.join('\n')}\n`);
+  await write(path.join(dir, 'train_val_list.txt'), `${trainVal.join('\n')}\n`);
+  await write(path.join(dir, 'test_list.txt'), `${test.join('\n')}\n`);
+  return { rows, testIds: test };
+}
+
+const CHEXPERT_HEADER = 'Path,Sex,Age,Frontal/Lateral,AP/PA,No Finding,Enlarged Cardiomediastinum,Cardiomegaly,Lung Opacity,Lung Lesion,Edema,Consolidation,Pneumonia,Atelectasis,Pneumothorax,Pleural Effusion,Pleural Other,Fracture,Support Devices';
+
+/**
+ * CheXpert-v1.0-small unpacked: `<dir>/train.csv`, `valid.csv`, `train/patientNNNNN/study1/view1_frontal.jpg`
+ * (+ a lateral view), CSV paths prefixed with the release folder. Cells use 1.0 / 0.0 / -1.0 / blank.
+ */
+export async function writeChexpertFixture(dir: string, trainPatients = 16, validPatients = 6): Promise<void> {
+  const cells = (p: number): string => {
+    const v = (j: number): string => ['1.0', '0.0', '-1.0', '', '0.0'][(p + j) % 5];
+    return `,${v(0)},,${v(1)},,${v(2)},${v(3)},,${v(4)},,0.0,,,`; // No Finding … Support Devices, 14 cells
+  };
+  for (const [csv, folder, n, offset] of [['train.csv', 'train', trainPatients, 1], ['valid.csv', 'valid', validPatients, 64541]] as const) {
+    const lines = [CHEXPERT_HEADER];
+    for (let i = 0; i < n; i++) {
+      const p = offset + i;
+      const pid = `patient${String(p).padStart(5, '0')}`;
+      const ap = folder === 'valid' || i % 4 !== 3 ? 'AP' : 'PA';
+      const positive = (p + 0) % 5 === 0 || (p + 1) % 5 === 0;
+      for (const [view, fl, appa] of [['view1_frontal.jpg', 'Frontal', ap], ['view2_lateral.jpg', 'Lateral', '']] as const) {
+        const rel = `${folder}/${pid}/study1/${view}`;
+        lines.push(`CheXpert-v1.0-small/${rel},Female,${50 + i},${fl},${appa}${cells(p)}`);
+        await write(path.join(dir, rel), grayJpeg(32, 32, positive, p));
+      }
+    }
+    await write(path.join(dir, csv), `${lines.join('\n')}\n`);
+  }
+}
+
+/**
+ * Brain tumour (figshare): `brainTumorDataPublic_1-766/<n>.mat`, MATLAB v7.3 with cjdata.{image,label,PID,tumorBorder,tumorMask}.
+ * Images are `height`×`width` int16 (non-square so a missing transpose shows); patient k owns files 3k+1…3k+3.
+ */
+export async function writeBrainTumorFixture(dir: string, patients = 10, height = 24, width = 32): Promise<void> {
+  for (let n = 1; n <= patients * 3; n++) {
+    const pid = String(100000 + Math.floor((n - 1) / 3));
+    const label = 1 + (Math.floor((n - 1) / 3) % 3);
+    const g = pixels(width, height, label !== 1, n);
+    const image = Int16Array.from(g, (v, i) => v * 4 + (i % width)); // a column ramp: orientation is visible
+    const mask = Uint8Array.from(g, (v) => (v > 120 ? 1 : 0));
+    await writeMatV73(path.join(dir, 'brainTumorDataPublic_1-766', `${n}.mat`), {
+      'cjdata/image': matVar([height, width], image, 'int16'),
+      'cjdata/label': matDouble(label),
+      'cjdata/PID': matText(pid),
+      'cjdata/tumorBorder': matVar([1, 4], Float64Array.of(3, 4, 5, 6), 'double'),
+      'cjdata/tumorMask': matVar([height, width], mask, 'logical'),
+    });
+  }
+}
+
+/** SARS-CoV-2 CT, first release: `COVID/Covid (n).png`, `non-COVID/Non-Covid (n).png`, slices of varying size. */
+export async function writeSarsSliceFixture(dir: string, perClass = 12): Promise<void> {
+  for (let n = 1; n <= perClass; n++) {
+    await write(path.join(dir, 'COVID', `Covid (${n}).png`), rgbaPng(30 + (n % 3), 28, true, n));
+    await write(path.join(dir, 'non-COVID', `Non-Covid (${n}).png`), rgbaPng(30, 28 + (n % 2), false, 100 + n));
+  }
+}
+
+/** SARS-CoV-2 CT, 210-patient release: `Covid/<patient>/<k>.png`, `Healthy/…`, `Others/…`. */
+export async function writeSarsPatientFixture(dir: string, perClass = 6, slices = 3): Promise<void> {
+  for (const [cls, bright] of [['Covid', true], ['Healthy', false], ['Others', false]] as const) {
+    for (let p = 1; p <= perClass; p++) for (let k = 1; k <= slices; k++) await write(path.join(dir, cls, `${cls.toLowerCase()}-${p}`, `${k}.png`), rgbaPng(24, 24, bright, p * 10 + k));
+  }
+}
