@@ -15,16 +15,19 @@ export interface EnvelopeProvenance {
   /** Device and threads of the run (backbone sessions; engine graphs use the same process choice). */
   compute?: Result['provenance']['compute'];
   startedAt?: string;
+  /** Folder that file names are written relative to (the suite file's); default: the working directory. */
+  baseDir?: string;
 }
 
 export type EnvelopeParts = Omit<Result, 'schema' | 'provenance'> & { provenance: EnvelopeProvenance };
 
 /**
- * A file as provenance names it: relative to the working directory, with `/` separators, so a
- * result shared outside the hospital carries no user name or mount point.
+ * A file as provenance names it: relative to the suite's folder (or the working directory), with `/`
+ * separators, so a result shared outside the hospital carries no user name or mount point, and a
+ * queue worker started elsewhere writes the same result as a local run.
  */
-export function provenancePath(file: string): string {
-  return path.isAbsolute(file) ? path.relative(process.cwd(), file).split(path.sep).join('/') || '.' : file.split(path.sep).join('/');
+export function provenancePath(file: string, baseDir = process.cwd()): string {
+  return path.isAbsolute(file) ? path.relative(baseDir, file).split(path.sep).join('/') || '.' : file.split(path.sep).join('/');
 }
 
 /** The host name is recorded only when asked (MEDPROBE_RECORD_HOST=1): a hospital may not publish it. */
@@ -49,7 +52,7 @@ export function resultEnvelope(p: EnvelopeParts): Result {
       runtime: { ...versions.runtime, ...provenance.runtime },
       ...(provenance.compute ? { compute: provenance.compute } : {}),
       seed: provenance.seed,
-      files: Object.fromEntries(Object.entries(provenance.files).map(([f, h]) => [provenancePath(f), h])),
+      files: Object.fromEntries(Object.entries(provenance.files).map(([f, h]) => [provenancePath(f, provenance.baseDir), h])),
       featureCacheKeys: provenance.featureCacheKeys,
       startedAt: provenance.startedAt ?? new Date().toISOString(),
       wallSeconds: provenance.wallSeconds,

@@ -374,6 +374,7 @@ function buildResult(a: {
       files: { ...model.files, ...Object.fromEntries(dataset.files.map((f) => [f, dataset.fingerprint])) },
       featureCacheKeys: a.cacheKeys,
       wallSeconds: a.wallSeconds,
+      baseDir: a.res.location.baseDir,
     },
   });
 }
