@@ -10,7 +10,8 @@ import type { Device } from './onnx/device.js';
 
 /**
  * Measured images/s per (model, input size, threads, host), kept in `<cache>/throughput.json`
- * so the run planner can give ETAs before extracting anything. Throughput depends on all four:
+ * so the run planner can give ETAs before extracting anything: every run records its own
+ * extraction speed here, and `medprobe models bench` measures one without data. Throughput depends on all four:
  * the same model runs ~2× slower at twice the threads on a shared 2-core box, so none is dropped.
  */
 
@@ -26,8 +27,13 @@ export interface ThroughputKey {
   device?: string;
 }
 
+/** Who measured it: `models bench` on synthetic input, or a run's own extraction (data reads and preprocessing included). */
+export type ThroughputSource = 'bench' | 'run';
+
 export interface ThroughputRecord extends ThroughputKey {
   model: string;
+  /** Absent in records written before runs recorded their own speed: bench. */
+  source?: ThroughputSource;
   runtime: string;
   imagesPerSecond: number;
   batchSize: number;
@@ -124,6 +130,7 @@ export async function measureThroughput(backbone: Backbone, opts: MeasureThrough
     host: hostId(),
     ...computeKeyParts(backbone),
     model: backbone.card.name,
+    source: 'bench',
     runtime: `${backbone.runtime.name} ${backbone.runtime.version}`,
     imagesPerSecond: (batches * batchSize) / seconds,
     batchSize,

@@ -4,6 +4,7 @@ import { readResultFile } from '../results/store.js';
 import type { RunPlan } from './plan.js';
 import type { RunResources } from './resources.js';
 import { executeEval, executeExtract } from './units.js';
+import { RunProgress } from './run-progress.js';
 
 export interface RunSummary {
   resultsDir: string;
@@ -22,6 +23,7 @@ export interface RunSummary {
 export async function runPlanLocally(plan: RunPlan, res: RunResources, opts: { log: (line: string) => void }): Promise<RunSummary> {
   const { log } = opts;
   const summary: RunSummary = { resultsDir: plan.location.resultsDir, results: [], extractedSplits: 0, cachedSplits: 0 };
+  const run = new RunProgress(plan);
   const pairs = [...new Set([...plan.extract, ...plan.eval].map((u) => `${u.model}/${u.dataset}`))];
   for (const pair of pairs) {
     const extract = plan.extract.filter((u) => `${u.model}/${u.dataset}` === pair);
@@ -33,7 +35,7 @@ export async function runPlanLocally(plan: RunPlan, res: RunResources, opts: { l
       let computedShards = 0;
       for (const u of shards) {
         if (u.cached) continue;
-        const out = await executeExtract(u, res, { batchSize: plan.batchSize });
+        const out = await executeExtract(u, res, { batchSize: plan.batchSize, run });
         seconds += out.seconds;
         if (!out.cached) computedShards++;
       }
@@ -44,7 +46,7 @@ export async function runPlanLocally(plan: RunPlan, res: RunResources, opts: { l
       if (shards.some((u) => !u.cached)) summary.extractedSplits++;
       else summary.cachedSplits++;
       const u = shards[0];
-      log(`${computed ? 'extracted' : 'cached   '} ${u.modelName} · ${u.datasetName}/${split}: ${n} samples${computed ? ` in ${seconds.toFixed(1)} s` : ''}${shards.length > 1 ? ` (${computedShards === shards.length || !computed ? `${shards.length} shards` : `${computedShards} of ${shards.length} shards computed now, the rest resumed`})` : ''}`);
+      log(`${computed ? 'extracted' : 'cached   '} ${u.modelName} · ${u.datasetName}/${split}: ${n} samples${computed ? ` in ${seconds.toFixed(1)} s` : ''}${shards.length > 1 ? ` (${computedShards === shards.length || !computed ? `${shards.length} shards` : `${computedShards} of ${shards.length} shards computed now, the rest resumed`})` : ''}${computed ? ` · ${run.describe()}` : ''}`);
     }
     for (const u of evals) {
       if (u.done) {
@@ -54,8 +56,9 @@ export async function runPlanLocally(plan: RunPlan, res: RunResources, opts: { l
       }
       const out = await executeEval(u, res, extract);
       summary.results.push({ file: out.file, result: out.result, reused: false });
+      run.evaluated(out.protocolSeconds);
       const auroc = out.result.metrics.auroc;
-      log(`done      ${u.modelName} · ${u.datasetName} · ${u.protocol}: test AUROC ${auroc == null ? '—' : auroc.toFixed(4)}, ACC ${out.result.metrics.accuracy?.toFixed(4)} (${out.protocolSeconds.toFixed(1)} s)`);
+      log(`done      ${u.modelName} · ${u.datasetName} · ${u.protocol}: test AUROC ${auroc == null ? '—' : auroc.toFixed(4)}, ACC ${out.result.metrics.accuracy?.toFixed(4)} (${out.protocolSeconds.toFixed(1)} s) · ${run.describe()}`);
     }
   }
   return summary;

@@ -3,7 +3,9 @@ import path from 'node:path';
 import type { DatasetSource, SplitName } from '../data/types.js';
 import { sliceCount } from '../data/nifti/slice.js';
 import { FeatureCache, featureKey } from '../features/cache.js';
-import { hostId, lookupThroughput, threadsOf } from '../models/throughput.js';
+import { hostId, lookupThroughput, threadsOf, type ThroughputSource } from '../models/throughput.js';
+import { estimateEval, readEvalHistory, type EvalEstimate } from './history.js';
+import { formatDuration } from '../util/progress.js';
 import { computeKeyParts } from '../models/backbone.js';
 import type { SuiteModel } from './models.js';
 import { readResultFile } from '../results/store.js';
@@ -72,6 +74,10 @@ export interface EvalUnit {
   dependsOn: string[];
   /** A result with this unit key was on disk when planned. */
   done: boolean;
+  /** Samples over all of the dataset's splits (what an evaluation time scales with). */
+  samples: number;
+  /** Expected seconds from this host's evaluation history; absent when there is none. */
+  estimate?: EvalEstimate;
 }
 
 export type PlanUnit = ExtractUnit | EvalUnit;
@@ -82,8 +88,9 @@ export interface PlannedModel {
   fingerprint: string;
   inputSize: number;
   features: string[];
-  /** Measured images/s on this host (`medprobe models bench`), when known. */
+  /** Measured images/s on this host (an earlier run's extraction or `medprobe models bench`), when known. */
   imagesPerSecond?: number;
+  throughputSource?: ThroughputSource;
 }
 
 export interface RunPlan {
@@ -168,12 +175,14 @@ export async function buildPlan(res: RunResources, opts: PlanOptions = {}): Prom
   const batchSize = suite.batchSize;
   const shardSize = opts.shardSize ?? DEFAULT_SHARD_SIZE;
   const plan: RunPlan = { location: res.location, batchSize, shardSize, models: [], extract: [], eval: [], skipped: [] };
+  const host = hostId();
+  const history = await readEvalHistory(cacheDir);
 
   for (let mi = 0; mi < suite.models.length; mi++) {
     const model = await res.model(mi);
     const backbone = model.backbone;
-    const measured = await lookupThroughput(cacheDir, { fingerprint: backbone.fingerprint, inputSize: backbone.inputSize, threads: threadsOf(backbone), host: hostId(), ...computeKeyParts(backbone) });
-    plan.models.push({ index: mi, name: model.name, fingerprint: backbone.fingerprint, inputSize: backbone.inputSize, features: model.features, imagesPerSecond: measured?.imagesPerSecond });
+    const measured = await lookupThroughput(cacheDir, { fingerprint: backbone.fingerprint, inputSize: backbone.inputSize, threads: threadsOf(backbone), host, ...computeKeyParts(backbone) });
+    plan.models.push({ index: mi, name: model.name, fingerprint: backbone.fingerprint, inputSize: backbone.inputSize, features: model.features, imagesPerSecond: measured?.imagesPerSecond, throughputSource: measured ? (measured.source ?? 'bench') : undefined });
     const feature = model.features[0];
 
     for (let di = 0; di < suite.datasets.length; di++) {
@@ -227,21 +236,21 @@ export async function buildPlan(res: RunResources, opts: PlanOptions = {}): Prom
         });
         const resultFile = resultPath(resultsDir, model.name, dataset.name, name);
         const done = await resultDone(resultFile, key);
-        plan.eval.push({ kind: 'eval', key, model: mi, dataset: di, modelName: model.name, datasetName: dataset.name, protocol: name, resultFile, needs, dependsOn: pending, done });
+        const samples = Object.values(dataset.splits).reduce((a, s) => a + (s?.size ?? 0), 0);
+        const estimate = estimateEval(history, { key, protocol: name, modelFingerprint: backbone.fingerprint, samples }, host);
+        plan.eval.push({ kind: 'eval', key, model: mi, dataset: di, modelName: model.name, datasetName: dataset.name, protocol: name, resultFile, needs, dependsOn: pending, done, samples, ...(estimate ? { estimate } : {}) });
       }
     }
   }
   return plan;
 }
 
-function formatSeconds(s: number): string {
-  if (s < 90) return `${s.toFixed(0)} s`;
-  if (s < 5400) return `${(s / 60).toFixed(1)} min`;
-  return `${(s / 3600).toFixed(1)} h`;
-}
-
-/** Estimated extraction time of what is left, from measured throughput; undefined when a model has none. */
-export function estimateSeconds(plan: RunPlan): { seconds: number; unknownModels: string[] } {
+/**
+ * Expected seconds of what is left, from this host's history: extraction from measured
+ * throughput (earlier runs or `models bench`), evaluation from earlier evaluation times.
+ * Models and units without history are listed instead of guessed.
+ */
+export function estimateSeconds(plan: RunPlan): { seconds: number; unknownModels: string[]; evalSeconds: number; unknownEvals: number } {
   let seconds = 0;
   const unknown = new Set<string>();
   for (const u of plan.extract) {
@@ -250,7 +259,14 @@ export function estimateSeconds(plan: RunPlan): { seconds: number; unknownModels
     if (ips) seconds += u.images / ips;
     else unknown.add(u.modelName);
   }
-  return { seconds, unknownModels: [...unknown] };
+  let evalSeconds = 0;
+  let unknownEvals = 0;
+  for (const u of plan.eval) {
+    if (u.done) continue;
+    if (u.estimate) evalSeconds += u.estimate.seconds;
+    else unknownEvals++;
+  }
+  return { seconds, unknownModels: [...unknown], evalSeconds, unknownEvals };
 }
 
 /** What `medprobe run --dry-run` prints: the units, what is cached, what is left and how long it should take. */
@@ -275,9 +291,29 @@ export function describePlan(plan: RunPlan): string[] {
   lines.push(`evaluation: ${plan.eval.length} unit(s), ${plan.eval.length - todoEval.length} done, ${todoEval.length} to run`);
   for (const u of plan.eval) lines.push(`  ${u.done ? 'done   ' : 'run    '} ${u.modelName} · ${u.datasetName} · ${u.protocol}  [${u.key.slice(0, 12)}]`);
   for (const u of plan.skipped) lines.push(`  skip    ${u.modelName} · ${u.datasetName} · ${u.protocol}: ${u.reason}`);
+  lines.push(...describeEstimate(plan));
+  return lines;
+}
+
+/** The dry run's ETA lines: extraction, evaluation and total, each from history or "no history". */
+export function describeEstimate(plan: RunPlan): string[] {
   const est = estimateSeconds(plan);
+  const todoEx = plan.extract.filter((u) => !u.cached);
+  const todoEval = plan.eval.filter((u) => !u.done);
+  const sources = [...new Set(todoEx.map((u) => plan.models[u.model].throughputSource).filter(Boolean))].map((s) => (s === 'run' ? 'earlier runs' : 'medprobe models bench'));
+  const lines: string[] = [];
   if (todoEx.length === 0) lines.push('estimated extraction time: 0 s (all features cached)');
-  else if (est.unknownModels.length) lines.push(`estimated extraction time: unknown (run medprobe models bench) — no throughput measured on this host for ${est.unknownModels.join(', ')}`);
-  else lines.push(`estimated extraction time: ${formatSeconds(est.seconds)} (from measured throughput; evaluation not included)`);
+  else if (est.unknownModels.length) lines.push(`estimated extraction time: no history for ${est.unknownModels.join(', ')} on this host (known after one run, or run medprobe models bench)`);
+  else lines.push(`estimated extraction time: ${formatDuration(est.seconds)} (throughput measured by ${sources.join(' and ')} on this host)`);
+  const scaled = todoEval.filter((u) => u.estimate?.basis === 'scaled').length;
+  if (todoEval.length === 0) lines.push('estimated evaluation time: 0 s (all results done)');
+  else if (est.unknownEvals === todoEval.length) lines.push(`estimated evaluation time: no history for these protocols on this host`);
+  else
+    lines.push(
+      `estimated evaluation time: ${formatDuration(est.evalSeconds)} (earlier evaluations on this host${scaled ? `; ${scaled} unit(s) scaled by sample count from the same protocol` : ''}${est.unknownEvals ? `; ${est.unknownEvals} unit(s) with no history not counted` : ''})`,
+    );
+  const partial = est.unknownModels.length > 0 || est.unknownEvals > 0;
+  const total = (est.unknownModels.length ? 0 : est.seconds) + est.evalSeconds;
+  lines.push(partial && total === 0 ? 'estimated run time: unknown (no history)' : `estimated run time: ${partial ? 'at least ' : ''}${formatDuration(total)}`);
   return lines;
 }

@@ -23,6 +23,10 @@ import { createPreparer } from '../features/prepare.js';
 import { defaultCompute, sessionOptions } from '../models/onnx/session.js';
 import type { LabelledFeatures } from '../protocols/types.js';
 import type { RunResources } from './resources.js';
+import type { RunProgress } from './run-progress.js';
+import { recordEvalTime } from './history.js';
+import { hostId, recordThroughput, threadsOf } from '../models/throughput.js';
+import { computeKeyParts } from '../models/backbone.js';
 
 /**
  * Executing one plan unit, the same code whether the local runner or a queue worker calls it.
@@ -71,7 +75,7 @@ export interface ExtractOutcome {
 }
 
 /** Embed one shard of a split into the cache; when it completes the split, merge the shards. */
-export async function executeExtract(unit: ExtractUnit, res: RunResources, opts: { batchSize: number }): Promise<ExtractOutcome> {
+export async function executeExtract(unit: ExtractUnit, res: RunResources, opts: { batchSize: number; run?: RunProgress }): Promise<ExtractOutcome> {
   const cache = featureCacheOf(res);
   const featureKeys = Object.values(unit.featureKeys);
   if (await allPresent(cache, featureKeys)) return { cached: true, merged: false, seconds: 0 };
@@ -91,14 +95,21 @@ export async function executeExtract(unit: ExtractUnit, res: RunResources, opts:
     if (await allPresent(cache, shardKeys)) return; // computed by the holder we waited for
     cached = false;
     const t0 = performance.now();
-    const progress = createProgress(label, end - start, dataset.dims === 3 ? 'vol' : 'img');
+    const run = opts.run;
+    const bar = createProgress(label, end - start, dataset.dims === 3 ? 'vol' : 'img', run ? { suffix: () => run.describe() } : {});
+    // The plan counts model inputs (3D: slices), the bar samples.
+    const inputsPerSample = unit.images / (end - start);
+    const progress = run ? { tick: (n = 1) => (run.extracted(unit.model, n * inputsPerSample), bar.tick(n)), stop: () => bar.stop() } : bar;
     let out;
     try {
+      run?.shardStarted(unit.model);
       out = await extractFeatures({ backbone: model.backbone, split: splitView(src, start, end, labelWidth(dataset.task)), features, prepare: preparer.spec, batchSize: opts.batchSize, progress });
     } finally {
       progress.stop();
+      run?.shardStopped(unit.model);
     }
     seconds = (performance.now() - t0) / 1000;
+    await recordRunThroughput(res, model, out.matrices[features[0]].rows, seconds, opts.batchSize);
     const ids = idsHash(unit.shard.count === 1 ? src.ids : src.ids.slice(start, end));
     for (const f of features) {
       await cache.write(
@@ -123,6 +134,30 @@ export async function executeExtract(unit: ExtractUnit, res: RunResources, opts:
   }, `features of ${label}`);
   const merged = unit.shard.count > 1 ? await mergeShards(res, unit) : false;
   return { cached, merged, seconds };
+}
+
+/**
+ * This extraction's speed, stored where `run --dry-run` looks for throughput, so the next plan of
+ * this model on this host has an ETA. It includes reading and preprocessing, which `models bench`
+ * leaves out, so it is the better predictor of a run and replaces a bench figure.
+ */
+async function recordRunThroughput(res: RunResources, model: Awaited<ReturnType<RunResources['model']>>, inputs: number, seconds: number, batchSize: number): Promise<void> {
+  if (inputs === 0 || seconds <= 0) return;
+  const backbone = model.backbone;
+  await recordThroughput(res.location.cacheDir, {
+    fingerprint: backbone.fingerprint,
+    inputSize: backbone.inputSize,
+    threads: threadsOf(backbone),
+    host: hostId(),
+    ...computeKeyParts(backbone),
+    model: model.name,
+    source: 'run',
+    runtime: `${backbone.runtime.name} ${backbone.runtime.version}`,
+    imagesPerSecond: inputs / seconds,
+    batchSize,
+    batches: Math.ceil(inputs / batchSize),
+    measuredAt: new Date().toISOString(),
+  });
 }
 
 /**
@@ -287,6 +322,7 @@ export async function executeEval(unit: EvalUnit, res: RunResources, extractUnit
     selectionMetric: suite.selectionMetric,
   });
   const protocolSeconds = (performance.now() - t0) / 1000;
+  await recordEvalTime(res.location.cacheDir, { unitKey: unit.key, protocol: unit.protocol, modelFingerprint: model.backbone.fingerprint, host: hostId(), samples: unit.samples, seconds: protocolSeconds, at: new Date().toISOString() });
   const result = buildResult({ res, unit, model, dataset, config, out, feature, preprocessing: preparer.preprocessing, cacheKeys, wallSeconds: { ...wallSeconds, protocol: protocolSeconds }, test: split.test! });
   const file = await writeResult(res.location.resultsDir, result);
   return { file, result, protocolSeconds };

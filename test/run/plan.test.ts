@@ -69,7 +69,7 @@ test('a sharded run merges into feature entries and results bit-identical to an 
   }
 });
 
-test('dry run: units, cached vs to compute, and an ETA only where throughput was measured', async () => {
+test('dry run: units, cached vs to compute, and an ETA only from recorded history ("no history" otherwise)', async () => {
   const suite = await loadSuite(path.join(dir, 'suite.yaml'));
   const cacheDir = path.join(dir, 'c-dry');
   const resultsDir = path.join(dir, 'r-dry');
@@ -83,14 +83,17 @@ test('dry run: units, cached vs to compute, and an ETA only where throughput was
   let text = describePlan(fresh).join('\n');
   assert.match(text, /extraction: 8 shard unit\(s\), 0 cached, 8 to compute \(110 model inputs\)/);
   assert.match(text, /evaluation: 2 unit\(s\), 0 done, 2 to run/);
-  assert.match(text, /estimated extraction time: unknown \(run medprobe models bench\)/);
+  assert.match(text, /estimated extraction time: no history for /);
+  assert.match(text, /estimated evaluation time: no history/);
+  assert.match(text, /estimated run time: unknown \(no history\)/);
 
   // A throughput measured on this host for this model at the threads the plan uses → an estimate: 110 / 55 = 2 s.
   const m = fresh.models[0];
   await recordThroughput(cacheDir, { fingerprint: m.fingerprint, inputSize: m.inputSize, threads: os.availableParallelism(), host: hostId(), model: m.name, runtime: 'test', imagesPerSecond: 55, batchSize: 8, batches: 1, measuredAt: new Date(0).toISOString() });
   const measured = await planSuite({ suite, cacheDir, resultsDir, shardSize: 16 });
   assert.equal(estimateSeconds(measured).seconds, 2);
-  assert.match(describePlan(measured).join('\n'), /estimated extraction time: 2 s/);
+  assert.match(describePlan(measured).join('\n'), /estimated extraction time: 2 s \(throughput measured by medprobe models bench on this host\)/);
+  assert.match(describePlan(measured).join('\n'), /estimated run time: at least 2 s/);
 
   // Same keys on replanning; after the run everything is cached and done.
   assert.deepEqual(measured.extract.map((u) => u.key), fresh.extract.map((u) => u.key));
@@ -101,6 +104,17 @@ test('dry run: units, cached vs to compute, and an ETA only where throughput was
   assert.match(text, /8 cached, 0 to compute/);
   assert.match(text, /2 done, 0 to run/);
   assert.match(text, /estimated extraction time: 0 s \(all features cached\)/);
+  assert.match(text, /estimated evaluation time: 0 s \(all results done\)/);
+
+  // The run recorded its own extraction speed and evaluation times: a new results folder gets an
+  // evaluation ETA from the same units, and a new cache on this host an extraction ETA from the run.
+  const again = await planSuite({ suite, cacheDir, resultsDir: path.join(dir, 'r-dry-2'), shardSize: 16 });
+  assert.ok(again.eval.every((u) => !u.done && u.estimate?.basis === 'same unit' && u.estimate.seconds >= 0));
+  assert.match(describePlan(again).join('\n'), /estimated evaluation time: \d+ s \(earlier evaluations on this host\)/);
+  const throughput = JSON.parse(readFileSync(path.join(cacheDir, 'throughput.json'), 'utf8')) as { records: { source?: string; imagesPerSecond: number }[] };
+  assert.ok(throughput.records.some((r) => r.source === 'run' && r.imagesPerSecond > 0), 'the run stored its own throughput');
+  const history = JSON.parse(readFileSync(path.join(cacheDir, 'eval-history.json'), 'utf8')) as { records: unknown[] };
+  assert.equal(history.records.length, 2, 'one record per evaluation unit');
 });
 
 test('3D: volume shards merge into the same slice features and offsets as an unsharded extraction', async () => {
