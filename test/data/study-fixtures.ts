@@ -9,6 +9,7 @@ import { PNG } from 'pngjs';
 import jpeg from 'jpeg-js';
 import { createRng } from '../../src/util/random.js';
 import { matDouble, matText, matVar, writeMatV73 } from './mat-fixture.js';
+import { writeNifti } from '../../src/data/nifti/write.js';
 
 function pixels(width: number, height: number, bright: boolean, seed: number): Uint8Array {
   const rng = createRng(seed);
@@ -130,4 +131,79 @@ export async function writeSarsPatientFixture(dir: string, perClass = 6, slices 
   for (const [cls, bright] of [['Covid', true], ['Healthy', false], ['Others', false]] as const) {
     for (let p = 1; p <= perClass; p++) for (let k = 1; k <= slices; k++) await write(path.join(dir, cls, `${cls.toLowerCase()}-${p}`, `${k}.png`), rgbaPng(24, 24, bright, p * 10 + k));
   }
+}
+
+/** A small labelled volume: intensity ramp plus a bright labelled box (`labels` = label values used). */
+function labelledVolume(w: number, h: number, d: number, seed: number, values: number[], ct: boolean): { image: Int16Array | Float32Array; label: Uint8Array } {
+  const rng = createRng(seed);
+  const n = w * h * d;
+  const image = ct ? new Int16Array(n) : new Float32Array(n);
+  const label = new Uint8Array(n);
+  for (let z = 0; z < d; z++)
+    for (let y = 0; y < h; y++)
+      for (let x = 0; x < w; x++) {
+        const i = x + w * (y + h * z);
+        const k = values.length > 1 && x >= 2 && x < w - 2 && y >= 2 && y < h - 2 ? values[1 + ((x + z) % (values.length - 1))] : 0;
+        label[i] = k;
+        // CT in HU with air below −1024 and bone above 600, so the study's window clips both ends.
+        image[i] = ct ? (k ? 80 : -1100 + 2 * x + 1700 * Number(y === h - 1)) + Math.round(rng.next() * 10) : (k ? 400 : 50 + x) + rng.next();
+      }
+  return { image, label };
+}
+
+const RAS_2MM = [2, 0, 0, -10, 0, 2, 0, -12, 0, 0, 3, 5, 0, 0, 0, 1];
+
+/**
+ * An MSD task as it unpacks: `<Task>/dataset.json` (official keys: name, modality, labels,
+ * numTraining, numTest, training [{image, label}], test [paths], listed in shuffled order),
+ * `imagesTr/<case>.nii.gz`, `labelsTr/`, `imagesTs/`, and the macOS `._<case>.nii.gz` files the tarballs carry.
+ * AMOS adds `validation` with `imagesVa/` + `labelsVa/`; `extraTrainIds` adds training cases by number (AMOS's MRI scans are > 500).
+ */
+export async function writeDecathlonFixture(
+  dir: string,
+  o: { task: string; prefix: string; modality: 'CT' | 'MRI'; labels: string[]; train: number; test?: number; validation?: number; firstId?: number; extraTrainIds?: number[]; size?: [number, number, number] },
+): Promise<{ root: string; trainIds: string[]; validationIds: string[] }> {
+  const root = path.join(dir, o.task);
+  const [w, h, d] = o.size ?? [8, 7, 4];
+  const values = o.labels.map((_, i) => i);
+  const id = (k: number): string => `${o.prefix}_${String(k).padStart(o.prefix === 'amos' ? 4 : 3, '0')}`;
+  const write1 = async (imgDir: string, lblDir: string | null, name: string, seed: number): Promise<void> => {
+    const { image, label } = labelledVolume(w, h, d, seed, values, o.modality === 'CT');
+    await writeNifti(path.join(root, imgDir, `${name}.nii.gz`), { kind: '3d', width: w, height: h, depth: d, data: image }, RAS_2MM);
+    if (lblDir) await writeNifti(path.join(root, lblDir, `${name}.nii.gz`), { kind: '3d', width: w, height: h, depth: d, data: label }, RAS_2MM);
+  };
+  const first = o.firstId ?? 1;
+  const trainIds: string[] = [];
+  const validationIds: string[] = [];
+  const testIds: string[] = [];
+  for (let k = 0; k < o.train; k++) trainIds.push(id(first + k));
+  for (const k of o.extraTrainIds ?? []) trainIds.push(id(k));
+  for (let k = 0; k < (o.validation ?? 0); k++) validationIds.push(id(first + o.train + k));
+  for (let k = 0; k < (o.test ?? 0); k++) testIds.push(id(first + o.train + (o.validation ?? 0) + k));
+  for (const [i, name] of trainIds.entries()) await write1('imagesTr', 'labelsTr', name, i + 1);
+  for (const [i, name] of validationIds.entries()) await write1('imagesVa', 'labelsVa', name, 100 + i);
+  for (const [i, name] of testIds.entries()) await write1('imagesTs', null, name, 200 + i);
+  await write(path.join(root, 'imagesTr', `._${trainIds[0]}.nii.gz`), Buffer.from('\u0000\u0005\u0016\u0007Mac OS X        '));
+  await write(path.join(root, 'labelsTr', `._${trainIds[0]}.nii.gz`), Buffer.from('\u0000\u0005\u0016\u0007Mac OS X        '));
+  const shuffled = <T>(xs: T[]): T[] => xs.map((x, i) => [x, (i * 7919) % 101] as const).sort((a, b) => a[1] - b[1]).map(([x]) => x);
+  const json: Record<string, unknown> = {
+    name: o.task.replace(/^Task\d+_/, ''),
+    description: `${o.task} (medprobe test fixture)`,
+    reference: 'fixture',
+    licence: 'CC-BY-SA 4.0',
+    relase: '1.0 04/05/2018',
+    tensorImageSize: '3D',
+    modality: { '0': o.modality },
+    labels: Object.fromEntries(o.labels.map((l, i) => [String(i), l])),
+    numTraining: trainIds.length,
+    numTest: testIds.length,
+    training: shuffled(trainIds).map((n) => ({ image: `./imagesTr/${n}.nii.gz`, label: `./labelsTr/${n}.nii.gz` })),
+    test: testIds.map((n) => `./imagesTs/${n}.nii.gz`),
+  };
+  if (o.validation !== undefined) {
+    json.numValidation = validationIds.length;
+    json.validation = validationIds.map((n) => ({ image: `./imagesVa/${n}.nii.gz`, label: `./labelsVa/${n}.nii.gz` }));
+  }
+  await write(path.join(root, 'dataset.json'), JSON.stringify(json, null, 1));
+  return { root, trainIds, validationIds };
 }

@@ -3,14 +3,16 @@ import { loadNihChestXray14, NIH_LABELS } from './loaders/nih-chestxray14.js';
 import { CHEXPERT_LABELS, loadChexpert } from './loaders/chexpert.js';
 import { loadSarsCov2Ct, SARS_LABELS } from './loaders/sars-cov-2-ct.js';
 import { BRAIN_TUMOR_LABELS, loadBrainTumor } from './loaders/brain-tumor.js';
+import { decathlonLoader, type DecathlonSpec } from './loaders/decathlon.js';
 
 const MSD_LICENSE = 'CC BY-SA 4.0 (Medical Segmentation Decathlon)';
 const MSD_CITATION =
   'Antonelli M, et al. The Medical Segmentation Decathlon. Nature Communications 13, 4128 (2022); Simpson AL, et al. A large annotated medical image dataset for the development and evaluation of segmentation algorithms. arXiv:1902.09063 (2019).';
 const MSD_DOWNLOAD = 'http://medicaldecathlon.com/';
 const STUDY_SYSTEMATIC = 'np.arange(0, n, n/m).round() — see systematicSplit';
+const AMOS_SPLIT_SOURCE = "inferred from the study's slice counts (dinov2/data/datasets/amos.py); its code does not split AMOS";
 
-function msd(task: string, name: string, title: string, modality: 'CT' | 'MRI', labels: string[], train: number, test: number, studyUse: string): RegistryDataset {
+function msd(task: string, name: string, title: string, modality: 'CT' | 'MRI', labels: string[], train: number, test: number, studyUse: string, study: DecathlonSpec['study']): RegistryDataset {
   return {
     name,
     title,
@@ -30,6 +32,7 @@ function msd(task: string, name: string, title: string, modality: 'CT' | 'MRI', 
       { pattern: 'imagesTs/*.nii.gz', dir: 'imagesTs', match: /^(?!\._).+\.nii\.gz$/, min: 0, expected: test, optional: true, what: 'test volumes (no labels; the study does not use them)' },
     ],
     loader: null,
+    segLoader: decathlonLoader({ name, modality, study }),
     recipe: modality === 'CT' ? 'ct-default' : 'mri-default',
     notes: ["the archive contains macOS '._*' resource files; they are not images and are ignored here (the study's code deletes them)"],
   };
@@ -151,12 +154,21 @@ export const REGISTRY: readonly RegistryDataset[] = [
       { pattern: 'imagesTs/*.nii.gz', dir: 'imagesTs', match: /\.nii\.gz$/, min: 0, optional: true, what: 'test scans (no public labels)' },
     ],
     loader: null,
+    segLoader: decathlonLoader({
+      name: 'amos',
+      modality: 'CT',
+      study: { patients: 200, test: 0, val: 40, testFrom: 'validation', source: AMOS_SPLIT_SOURCE },
+      exclude: { test: (id) => Number(/(\d+)$/.exec(id)?.[1] ?? 0) > 500, reason: 'AMOS numbers its MRI scans above 500 (amos_0501…); the study segments the CT scans only' },
+    }),
     recipe: 'ct-default',
-    notes: ['file counts per folder differ between AMOS releases; the doctor only requires non-empty folders'],
+    notes: [
+      'file counts per folder differ between AMOS releases; the doctor only requires non-empty folders',
+      'the study\'s split is not in its code; its slice counts (11,350 / 2,770 / 7,004) match train = 160 and val = 40 of the 200 labelled CT training scans and test = the 100 CT scans of the official validation set (about 70 slices per scan each way), which is what this loader does',
+    ],
   },
-  msd('Task09_Spleen', 'msd-spleen', 'MSD Spleen (Task09_Spleen)', 'CT', ['background', 'spleen'], 41, 20, 'CT slices for spleen segmentation (the study slices the volumes to 2D .npy files; its split counts we did not verify)'),
-  msd('Task04_Hippocampus', 'msd-hippocampus', 'MSD Hippocampus (Task04_Hippocampus)', 'MRI', ['background', 'anterior', 'posterior'], 260, 130, 'MRI slices for hippocampus segmentation; test = 80 volumes and val = 60 volumes picked systematically (' + STUDY_SYSTEMATIC + '), rest train (4,230 / 2,165 / 2,875 slices)'),
-  msd('Task02_Heart', 'msd-heart', 'MSD Heart (Task02_Heart)', 'MRI', ['background', 'left atrium'], 20, 10, 'MRI slices for left-atrium segmentation (the study slices the volumes to 2D .npy files; its split counts we did not verify)'),
+  msd('Task09_Spleen', 'msd-spleen', 'MSD Spleen (Task09_Spleen)', 'CT', ['background', 'spleen'], 41, 20, 'CT slices for spleen segmentation: test = 15 volumes and val = 10 volumes picked systematically (' + STUDY_SYSTEMATIC + '), rest train (1,221 / 1,161 / 1,268 test / val / train slices)', { patients: 41, test: 15, val: 10, source: 'data_split() in dinov2/data/datasets/msd_spleen.py' }),
+  msd('Task04_Hippocampus', 'msd-hippocampus', 'MSD Hippocampus (Task04_Hippocampus)', 'MRI', ['background', 'anterior', 'posterior'], 260, 130, 'MRI slices for hippocampus segmentation; test = 80 volumes and val = 60 volumes picked systematically (' + STUDY_SYSTEMATIC + '), rest train (4,230 / 2,165 / 2,875 slices)', { patients: 260, test: 80, val: 60, source: 'data_split() in dinov2/data/datasets/msd_hipp.py' }),
+  msd('Task02_Heart', 'msd-heart', 'MSD Heart (Task02_Heart)', 'MRI', ['background', 'left atrium'], 20, 10, 'MRI slices for left-atrium segmentation; the study\'s code has no split for it: its slice counts (1,339 / 450 / 482 train / val / test of ~2,271) match 12 / 4 / 4 volumes, so test = 4 and val = 4 are picked systematically (' + STUDY_SYSTEMATIC + ')', { patients: 20, test: 4, val: 4, source: "inferred from the study's slice counts (dinov2/data/datasets/msd_heart.py); its code has no data_split for Heart" }),
   {
     name: 'brain-tumor',
     title: 'Brain tumor dataset (Cheng et al., figshare)',

@@ -1,4 +1,5 @@
 import type { RegistryLoader } from './load.js';
+import type { RegistrySegLoader } from './segmentation.js';
 
 /**
  * The reference study's datasets (Baharoon et al., "Towards General Purpose Vision Foundation
@@ -43,11 +44,10 @@ export interface RegistryDataset {
   license: string;
   citation: string;
   layout: LayoutRequirement[];
-  /**
-   * Opens the folder as released into the study's splits; null for the segmentation sets, which
-   * the segmentation protocol opens (src/data/registry/segmentation) rather than the classification suite.
-   */
+  /** Opens a classification dataset as released into the study's splits; null for the segmentation sets. */
   loader: RegistryLoader | null;
+  /** Opens a segmentation dataset as released into the study's splits (image + label cases). */
+  segLoader?: RegistrySegLoader;
   /** The built-in preprocessing recipe the study's setup implies (8-bit images, or MRI percentile clipping). */
   recipe: 'medmnist-default' | 'ct-default' | 'mri-default';
   notes: string[];
