@@ -90,7 +90,8 @@ export async function fileHashes(files: readonly string[], opts: FileHashOptions
     const merged = { ...(await readStore(target)), ...byDir.get(dir)! };
     await writeJsonAtomic(target, merged).catch(() => undefined);
   }
-  return out;
+  // In the caller's order, not completion order: callers iterate the map into fingerprints.
+  return new Map(abs.map((f) => [f, out.get(f)!]));
 }
 
 /** Hash of one file (see `fileHashes`). */
