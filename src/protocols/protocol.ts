@@ -7,6 +7,7 @@ import type { ModelCard } from '../models/card.js';
 import { MedprobeError } from '../util/errors.js';
 import type { Matrix } from '../util/matrix.js';
 import type { LabelledFeatures, ProtocolOutcome } from './types.js';
+import type { SegProtocolOutput, SegRunInput } from './segmentation/protocol.js';
 
 /**
  * A protocol as the suite, the planner and the result writer see it: its options (a strict zod
@@ -14,10 +15,9 @@ import type { LabelledFeatures, ProtocolOutcome } from './types.js';
  * when it applies and how it runs. MTEB-style task metadata: one module per protocol, registered
  * in registry.ts. The library functions a runner calls take their defaults from the same schema.
  */
-export interface ProtocolModule<S extends z.ZodType = z.ZodType> {
+interface ProtocolCommon<S extends z.ZodType> {
   /** Suite key and result `protocol.name`. */
   name: string;
-  kind: TaskKind;
   /** One line for `--help`, docs and the leaderboard. */
   description: string;
   options: S;
@@ -25,18 +25,38 @@ export interface ProtocolModule<S extends z.ZodType = z.ZodType> {
   mainScore: MetricName;
   /** Null when the protocol applies to the task; else the reason it is skipped. */
   notApplicable(task: TaskInfo): string | null;
-  /** Feature sets the protocol trains on: set name → backbone feature name. */
+  /** Pooled feature vectors the protocol trains on: set name → backbone feature name (none for segmentation). */
   featureSets(config: z.output<S>, card: ModelCard, defaultFeature: string): Record<string, string>;
+}
+
+/** Runs on cached feature vectors of classification datasets. */
+export interface ClassificationProtocol<S extends z.ZodType = z.ZodType> extends ProtocolCommon<S> {
+  kind: 'classification';
   run(input: ProtocolRunInput<z.output<S>>): Promise<ProtocolOutput>;
   /** 'images': the protocol trains the backbone itself (fine-tuning) and gets `images` besides the cached features. */
   inputs?: 'features' | 'images';
 }
 
+/** Runs on cached multi-block feature grids of segmentation datasets (segmentation/protocol.ts). */
+export interface SegmentationProtocol<S extends z.ZodType = z.ZodType> extends ProtocolCommon<S> {
+  kind: 'segmentation';
+  /** Feature maps (deepest first) the decoder reads, or 'auto' for the card's default. */
+  maps(config: z.output<S>): readonly string[] | 'auto';
+  run(input: SegRunInput<z.output<S>>): Promise<SegProtocolOutput>;
+}
+
+export type ProtocolModule<S extends z.ZodType = z.ZodType> = ClassificationProtocol<S> | SegmentationProtocol<S>;
+
 /** A registered protocol with its defaults resolved once. */
 export type RegisteredProtocol<S extends z.ZodType = z.ZodType> = ProtocolModule<S> & { readonly defaults: z.output<S> };
 
-/** Declares a protocol module; `defaults` is the options schema applied to `{}`. */
-export function defineProtocol<S extends z.ZodType>(m: ProtocolModule<S>): RegisteredProtocol<S> {
+/** Declares a classification protocol module; `defaults` is the options schema applied to `{}`. */
+export function defineProtocol<S extends z.ZodType>(m: ClassificationProtocol<S>): ClassificationProtocol<S> & { readonly defaults: z.output<S> } {
+  return Object.freeze({ ...m, defaults: m.options.parse({}) as z.output<S> });
+}
+
+/** Declares a segmentation protocol module (see defineProtocol). */
+export function defineSegProtocol<S extends z.ZodType>(m: SegmentationProtocol<S>): SegmentationProtocol<S> & { readonly defaults: z.output<S> } {
   return Object.freeze({ ...m, defaults: m.options.parse({}) as z.output<S> });
 }
 

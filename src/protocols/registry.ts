@@ -4,6 +4,7 @@ import { bitfitProtocol, finetuneProtocol, loraProtocol } from './finetune/index
 import { knnProtocol } from './knn.js';
 import { linearProtocol } from './linear/index.js';
 import { mlknnProtocol } from './mlknn.js';
+import { segFewShotProtocol, segLinearProtocol, segUnetProtocol } from './segmentation/protocol.js';
 import type { RegisteredProtocol } from './protocol.js';
 
 /**
@@ -11,8 +12,10 @@ import type { RegisteredProtocol } from './protocol.js';
  * score, applicability, feature sets, runner). The suite schema, the planner, the unit executor
  * and the docs all read this one table.
  *
- * To add a protocol: write one module with `defineProtocol({...})` (see knn.ts for the smallest
- * one) and add it here. Nothing else needs to know about it.
+ * To add a protocol: write one module with `defineProtocol({...})` (classification, on cached
+ * feature vectors; see knn.ts for the smallest one) or `defineSegProtocol({...})` (segmentation,
+ * on cached feature grids; see segmentation/protocol.ts) and add it here. Nothing else needs to
+ * know about it: the planner skips protocols whose kind does not match a dataset's, saying why.
  */
 export const PROTOCOLS = {
   knn: knnProtocol,
@@ -22,6 +25,9 @@ export const PROTOCOLS = {
   lora: loraProtocol,
   bitfit: bitfitProtocol,
   finetune: finetuneProtocol,
+  'seg-linear': segLinearProtocol,
+  'seg-unet': segUnetProtocol,
+  'seg-fewshot': segFewShotProtocol,
 } as const satisfies Record<string, RegisteredProtocol<z.ZodType>>;
 
 export type ProtocolName = keyof typeof PROTOCOLS;
@@ -33,6 +39,12 @@ export type ProtocolConfig<N extends ProtocolName> = z.output<(typeof PROTOCOLS)
 /** The module of a protocol named in a suite, typed loosely for generic callers (planner, units). */
 export function protocolModule(name: ProtocolName): RegisteredProtocol<z.ZodType> {
   return PROTOCOLS[name] as unknown as RegisteredProtocol<z.ZodType>;
+}
+
+/** Why a protocol does not run on a dataset of this kind (classification vs segmentation), or null. */
+export function kindMismatch(name: ProtocolName, datasetKind: 'classification' | 'segmentation'): string | null {
+  const kind = PROTOCOLS[name].kind;
+  return kind === datasetKind ? null : `${name} is a ${kind} protocol and this is a ${datasetKind} dataset`;
 }
 
 type ProtocolsShape = { [N in ProtocolName]: z.ZodOptional<(typeof PROTOCOLS)[N]['options']> };

@@ -79,6 +79,10 @@ export const ResultSchema = z.object({
         z.object({
           dice: z.array(MetricValue),
           iou: z.array(MetricValue).optional(),
+          /** Per class (Dice + Jaccard) / 2, the reference study's score. */
+          diceJaccard: z.array(MetricValue).optional(),
+          /** Foreground classes absent from this case's ground truth (never scored as Dice 1). */
+          emptyTruth: z.array(z.string()).optional(),
           mask: z.string().optional(),
           overlay: z.string().optional(),
         }),

@@ -109,6 +109,36 @@ export const RegistryEntrySchema = z
   })
   .strict();
 
+/**
+ * A segmentation dataset (the seg-* protocols): train/val/test over whole images or volumes.
+ * - drive: the DRIVE layout (training/, test/ with images, 1st_manual, mask); `val` training
+ *   images (every k-th, systematic) select the learning rate;
+ * - pairs: NIfTI image + label map pairs listed with their split (MSD, AMOS, … by hand until a
+ *   registry loader exists); `classes` names the label values 0..K−1 in order.
+ */
+export const SegmentationEntrySchema = z
+  .object({
+    source: z.literal('segmentation'),
+    name: z.string().min(1),
+    format: z.enum(['drive', 'pairs']),
+    /** Folder the dataset (drive) or the pairs' paths are relative to. */
+    root: z.string().min(1),
+    /** drive: training images held out for validation (systematic: every k-th). */
+    val: z.number().int().positive().default(4),
+    pairs: z.array(z.object({ id: z.string().min(1).optional(), image: z.string().min(1), labels: z.string().min(1), split: z.enum(['train', 'val', 'test']) }).strict()).optional(),
+    classes: z.array(z.string().min(1)).min(2).optional(),
+    /** 'fundus', 'CT', 'MRI', … (CT/MRI also pick the intensity rule of 3D volumes). */
+    modality: z.string().min(1).optional(),
+    /** 3D: voxel axis the volumes are cut across (z: axial for RAS data). */
+    axis: z.enum(['x', 'y', 'z']).default('z'),
+    ...common,
+  })
+  .strict()
+  .superRefine((e, ctx) => {
+    if (e.format === 'pairs' && !(e.pairs?.length && e.classes)) ctx.addIssue({ code: 'custom', path: ['pairs'], message: 'a pairs entry lists `pairs` (image, labels, split) and `classes` (names of label values 0..K−1)' });
+    if (e.format === 'pairs' && !['CT', 'MRI'].includes((e.modality ?? '').toUpperCase().replace(/^MR$/, 'MRI'))) ctx.addIssue({ code: 'custom', path: ['modality'], message: 'a pairs entry needs `modality: CT` or `MRI` (it picks the intensity rule: CT window [−1024, 600] HU, MRI 5–95th percentile)' });
+  });
+
 /** The recipe a volumes entry gets when it names none: the reference study's CT / MRI preprocessing. */
 export function defaultVolumeRecipe(modality: string | undefined): string | undefined {
   const m = modality?.toUpperCase();
@@ -118,7 +148,7 @@ export function defaultVolumeRecipe(modality: string | undefined): string | unde
 }
 
 export const DatasetEntrySchema = z
-  .discriminatedUnion('source', [MedmnistEntrySchema, FolderEntrySchema, VolumesEntrySchema, RegistryEntrySchema])
+  .discriminatedUnion('source', [MedmnistEntrySchema, FolderEntrySchema, VolumesEntrySchema, RegistryEntrySchema, SegmentationEntrySchema])
   .superRefine((e, ctx) => {
     if (e.source === 'registry' && e.uncertain !== undefined && e.name !== 'chexpert') ctx.addIssue({ code: 'custom', path: ['uncertain'], message: 'only chexpert has uncertain labels' });
     if (e.source === 'volumes' && e.recipe === undefined && !defaultVolumeRecipe(e.modality)) {
@@ -135,4 +165,5 @@ export type FolderEntry = z.output<typeof FolderEntrySchema>;
 export type VolumesEntry = z.output<typeof VolumesEntrySchema>;
 export type RegistryEntry = z.output<typeof RegistryEntrySchema>;
 export type MedmnistEntry = z.output<typeof MedmnistEntrySchema>;
+export type SegmentationEntry = z.output<typeof SegmentationEntrySchema>;
 export type SplitPolicy = z.output<typeof SplitPolicySchema>;

@@ -165,6 +165,9 @@ async function openManifestEntry(entry: ManifestEntry, ctx: DatasetContext, over
 export async function openSuiteDatasetDetailed(entry: DatasetEntry, ctx: DatasetContext, opts: { overlap?: 'fail' | 'report' } = {}): Promise<OpenedSuiteDataset> {
   const overlap = opts.overlap ?? 'fail';
   if (entry.source === 'registry') return openRegistryEntry(entry, ctx, overlap);
+  if (entry.source === 'segmentation') {
+    throw new MedprobeError(`dataset ${entry.name} is a segmentation dataset: the seg-* protocols open it (run/seg-datasets.ts), classification tools cannot`, { hint: 'run it in a suite with seg-linear / seg-unet / seg-fewshot' });
+  }
   if (entry.source === 'folder' || entry.source === 'volumes') return openManifestEntry(entry, ctx, overlap);
   const dataset = await openMedmnistEntry(entry, ctx);
   const assignment = officialSplits(dataset);

@@ -14,7 +14,8 @@ import { MedprobeError } from '../util/errors.js';
 import { hashObject } from '../util/hash.js';
 import { runtimeVersions } from '../util/versions.js';
 import type { Preparer } from './preprocessing.js';
-import { protocolModule, type ProtocolName } from '../protocols/registry.js';
+import { kindMismatch, protocolModule, type ProtocolName } from '../protocols/registry.js';
+import { mapsFor, segCardOf, segFeatureKey, segLayout } from './seg-units.js';
 import type { RunLocation, RunResources } from './resources.js';
 
 /**
@@ -186,6 +187,10 @@ export async function buildPlan(res: RunResources, opts: PlanOptions = {}): Prom
     const feature = model.features[0];
 
     for (let di = 0; di < suite.datasets.length; di++) {
+      if (suite.datasets[di].source === 'segmentation') {
+        await planSegmentation(res, plan, mi, di, cache, (key, protocol, samples) => estimateEval(history, { key, protocol, modelFingerprint: backbone.fingerprint, samples }, host));
+        continue;
+      }
       const dataset = await res.dataset(di);
       const entry = suite.datasets[di];
       const preparer = await res.preparer(mi, di);
@@ -214,7 +219,7 @@ export async function buildPlan(res: RunResources, opts: PlanOptions = {}): Prom
       for (const name of Object.keys(suite.protocols) as ProtocolName[]) {
         const config = suite.protocols[name];
         if (!config) continue;
-        const reason = protocolModule(name).notApplicable(dataset.task);
+        const reason = kindMismatch(name, 'classification') ?? protocolModule(name).notApplicable(dataset.task);
         if (reason) {
           plan.skipped.push({ modelName: model.name, datasetName: dataset.name, protocol: name, reason });
           continue;
@@ -243,6 +248,45 @@ export async function buildPlan(res: RunResources, opts: PlanOptions = {}): Prom
     }
   }
   return plan;
+}
+
+/** A segmentation dataset: one extraction unit per split (every map the seg protocols read), one eval unit per seg protocol. */
+async function planSegmentation(res: RunResources, plan: RunPlan, mi: number, di: number, cache: FeatureCache, estimate: (key: string, protocol: string, samples: number) => EvalEstimate | undefined): Promise<void> {
+  const { suite, resultsDir } = res.location;
+  const model = await res.model(mi);
+  const seg = await res.segDataset(di);
+  const names = (Object.keys(suite.protocols) as ProtocolName[]).filter((n) => suite.protocols[n]);
+  const segNames: ProtocolName[] = [];
+  for (const name of names) {
+    const reason = kindMismatch(name, 'segmentation');
+    if (reason) plan.skipped.push({ modelName: model.name, datasetName: seg.name, protocol: name, reason });
+    else segNames.push(name);
+  }
+  if (segNames.length === 0) return;
+  const card = await segCardOf(res, mi);
+  const layout = segLayout(seg, model);
+  const maps = [...new Set(segNames.flatMap((n) => mapsFor(n, suite.protocols[n], card)))];
+  const pending: string[] = [];
+  const needs: Partial<Record<SplitName, string>> = {};
+  for (const split of ['train', 'val', 'test'] as const) {
+    const size = seg.splits[split].length;
+    if (size === 0) continue;
+    const featureKeys = Object.fromEntries(maps.map((m) => [`map:${m}`, segFeatureKey(model, seg, layout, split, m)]));
+    needs[split] = Object.values(featureKeys)[0];
+    const cached = (await Promise.all(Object.values(featureKeys).map((k) => cache.has(k)))).every(Boolean);
+    const shard = { index: 0, count: 1, start: 0, end: size };
+    const key = hashObject({ unit: 'seg-extract', featureKeys });
+    plan.extract.push({ kind: 'extract', key, model: mi, dataset: di, modelName: model.name, datasetName: seg.name, split, shard, splitSize: size, shardStep: size, featureKeys, shardKeys: featureKeys, images: size, cached });
+    if (!cached) pending.push(key);
+  }
+  for (const name of segNames) {
+    const config = suite.protocols[name];
+    const key = evalUnitKey({ segmentation: seg.fingerprint, model: model.backbone.fingerprint, ...computeKeyParts(model.backbone), layout, maps: mapsFor(name, config, card), protocol: name, config, seed: suite.seed, bootstrap: suite.bootstrap });
+    const resultFile = resultPath(resultsDir, model.name, seg.name, name);
+    const samples = seg.splits.train.length + seg.splits.val.length + seg.splits.test.length;
+    const est = estimate(key, name, samples);
+    plan.eval.push({ kind: 'eval', key, model: mi, dataset: di, modelName: model.name, datasetName: seg.name, protocol: name, resultFile, needs, dependsOn: pending, done: await resultDone(resultFile, key), samples, ...(est ? { estimate: est } : {}) });
+  }
 }
 
 /**

@@ -6,6 +6,7 @@ import type { LoadedSuite, Suite } from './suite.js';
 import { openSuiteDataset } from './datasets.js';
 import { openSuiteModel, type SuiteModel } from './models.js';
 import { preparerFor, type Preparer } from './preprocessing.js';
+import { openSegDataset, type SegSource } from './seg-datasets.js';
 
 /** Where a run reads and writes: resolved once by whoever plans the run, then shipped to every executor. */
 export interface RunLocation {
@@ -32,6 +33,7 @@ export function resolveRunLocation(loaded: LoadedSuite, overrides: { cacheDir?: 
  */
 export class RunResources {
   private readonly datasets = new Map<number, Promise<DatasetSource>>();
+  private readonly segDatasets = new Map<number, Promise<SegSource>>();
   private held: { index: number; opened: Promise<SuiteModel> } | undefined;
   private leased = -1;
   private users = 0;
@@ -45,6 +47,19 @@ export class RunResources {
       d = openSuiteDataset(this.location.suite.datasets[index], { baseDir: this.location.baseDir, cacheDir: this.location.cacheDir, resultsDir: this.location.resultsDir, verify: this.location.verify });
       this.datasets.set(index, d);
       d.catch(() => this.datasets.delete(index));
+    }
+    return d;
+  }
+
+  /** A segmentation entry of the suite (`source: segmentation`), opened once. */
+  segDataset(index: number): Promise<SegSource> {
+    let d = this.segDatasets.get(index);
+    if (!d) {
+      const entry = this.location.suite.datasets[index];
+      if (entry.source !== 'segmentation') throw new Error(`dataset ${index} is not a segmentation entry`);
+      d = openSegDataset(entry, { baseDir: this.location.baseDir, cacheDir: this.location.cacheDir });
+      this.segDatasets.set(index, d);
+      d.catch(() => this.segDatasets.delete(index));
     }
     return d;
   }

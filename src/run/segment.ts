@@ -7,7 +7,8 @@ import type { SegLossSpec } from '../engine/seg/decoder-spec.js';
 import { computeKeyParts, type GridBackbone } from '../models/backbone.js';
 import { isBlockRef } from '../models/onnx/block-ref.js';
 import { loadCard, type LoadedCard } from '../models/card.js';
-import { MOBILENETV2_TAPS } from '../protocols/segmentation/acceptance.js';
+import { defaultSegMaps } from '../protocols/segmentation/maps.js';
+export { defaultSegMaps };
 import { extractTiledFeatures, type TiledFeatureSet } from '../protocols/segmentation/features-2d.js';
 import { runDecoder2D, type DecoderRunConfig, type SegmentationRunResult } from '../protocols/segmentation/run-2d.js';
 import { segmentVolume, type VolumeSegResult } from '../protocols/segmentation/run-3d.js';
@@ -34,20 +35,6 @@ export function segLossSpec(name: SegLossName): SegLossSpec {
   return { dice: 1, ce: name === 'dice+ce' ? 1 : 0, includeBackground: false };
 }
 
-/**
- * Feature maps a decoder reads, deepest first, when the user names none: a ViT's last 4 blocks
- * (the study's choice), MobileNetV2's stride-32/16/8/4 stages. Other CNNs have no known stage
- * names, so they must be given.
- */
-export function defaultSegMaps(loaded: LoadedCard): string[] {
-  const { card } = loaded;
-  if (card.vit) return ['block:-1', 'block:-2', 'block:-3', 'block:-4'];
-  if (card.name.startsWith('mobilenetv2')) return [...MOBILENETV2_TAPS];
-  throw new MedprobeError(`no default feature maps for model ${card.name}`, {
-    file: loaded.cardPath,
-    hint: 'pass --maps with graph tensor names, deepest first (e.g. --maps feature_map,/stage3/relu_output_0)',
-  });
-}
 
 /** An opened backbone with the feature maps a decoder reads and the hashes a result records. */
 export interface SegModel {

@@ -21,6 +21,7 @@ import { protocolModule } from '../protocols/registry.js';
 import type { ImageInput, ProtocolOutput } from '../protocols/protocol.js';
 import { createPreparer } from '../features/prepare.js';
 import { defaultCompute, sessionOptions } from '../models/onnx/session.js';
+import { executeSegEval, executeSegExtract } from './seg-units.js';
 import type { LabelledFeatures } from '../protocols/types.js';
 import type { RunResources } from './resources.js';
 import type { RunProgress } from './run-progress.js';
@@ -76,6 +77,7 @@ export interface ExtractOutcome {
 
 /** Embed one shard of a split into the cache; when it completes the split, merge the shards. */
 export async function executeExtract(unit: ExtractUnit, res: RunResources, opts: { batchSize: number; run?: RunProgress }): Promise<ExtractOutcome> {
+  if (res.location.suite.datasets[unit.dataset].source === 'segmentation') return executeSegExtract(unit, res);
   const cache = featureCacheOf(res);
   const featureKeys = Object.values(unit.featureKeys);
   if (await allPresent(cache, featureKeys)) return { cached: true, merged: false, seconds: 0 };
@@ -264,6 +266,7 @@ export interface EvalOutcome {
  */
 export async function executeEval(unit: EvalUnit, res: RunResources, extractUnits: readonly ExtractUnit[] = []): Promise<EvalOutcome> {
   const { suite } = res.location;
+  if (suite.datasets[unit.dataset].source === 'segmentation') return executeSegEval(unit, res);
   const cache = featureCacheOf(res);
   const model = await res.model(unit.model);
   const dataset = await res.dataset(unit.dataset);
@@ -295,6 +298,7 @@ export async function executeEval(unit: EvalUnit, res: RunResources, extractUnit
   }
   const config = suite.protocols[unit.protocol];
   const definition = protocolModule(unit.protocol);
+  if (definition.kind !== 'classification') throw new Error(`${unit.protocol} is not a classification protocol`);
   // Feature sets beyond the default (the linear grid's {last 1, last 4} × {CLS, CLS+mean} heads).
   const sets = definition.featureSets(config, model.backbone.card, feature);
   const featureSets: Partial<Record<SplitName, Record<string, Matrix>>> = {};

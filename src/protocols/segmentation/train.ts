@@ -3,6 +3,7 @@ import type { DecoderSpec, GridShape, SegLossSpec } from '../../engine/seg/decod
 import { MedprobeError } from '../../util/errors.js';
 import { createProgress } from '../../util/progress.js';
 import { createRng, deriveSeed, permutation } from '../../util/random.js';
+import { augmentBatch, type SegAugmentation } from './augment.js';
 
 /** Class index that marks a pixel as not trained on and not scored (matches data/segmentation). */
 export const IGNORE_LABEL = 255;
@@ -39,6 +40,10 @@ export interface DecoderTrainOptions {
   threads?: number;
   /** Called after each epoch with its mean batch loss. */
   onEpoch?: (epoch: number, loss: number) => void;
+  /** Seeded training augmentation, applied to each gathered batch (see augment.ts). */
+  augment?: SegAugmentation;
+  /** Progress bar label (default `<kind> decoder`). */
+  label?: string;
 }
 
 export interface TrainedDecoder {
@@ -93,9 +98,9 @@ export function decoderSpecFor(set: Pick<SegFeatureSet, 'shapes' | 'height' | 'w
 }
 
 /**
- * Mini-batch Adam on cached grids, shuffled each epoch from the seed. No augmentation: the
- * grids are fixed encoder outputs, and flips/crops would have to be applied to the image and
- * re-encoded every epoch, which is exactly the cost frozen-feature evaluation avoids.
+ * Mini-batch Adam on cached grids, shuffled each epoch from the seed. Optional augmentation
+ * works on the cached grids themselves (feature space, augment.ts): re-encoding augmented images
+ * every epoch is exactly the cost frozen-feature evaluation avoids.
  */
 export async function trainDecoder(set: SegFeatureSet, opts: DecoderTrainOptions): Promise<TrainedDecoder> {
   checkTrainable(set, opts.classes, 'segmentation training set');
@@ -108,16 +113,19 @@ export async function trainDecoder(set: SegFeatureSet, opts: DecoderTrainOptions
     threads: opts.threads,
   });
   const rng = createRng(deriveSeed(opts.seed, 'decoder-shuffle'));
+  const augRng = createRng(deriveSeed(opts.seed, 'decoder-augment'));
   const epochLosses: number[] = [];
   const stepsPerEpoch = Math.ceil(set.n / opts.batchSize);
-  const progress = createProgress(`${opts.kind} decoder`, opts.epochs * stepsPerEpoch, 'step');
+  const progress = createProgress(opts.label ?? `${opts.kind} decoder`, opts.epochs * stepsPerEpoch, 'step');
   let steps = 0;
   for (let e = 0; e < opts.epochs; e++) {
     const order = permutation(set.n, rng);
     let sum = 0;
     for (let s = 0; s < stepsPerEpoch; s++) {
       const idx = order.subarray(s * opts.batchSize, Math.min(set.n, (s + 1) * opts.batchSize));
-      sum += await engine.step(gatherBatch(set, idx, opts.classes));
+      const batch = gatherBatch(set, idx, opts.classes);
+      if (opts.augment) augmentBatch(batch, set.shapes, opts.classes, set.height, set.width, opts.augment, augRng);
+      sum += await engine.step(batch);
       steps++;
       progress.tick();
     }

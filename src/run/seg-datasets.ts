@@ -1,0 +1,104 @@
+import path from 'node:path';
+import { loadDrive } from '../data/segmentation/drive.js';
+import { loadNiftiPair, type NiftiSegPair } from '../data/segmentation/nifti-pair.js';
+import type { SegCase2D } from '../data/segmentation/types.js';
+import type { SegSplitName } from '../protocols/segmentation/cases.js';
+import { MedprobeError } from '../util/errors.js';
+import { hashObject } from '../util/hash.js';
+import { fileHashes } from '../util/file-hashes.js';
+import type { SegmentationEntry } from './dataset-entries.js';
+
+/** One image (2D) or volume (3D) of a segmentation split, loaded on demand. */
+export interface SegItem {
+  id: string;
+  files: string[];
+  load(): Promise<SegCase2D | NiftiSegPair>;
+}
+
+/** A segmentation dataset of a suite: classes, and train/val/test as whole images or volumes. */
+export interface SegSource {
+  name: string;
+  dims: 2 | 3;
+  /** Class names in class-index order; 0 is background. */
+  classes: string[];
+  modality?: string;
+  /** 3D: intensity rule and slice axis. */
+  intensity?: 'ct' | 'mri';
+  axis: 'x' | 'y' | 'z';
+  /** Absolute folder the file names below are relative to. */
+  root: string;
+  fingerprint: string;
+  /** Every data file → sha256 (relative to `root`, so the fingerprint does not depend on where the data lives). */
+  files: Record<string, string>;
+  splits: Record<SegSplitName, SegItem[]>;
+}
+
+function finiteVolume(pair: NiftiSegPair): NiftiSegPair {
+  const d = pair.image.data;
+  let bad = 0;
+  for (let i = 0; i < d.length; i++) if (!Number.isFinite(d[i])) bad++;
+  if (bad > 0) {
+    throw new MedprobeError(`${pair.files.image}: ${bad} of ${d.length} voxels are NaN or ±Inf`, {
+      file: pair.files.image,
+      hint: 'fix the volume (or mask those voxels to a finite value) before segmenting: a decoder would train to NaN losses',
+    });
+  }
+  return pair;
+}
+
+/** Systematic validation pick: every k-th item (k = ⌊n / count⌋), so val spreads over the list. */
+function systematicVal<T>(items: T[], count: number, what: string): { train: T[]; val: T[] } {
+  if (count >= items.length) throw new MedprobeError(`${what}: val ${count} leaves no training image (${items.length} in all)`, { hint: 'lower `val`' });
+  const k = Math.floor(items.length / count);
+  const val = items.filter((_, i) => (i + 1) % k === 0).slice(0, count);
+  return { train: items.filter((x) => !val.includes(x)), val };
+}
+
+async function fingerprintOf(root: string, files: string[], cacheDir: string): Promise<{ fingerprint: string; files: Record<string, string> }> {
+  const digests = await fileHashes(files, { cacheDir, label: 'hashing segmentation files' });
+  const rel = Object.fromEntries([...digests].map(([f, h]) => [path.relative(root, f).split(path.sep).join('/'), h]).sort());
+  return { fingerprint: hashObject(rel), files: rel };
+}
+
+/** Open a suite's segmentation entry (paths relative to the suite file's folder). */
+export async function openSegDataset(entry: SegmentationEntry, ctx: { baseDir: string; cacheDir: string }): Promise<SegSource> {
+  const root = path.resolve(ctx.baseDir, entry.root);
+  if (entry.format === 'drive') {
+    const [training, test] = [await loadDrive(root, 'training'), await loadDrive(root, 'test')];
+    const { train, val } = systematicVal(training.cases, entry.val, `${entry.name}/training`);
+    const item = (c: SegCase2D): SegItem => ({ id: c.id, files: Object.values(c.files).filter((f): f is string => !!f), load: async () => c });
+    const all = [...training.cases, ...test.cases];
+    const fp = await fingerprintOf(root, all.flatMap((c) => Object.values(c.files).filter((f): f is string => !!f)), ctx.cacheDir);
+    return {
+      name: entry.name,
+      root,
+      dims: 2,
+      classes: training.classes,
+      modality: entry.modality ?? 'fundus',
+      axis: entry.axis,
+      ...fp,
+      splits: { train: train.map(item), val: val.map(item), test: test.cases.map(item) },
+    };
+  }
+  const classes = entry.classes!;
+  const card = { name: entry.name, classes: classes.map((name, value) => ({ name, value })) };
+  const modality = entry.modality!.toUpperCase() === 'CT' ? 'CT' : 'MRI';
+  const splits: Record<SegSplitName, SegItem[]> = { train: [], val: [], test: [] };
+  const files: string[] = [];
+  const seen = new Map<string, string>();
+  for (const p of entry.pairs!) {
+    const image = path.resolve(root, p.image);
+    const labels = path.resolve(root, p.labels);
+    const id = p.id ?? path.basename(image).replace(/\.nii(\.gz)?$/i, '');
+    const before = seen.get(id);
+    // The same volume in train and in val/test would score the decoder on what it trained on.
+    if (before && (before === 'train') !== (p.split === 'train')) {
+      throw new MedprobeError(`${entry.name}: volume ${id} is listed in ${before} and in ${p.split}`, { hint: 'a training volume must not be in val or test' });
+    }
+    seen.set(id, p.split);
+    files.push(image, labels);
+    splits[p.split].push({ id, files: [image, labels], load: async () => finiteVolume(await loadNiftiPair(image, labels, { card, id })) });
+  }
+  for (const s of ['train', 'test'] as const) if (splits[s].length === 0) throw new MedprobeError(`${entry.name}: no ${s} volume listed`, { hint: 'give each pair a split: train, val or test' });
+  return { name: entry.name, root, dims: 3, classes, modality, intensity: modality === 'CT' ? 'ct' : 'mri', axis: entry.axis, ...(await fingerprintOf(root, files, ctx.cacheDir)), splits };
+}

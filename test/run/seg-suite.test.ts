@@ -1,0 +1,264 @@
+/**
+ * Segmentation protocols as a suite runs them: a DRIVE-layout dataset (2D, tiled) and NIfTI
+ * image/label pairs (3D, slice by slice, scored per volume) with seg-linear and seg-unet on a
+ * tiny ViT, through the plan and the local runner. Checks the per-case scores against an
+ * independent recount from the written prediction masks, the lr grid's val scores, reuse on a
+ * rerun, and that NaN voxels stop the run with one line and no result.
+ */
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { promises as fs } from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { PNG } from 'pngjs';
+import { writeTinyVitCard, writeTinyVitOnnx } from '../../src/models/fixtures/tiny-vit.js';
+import { readNifti } from '../../src/data/nifti/read.js';
+import { loadDrive } from '../../src/data/segmentation/drive.js';
+import { parseSuite } from '../../src/run/suite.js';
+import { planSuite, runSuite } from '../../src/run/runner.js';
+import type { Result } from '../../src/results/schema.js';
+import { MedprobeError } from '../../src/util/errors.js';
+import { createRng } from '../../src/util/random.js';
+import { writeGrayGif, writeNifti, writeTiff } from '../segmentation/fixtures.js';
+
+const VIT = { size: 32, patchSize: 8, dim: 16, depth: 4, heads: 2 } as const;
+
+/** DRIVE as distributed, small: bright curved "vessels" on a dark fundus, a circular FOV. */
+async function writeDriveLike(root: string, counts: { training: number; test: number }, w = 40, h = 36): Promise<void> {
+  const rng = createRng(7);
+  for (const split of ['training', 'test'] as const) {
+    for (let i = 0; i < counts[split]; i++) {
+      const id = String(i + 1 + (split === 'test' ? 0 : 20)).padStart(2, '0');
+      const vessel = new Uint8Array(w * h);
+      const fov = new Uint8Array(w * h);
+      const rgb = new Uint8Array(w * h * 3);
+      const a = 5 + rng.int(h - 10);
+      const b = 3 + rng.int(w - 6);
+      for (let y = 0; y < h; y++)
+        for (let x = 0; x < w; x++) {
+          const p = y * w + x;
+          fov[p] = (x - w / 2) ** 2 + (y - h / 2) ** 2 < (0.48 * w) ** 2 ? 255 : 0;
+          const onVessel = Math.abs(y - a - Math.round(3 * Math.sin(x / 5))) <= 1 || Math.abs(x - b) <= 1;
+          vessel[p] = onVessel ? 255 : 0;
+          const v = onVessel ? 190 + rng.int(50) : 30 + rng.int(50);
+          rgb.set([v, Math.max(0, v - 20), Math.max(0, v - 40)], 3 * p);
+        }
+      const split2 = split === 'training' ? 'training' : 'test';
+      await writeTiff(path.join(root, split, 'images', `${id}_${split2}.tif`), rgb, w, h);
+      await writeGrayGif(path.join(root, split, '1st_manual', `${id}_manual1.gif`), vessel, w, h);
+      await writeGrayGif(path.join(root, split, 'mask', `${id}_${split2}_mask.gif`), fov, w, h);
+    }
+  }
+}
+
+/** MSD-style imagesTr/labelsTr pairs: a bright ellipsoid (label 1) in noisy MRI-like volumes; `nanAt` poisons one voxel of that case. */
+async function writeVolumes(root: string, ids: string[], opts: { nanAt?: string } = {}): Promise<void> {
+  const [nx, ny, nz] = [20, 18, 6];
+  const rng = createRng(11);
+  const affine = [1, 0, 0, 0, 0, 1, 0, 0, 0, 0, 2, 0];
+  for (const id of ids) {
+    const img = new Float32Array(nx * ny * nz);
+    const lab = new Uint8Array(nx * ny * nz);
+    const cx = 7 + rng.int(6), cy = 6 + rng.int(6);
+    for (let z = 0; z < nz; z++)
+      for (let y = 0; y < ny; y++)
+        for (let x = 0; x < nx; x++) {
+          const i = (z * ny + y) * nx + x;
+          const inside = ((x - cx) / 5) ** 2 + ((y - cy) / 4) ** 2 + ((z - 2.5) / 2.5) ** 2 < 1;
+          lab[i] = inside ? 1 : 0;
+          img[i] = (inside ? 800 : 200) + rng.int(150);
+        }
+    if (opts.nanAt === id) img[5] = Number.NaN;
+    await writeNifti(path.join(root, 'imagesTr', `${id}.nii.gz`), [nx, ny, nz], img, affine);
+    await writeNifti(path.join(root, 'labelsTr', `${id}.nii.gz`), [nx, ny, nz], lab, affine);
+  }
+}
+
+const VOLUMES = { train: ['vol_001', 'vol_002', 'vol_003'], val: ['vol_004'], test: ['vol_005', 'vol_006'] } as const;
+
+function suiteOf(dir: string, datasets: unknown[], protocols: Record<string, unknown> = {
+  'seg-linear': { lr: [1e-2, 5e-2], epochs: 4, batchSize: 8 },
+  'seg-unet': { lr: [1e-2, 5e-3], epochs: 3, batchSize: 8, widths: [8, 8, 8, 8] },
+}) {
+  const suite = parseSuite(
+    {
+      seed: 3,
+      cacheDir: 'cache',
+      resultsDir: 'results',
+      bootstrap: { resamples: 40 },
+      models: [{ card: 'vit.json' }],
+      datasets,
+      protocols,
+    },
+    'inline',
+  );
+  return { suite, file: path.join(dir, 'suite.yaml'), baseDir: dir };
+}
+
+const driveEntry = { source: 'segmentation', name: 'drive', format: 'drive', root: 'drive', val: 2 };
+const pairsEntry = (root: string) => ({
+  source: 'segmentation',
+  name: 'vols',
+  format: 'pairs',
+  root,
+  modality: 'MRI',
+  classes: ['background', 'organ'],
+  pairs: (Object.entries(VOLUMES) as [string, readonly string[]][]).flatMap(([split, ids]) => ids.map((id) => ({ image: `imagesTr/${id}.nii.gz`, labels: `labelsTr/${id}.nii.gz`, split }))),
+});
+
+/** Dice and Jaccard of class 1 counted directly from two label arrays (only where `inside`). */
+function overlap(pred: ArrayLike<number>, truth: ArrayLike<number>, inside?: ArrayLike<number>): { dice: number; iou: number } {
+  let tp = 0, fp = 0, fn = 0;
+  for (let i = 0; i < truth.length; i++) {
+    if (inside && !inside[i]) continue;
+    const p = pred[i] !== 0, t = truth[i] !== 0;
+    if (p && t) tp++;
+    else if (p) fp++;
+    else if (t) fn++;
+  }
+  return { dice: (2 * tp) / (2 * tp + fp + fn), iou: tp / (tp + fp + fn) };
+}
+
+function strip(r: Result): unknown {
+  const j = JSON.parse(JSON.stringify(r));
+  delete j.provenance.startedAt;
+  delete j.provenance.wallSeconds;
+  delete j.provenance.host;
+  return j;
+}
+
+test('seg-linear and seg-unet in a suite: DRIVE tiles and NIfTI volumes, lr chosen on val, per-case Dice/Jaccard, reuse on rerun', async () => {
+  const dir = await fs.mkdtemp(path.join(os.tmpdir(), 'medprobe-seg-suite-'));
+  try {
+    await writeTinyVitOnnx(path.join(dir, 'vit.onnx'), VIT);
+    await writeTinyVitCard(path.join(dir, 'vit.json'), path.join(dir, 'vit.onnx'), VIT);
+    await writeDriveLike(path.join(dir, 'drive'), { training: 5, test: 2 });
+    await writeVolumes(path.join(dir, 'msd'), Object.values(VOLUMES).flat());
+    const loaded = suiteOf(dir, [driveEntry, pairsEntry('msd')]);
+
+    const plan = await planSuite({ suite: loaded });
+    // one extraction unit per split (all maps at once), one eval unit per protocol, per dataset
+    assert.equal(plan.extract.length, 6);
+    assert.deepEqual(plan.eval.map((u) => `${u.datasetName}/${u.protocol}`).sort(), ['drive/seg-linear', 'drive/seg-unet', 'vols/seg-linear', 'vols/seg-unet']);
+
+    const first = await runSuite({ suite: loaded, log: () => {} });
+    assert.equal(first.results.length, 4);
+    for (const { result: r, file } of first.results) {
+      const where = `${r.dataset.name}/${r.protocol.name}`;
+      assert.equal(r.selection.split, 'val', where);
+      const lrs = (loaded.suite.protocols[r.protocol.name as 'seg-linear'] as { lr: number[] }).lr;
+      assert.deepEqual(r.selection.candidates.map((c) => c.params.lr), lrs, `${where}: every candidate recorded`);
+      assert.ok(r.selection.candidates.every((c) => typeof c.score === 'number' && c.score >= 0 && c.score <= 1), `${where}: every candidate has a val score`);
+      const best = Math.max(...r.selection.candidates.map((c) => c.score as number));
+      assert.equal(r.selection.candidates.find((c) => c.score === best)!.params.lr, r.selection.chosen.lr, `${where}: the chosen lr has the best val score`);
+      assert.match(String((r.protocol.config as Record<string, unknown>).emptyTruthPolicy), /never scored as Dice 1/);
+
+      const cases = r.predictions.cases!;
+      assert.equal(cases.length, 2, `${where}: one score per test case`);
+      assert.deepEqual(r.predictions.ids, r.dataset.dims === 2 ? ['01', '02'] : ['vol_005', 'vol_006']);
+      for (const c of cases) {
+        const [d, j] = [c.dice[1] as number, c.iou![1] as number];
+        assert.ok(Math.abs(c.diceJaccard![1]! - (d + j) / 2) < 1e-12);
+        // Recount Dice/Jaccard from the written prediction and the truth on disk.
+        const maskFile = path.resolve(path.dirname(file), c.mask!);
+        const id = r.predictions.ids[cases.indexOf(c)];
+        let ref;
+        if (r.dataset.dims === 2) {
+          const png = PNG.sync.read(await fs.readFile(maskFile));
+          const pred = Uint8Array.from({ length: png.width * png.height }, (_, p) => png.data[4 * p]);
+          const truth = (await loadDrive(path.join(dir, 'drive'), 'test')).cases.find((k) => k.id === id)!;
+          ref = overlap(pred, truth.mask, truth.fov);
+        } else {
+          const pred = await readNifti(maskFile);
+          const truth = await readNifti(path.join(dir, 'msd', 'labelsTr', `${id}.nii.gz`));
+          assert.deepEqual([pred.width, pred.height, pred.depth], [truth.width, truth.height, truth.depth], 'prediction on the label grid');
+          ref = overlap(pred.data, truth.data);
+        }
+        assert.ok(Math.abs(ref.dice - d) < 1e-9, `${where} ${id}: Dice ${d} vs recount ${ref.dice}`);
+        assert.ok(Math.abs(ref.iou - j) < 1e-9, `${where} ${id}: Jaccard ${j} vs recount ${ref.iou}`);
+      }
+      const mean = cases.reduce((a, c) => a + c.diceJaccard![1]!, 0) / cases.length;
+      assert.ok(Math.abs((r.metrics.diceJaccard as number) - mean) < 1e-12, `${where}: headline = mean over cases`);
+      assert.ok(r.ci?.diceJaccard, `${where}: bootstrap CI over cases`);
+      // provenance names the model and every data file relative to the suite's folder
+      const files = Object.keys(r.provenance.files);
+      assert.ok(files.includes('vit.onnx'), `${where}: ${files.join(' ')}`);
+      assert.ok(files.includes(r.dataset.dims === 2 ? 'drive/test/1st_manual/01_manual1.gif' : 'msd/labelsTr/vol_005.nii.gz'), `${where}: ${files.join(' ')}`);
+      assert.ok(files.every((f) => !path.isAbsolute(f)));
+    }
+    // the features were extracted once and read by both decoders
+    const lin = first.results.find((r) => r.result.protocol.name === 'seg-linear' && r.result.dataset.dims === 3)!.result;
+    const unet = first.results.find((r) => r.result.protocol.name === 'seg-unet' && r.result.dataset.dims === 3)!.result;
+    assert.deepEqual(lin.provenance.featureCacheKeys, unet.provenance.featureCacheKeys);
+
+    // A rerun plans nothing to do and leaves the results byte-identical apart from timings.
+    const before = await Promise.all(first.results.map(async (r) => fs.readFile(r.file, 'utf8')));
+    const replan = await planSuite({ suite: loaded });
+    assert.ok(replan.extract.every((u) => u.cached) && replan.eval.every((u) => u.done), 'rerun reuses features and results');
+    const second = await runSuite({ suite: loaded, log: () => {} });
+    const after = await Promise.all(first.results.map(async (r) => fs.readFile(r.file, 'utf8')));
+    assert.deepEqual(after, before);
+    assert.deepEqual(second.results.map((r) => strip(r.result)), first.results.map((r) => strip(r.result)));
+
+    // Same suite in a fresh cache and results folder: identical numbers (seeded augmentation and shuffles).
+    const fresh = await runSuite({ suite: loaded, cacheDir: path.join(dir, 'cache2'), resultsDir: path.join(dir, 'results2'), log: () => {} });
+    const numbers = (rs: typeof first.results) => rs.map((r) => [r.result.metrics, r.result.selection, r.result.predictions.cases!.map((c) => c.dice)]);
+    assert.deepEqual(numbers(fresh.results), numbers(first.results));
+  } finally {
+    await fs.rm(dir, { recursive: true, force: true });
+  }
+});
+
+test('a volume with NaN voxels stops the run with one line naming the file; no result is written', async () => {
+  const dir = await fs.mkdtemp(path.join(os.tmpdir(), 'medprobe-seg-nan-'));
+  try {
+    await writeTinyVitOnnx(path.join(dir, 'vit.onnx'), VIT);
+    await writeTinyVitCard(path.join(dir, 'vit.json'), path.join(dir, 'vit.onnx'), VIT);
+    await writeVolumes(path.join(dir, 'msd'), Object.values(VOLUMES).flat(), { nanAt: 'vol_002' });
+    const loaded = suiteOf(dir, [pairsEntry('msd')]);
+    await assert.rejects(runSuite({ suite: loaded, log: () => {} }), (e: unknown) => {
+      assert.ok(e instanceof MedprobeError, `expected MedprobeError, got ${String(e)}`);
+      const line = e.oneLine();
+      assert.ok(!line.includes('\n'), line);
+      assert.match(line, /vol_002\.nii\.gz/);
+      assert.match(line, /NaN/);
+      return true;
+    });
+    const results = await fs.readdir(path.join(dir, 'results'), { recursive: true }).catch(() => [] as string[]);
+    assert.deepEqual(results.filter((f) => String(f).endsWith('.json')), []);
+  } finally {
+    await fs.rm(dir, { recursive: true, force: true });
+  }
+});
+
+test('seg-fewshot: n training volumes × tries, each try draws its own volumes and chooses its lr on val', async () => {
+  const dir = await fs.mkdtemp(path.join(os.tmpdir(), 'medprobe-seg-few-'));
+  try {
+    await writeTinyVitOnnx(path.join(dir, 'vit.onnx'), VIT);
+    await writeTinyVitCard(path.join(dir, 'vit.json'), path.join(dir, 'vit.onnx'), VIT);
+    await writeVolumes(path.join(dir, 'msd'), Object.values(VOLUMES).flat());
+    const loaded = suiteOf(dir, [pairsEntry('msd')], { 'seg-fewshot': { lr: [1e-2, 5e-2], epochs: 2, batchSize: 8, shots: [1, 2, 5], tries: 2 } });
+    const { results } = await runSuite({ suite: loaded, log: () => {} });
+    assert.equal(results.length, 1);
+    const r = results[0].result;
+    const few = r.extra!.fewShot as {
+      points: { shots: number; tries: { cases: string[]; chosen: { lr: number }; metrics: Record<string, number | null> }[]; mean: Record<string, number | null> }[];
+      skipped: { shots: number; reason: string }[];
+    };
+    assert.deepEqual(few.points.map((p) => p.shots), [1, 2]);
+    assert.deepEqual(few.skipped.map((s) => s.shots), [5], 'n above the 3 training volumes is skipped with its reason');
+    for (const p of few.points) {
+      assert.equal(p.tries.length, 2);
+      for (const t of p.tries) {
+        assert.equal(t.cases.length, p.shots);
+        assert.ok(t.cases.every((c) => (VOLUMES.train as readonly string[]).includes(c)), 'draws only training volumes');
+        assert.ok([1e-2, 5e-2].includes(t.chosen.lr));
+      }
+      const mean = (p.tries[0].metrics.diceJaccard! + p.tries[1].metrics.diceJaccard!) / 2;
+      assert.ok(Math.abs(p.mean.diceJaccard! - mean) < 1e-12);
+    }
+    assert.equal(r.metrics.diceJaccard, few.points[1].mean.diceJaccard, 'headline: the largest n');
+  } finally {
+    await fs.rm(dir, { recursive: true, force: true });
+  }
+});
