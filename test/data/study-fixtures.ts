@@ -207,3 +207,31 @@ export async function writeDecathlonFixture(
   await write(path.join(root, 'dataset.json'), JSON.stringify(json, null, 1));
   return { root, trainIds, validationIds };
 }
+
+/** A 0/255 lung mask: a box in columns [c0, c1) and rows [2, h−2). */
+export function boxMaskPng(w: number, h: number, c0: number, c1: number): Buffer {
+  const px = new Uint8Array(w * h);
+  for (let r = 2; r < h - 2; r++) for (let c = c0; c < c1; c++) px[r * w + c] = 255;
+  return PNG.sync.write({ width: w, height: h, data: Buffer.from(px) } as PNG, { colorType: 0, inputColorType: 0, inputHasAlpha: false });
+}
+
+/**
+ * Montgomery County as unzipped: `MontgomerySet/CXR_png/MCUCXR_<nnnn>_<0|1>.png` (grey X-rays,
+ * portrait), `ManualMask/leftMask/` and `rightMask/` with the same file names (0/255), and
+ * `ClinicalReadings/*.txt`. The patient's left lung is on the image's right: leftMask covers the
+ * right half's box, rightMask the left half's.
+ */
+export async function writeMontgomeryFixture(dir: string, n = 12, width = 20, height = 24): Promise<{ root: string; names: string[] }> {
+  const root = path.join(dir, 'MontgomerySet');
+  const names: string[] = [];
+  for (let k = 1; k <= n; k++) {
+    const tb = k % 3 === 0 ? 1 : 0;
+    const name = `MCUCXR_${String(k).padStart(4, '0')}_${tb}.png`;
+    names.push(name);
+    await write(path.join(root, 'CXR_png', name), grayPng(width, height, tb === 1, k));
+    await write(path.join(root, 'ManualMask', 'leftMask', name), boxMaskPng(width, height, width / 2 + 1, width - 2));
+    await write(path.join(root, 'ManualMask', 'rightMask', name), boxMaskPng(width, height, 2, width / 2 - 1));
+    await write(path.join(root, 'ClinicalReadings', name.replace(/\.png$/, '.txt')), `Patient's Sex: M\nPatient's Age: 0${30 + k}Y\n${tb ? 'TB' : 'normal'}\n`);
+  }
+  return { root, names };
+}

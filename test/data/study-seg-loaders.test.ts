@@ -14,7 +14,8 @@ import type { NiftiSegPair } from '../../src/data/segmentation/nifti-pair.js';
 import { systematicIndices } from '../../src/data/splits/systematic.js';
 import { writeNifti } from '../../src/data/nifti/write.js';
 import { medprobeError, withTempDir } from '../helpers/assertions.js';
-import { writeDecathlonFixture } from './study-fixtures.js';
+import type { SegCase2D } from '../../src/data/segmentation/types.js';
+import { boxMaskPng, writeDecathlonFixture, writeMontgomeryFixture } from './study-fixtures.js';
 
 const skip = { onError: 'skip' } as const;
 const stop = { onError: 'stop' } as const;
@@ -22,7 +23,7 @@ const open = (name: string, dir: string, o: { onError: 'stop' | 'skip' } = stop)
 const ids = (l: RegistrySegLoad, s: 'train' | 'val' | 'test'): string[] => l.splits[s].map((c) => c.id);
 
 test('every segmentation dataset of the registry has a segmentation loader', () => {
-  for (const name of ['amos', 'msd-spleen', 'msd-hippocampus', 'msd-heart']) assert.equal(typeof registryEntry(name).segLoader, 'function', name);
+  for (const name of ['montgomery', 'amos', 'msd-spleen', 'msd-hippocampus', 'msd-heart']) assert.equal(typeof registryEntry(name).segLoader, 'function', name);
 });
 
 test('MSD Spleen, complete: the study split (15 test, then 10 val of the rest, systematically, file-name order), labels from dataset.json, CT window rule', async () => {
@@ -107,5 +108,44 @@ test('AMOS: test = the official validation list, val = 40 of 200 CT training sca
     assert.match(l.report.notes.join(' '), /2 training case\(s\) left out: AMOS numbers its MRI scans above 500/);
     const pair = (await l.splits.test[0].load()) as NiftiSegPair;
     assert.equal(pair.image.header.datatype, 'int16');
+  });
+});
+
+test('Montgomery: left + right masks merged into one label map (1 left, 2 right), systematic patient split, X-ray decoded as stored', async () => {
+  await withTempDir('mc', async (dir) => {
+    const { root, names } = await writeMontgomeryFixture(dir, 12);
+    const l = await open('montgomery', root);
+    assert.deepEqual(l.classes, ['background', 'left lung', 'right lung']);
+    assert.equal(l.dims, 2);
+    // 12 of the release's 138 patients: test round(12·40/138) = 3, val round(9·20/98) = 2.
+    assert.deepEqual(l.report.splitSizes, { train: 7, val: 2, test: 3 });
+    assert.deepEqual(ids(l, 'test'), systematicIndices(12, 3).map((i) => `CXR_png/${names[i]}`));
+    const c = (await l.splits.train[0].load()) as SegCase2D;
+    assert.equal(c.image.width, 20);
+    assert.equal(c.image.height, 24);
+    assert.equal(c.image.channels, 1);
+    const at = (r: number, col: number): number => c.mask[r * 20 + col];
+    assert.equal(at(0, 0), 0);
+    assert.equal(at(5, 3), 2, 'rightMask (image left) → right lung');
+    assert.equal(at(5, 15), 1, 'leftMask (image right) → left lung');
+    assert.equal(c.mask.reduce((a, v) => a + (v === 1 ? 1 : 0), 0), 7 * 20);
+    assert.equal(l.splits.train[0].files.length, 3);
+  });
+});
+
+test('Montgomery: a missing rightMask stops naming it (skip reports it); a mask of another size or overlapping masks are refused naming the file', async () => {
+  await withTempDir('mc-bad', async (dir) => {
+    const { root } = await writeMontgomeryFixture(dir, 6);
+    await fs.rm(path.join(root, 'ManualMask', 'rightMask', 'MCUCXR_0002_0.png'));
+    await assert.rejects(open('montgomery', root), medprobeError(/montgomery: 1 of 6 file\(s\) named in CXR_png\/ .* are missing \(first: ManualMask\/rightMask\/MCUCXR_0002_0\.png\)/));
+    const l = await open('montgomery', root, skip);
+    assert.equal(l.report.used, 5);
+    assert.deepEqual(l.report.skipped.map((s) => s.file), ['ManualMask/rightMask/MCUCXR_0002_0.png']);
+    await fs.writeFile(path.join(root, 'ManualMask', 'leftMask', 'MCUCXR_0004_0.png'), boxMaskPng(24, 20, 3, 9));
+    const c4 = Object.values(l.splits).flat().find((x) => x.id === 'CXR_png/MCUCXR_0004_0.png')!;
+    await assert.rejects(c4.load(), medprobeError(/montgomery: mask .*leftMask.MCUCXR_0004_0\.png is 24×20 but X-ray .*MCUCXR_0004_0\.png is 20×24/));
+    await fs.writeFile(path.join(root, 'ManualMask', 'leftMask', 'MCUCXR_0005_0.png'), boxMaskPng(20, 24, 0, 20));
+    const c5 = Object.values(l.splits).flat().find((x) => x.id === 'CXR_png/MCUCXR_0005_0.png')!;
+    await assert.rejects(c5.load(), medprobeError(/montgomery: \d+ pixel\(s\) are in both .*leftMask.MCUCXR_0005_0\.png and .*rightMask.MCUCXR_0005_0\.png/));
   });
 });

@@ -4,6 +4,7 @@ import { CHEXPERT_LABELS, loadChexpert } from './loaders/chexpert.js';
 import { loadSarsCov2Ct, SARS_LABELS } from './loaders/sars-cov-2-ct.js';
 import { BRAIN_TUMOR_LABELS, loadBrainTumor } from './loaders/brain-tumor.js';
 import { decathlonLoader, type DecathlonSpec } from './loaders/decathlon.js';
+import { loadMontgomery, MONTGOMERY_CLASSES } from './loaders/montgomery.js';
 
 const MSD_LICENSE = 'CC BY-SA 4.0 (Medical Segmentation Decathlon)';
 const MSD_CITATION =
@@ -91,9 +92,9 @@ export const REGISTRY: readonly RegistryDataset[] = [
     modality: 'X-ray',
     task: 'segmentation',
     dims: 2,
-    labels: ['background', 'left lung', 'right lung'],
+    labels: MONTGOMERY_CLASSES,
     contents: '138 frontal chest X-rays (80 normal, 58 tuberculosis; PNG, 4020×4892 or 4892×4020) with manual left/right lung masks and clinical readings',
-    studyUse: 'lung segmentation with labels background / left lung / right lung from ManualMask/leftMask and rightMask',
+    studyUse: 'lung segmentation with labels background / left lung / right lung from ManualMask/leftMask and rightMask (the study\'s mc.py adds the two masks)',
     download: 'https://lhncbc.nlm.nih.gov/LHC-downloads/downloads.html#tuberculosis-image-data-sets',
     license: 'unknown — distributed publicly by the U.S. National Library of Medicine; see its download page',
     citation:
@@ -105,8 +106,12 @@ export const REGISTRY: readonly RegistryDataset[] = [
       { pattern: 'ClinicalReadings/*.txt', dir: 'ClinicalReadings', match: /\.txt$/, min: 0, expected: 138, optional: true, what: 'clinical readings' },
     ],
     loader: null,
+    segLoader: loadMontgomery,
     recipe: 'medmnist-default',
-    notes: ['the study lists train/val/test all as the same 138 images in its split table; how it split them is not clear from the code we read — unknown'],
+    notes: [
+      'the study lists train/val/test all as the same 138 images (its mc.py), which would test on training images; medprobe splits by patient systematically instead: 40 test, 20 val, 78 train (' + STUDY_SYSTEMATIC + ')',
+      'leftMask and rightMask are merged into one label map (1 left lung, 2 right lung: the patient\'s sides, as the release names them); masks must match the X-ray size and must not overlap',
+    ],
   },
   {
     name: 'sars-cov-2-ct',
