@@ -8,14 +8,32 @@ import { hashObject } from '../util/hash.js';
 import { fileHashes } from '../util/file-hashes.js';
 import type { SegmentationEntry } from './dataset-entries.js';
 
-/** One image (2D) or volume (3D) of a segmentation split, loaded on demand. */
+/**
+ * One image (2D) or volume (3D) of a segmentation split, loaded on demand (only while its split
+ * is extracted or scored, so a dataset of many volumes never sits in memory at once).
+ */
 export interface SegItem {
+  /** Unique within the dataset; names the prediction file and the per-case scores. */
   id: string;
+  /** The files it is read from (absolute). */
   files: string[];
+  /** 2D: `SegCase2D` (image, class-index mask, optional FOV); 3D: `NiftiSegPair` from `loadNiftiPair` (same grid, values mapped to classes). */
   load(): Promise<SegCase2D | NiftiSegPair>;
 }
 
-/** A segmentation dataset of a suite: classes, and train/val/test as whole images or volumes. */
+/**
+ * A segmentation dataset as the seg-* protocols read it: classes, and train/val/test as whole
+ * images or volumes (never slices: a volume's slices stay in one split and it is scored in 3D).
+ *
+ * This is the interface a dataset loader implements to run inside suites (seg-linear, seg-unet,
+ * seg-fewshot): `openSegDataset` dispatches on the entry's `format` and returns one. Contract:
+ * - `splits.train` and `splits.test` are non-empty; `val` may be empty (then only a single lr);
+ *   no id is both in train and in val/test (refuse with a MedprobeError naming it);
+ * - `load()` refuses NaN/Inf voxels and a label map on another grid with one MedprobeError line
+ *   (see `finiteVolume` and `loadNiftiPair`);
+ * - `files` and `fingerprint` cover every image and label file, relative to `root`, so moving
+ *   the data does not invalidate the feature cache but changing a byte does.
+ */
 export interface SegSource {
   name: string;
   dims: 2 | 3;
