@@ -8,7 +8,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { promises as fs } from 'node:fs';
 import path from 'node:path';
-import { registryEntry } from '../../src/data/registry/index.js';
+import { doctorDataset, registryEntry } from '../../src/data/registry/index.js';
 import type { RegistrySegLoad } from '../../src/data/registry/segmentation.js';
 import type { NiftiSegPair } from '../../src/data/segmentation/nifti-pair.js';
 import { systematicIndices } from '../../src/data/splits/systematic.js';
@@ -147,5 +147,37 @@ test('Montgomery: a missing rightMask stops naming it (skip reports it); a mask 
     await fs.writeFile(path.join(root, 'ManualMask', 'leftMask', 'MCUCXR_0005_0.png'), boxMaskPng(20, 24, 0, 20));
     const c5 = Object.values(l.splits).flat().find((x) => x.id === 'CXR_png/MCUCXR_0005_0.png')!;
     await assert.rejects(c5.load(), medprobeError(/montgomery: \d+ pixel\(s\) are in both .*leftMask.MCUCXR_0005_0\.png and .*rightMask.MCUCXR_0005_0\.png/));
+  });
+});
+
+test('doctor with content: a partial MSD download is OK with exact counts; a truncated label map or a fake mask fails naming the file', async () => {
+  await withTempDir('doctor-content', async (dir) => {
+    const { root } = await writeDecathlonFixture(dir, { task: 'Task04_Hippocampus', prefix: 'hippocampus', modality: 'MRI', labels: ['background', 'Anterior', 'Posterior'], train: 4 });
+    const json = JSON.parse(await fs.readFile(path.join(root, 'dataset.json'), 'utf8'));
+    json.training.push({ image: './imagesTr/hippocampus_099.nii.gz', label: './labelsTr/hippocampus_099.nii.gz' });
+    await fs.writeFile(path.join(root, 'dataset.json'), JSON.stringify(json));
+    const ok = await doctorDataset('msd-hippocampus', root, { content: true });
+    assert.equal(ok.ok, true, ok.problems.join('; '));
+    assert.equal(ok.content!.rows, 5);
+    assert.equal(ok.content!.used, 4);
+    assert.equal(ok.content!.missing, 1);
+    assert.match(ok.warnings.join('\n'), /partial download: 4 of 5 entries .* 1 missing \(first: imagesTr\/hippocampus_099\.nii\.gz\)/);
+    assert.deepEqual(ok.content!.splitSizes, { train: 2, val: 1, test: 1 }); // test round(4·80/260) = 1, val round(3·60/180) = 1
+    assert.equal(ok.content!.opened.length, 6, 'image + label of the first case of each split');
+    const layoutOnly = await doctorDataset('msd-hippocampus', root);
+    assert.equal(layoutOnly.content, undefined);
+
+    const first = ok.content!.opened.find((f) => f.startsWith('labelsTr/'))!;
+    const bytes = await fs.readFile(path.join(root, first));
+    await fs.writeFile(path.join(root, first), bytes.subarray(0, 40));
+    const bad = await doctorDataset('msd-hippocampus', root, { content: true });
+    assert.equal(bad.ok, false);
+    assert.match(bad.problems.join('\n'), new RegExp(first.replace(/[./]/g, '\\$&')));
+
+    const mc = await writeMontgomeryFixture(dir, 4);
+    await fs.writeFile(path.join(mc.root, 'ManualMask', 'rightMask', mc.names[1]), '');
+    const m = await doctorDataset('montgomery', mc.root, { content: true, all: true });
+    assert.equal(m.ok, false);
+    assert.match(m.problems.join('\n'), /rightMask.MCUCXR_0002_0\.png is not a PNG or JPEG image/);
   });
 });

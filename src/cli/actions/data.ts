@@ -62,16 +62,22 @@ export async function dataCheck(config: string, o: { threshold?: number; reportO
   if (checks.some((c) => c.leakage) && !o.reportOnly) process.exitCode = 1;
 }
 
-export async function dataDoctor(name?: string, dir?: string): Promise<void> {
+export async function dataDoctor(name?: string, dir?: string, o: { all?: boolean } = {}): Promise<void> {
   if (!name) {
     process.stdout.write(`${REGISTRY.map((d) => `${d.name.padEnd(24)} ${d.modality.padEnd(6)} ${d.title}`).join('\n')}\n`);
     return;
   }
   if (!dir) throw new MedprobeError('data doctor needs the dataset folder', { hint: `medprobe data doctor ${name} <dir>` });
-  const r = await doctorDataset(name, dir);
-  const lines = [`${r.dataset} in ${r.dir}: ${r.ok ? 'OK' : 'INCOMPLETE'}`];
-  for (const c of r.checks) lines.push(`  ${c.ok ? 'ok  ' : 'FAIL'} ${c.message}${c.optional ? ' (optional)' : ''}`);
-  for (const p of r.checks.length === 0 ? r.problems : []) lines.push(`  FAIL ${p}`);
+  const r = await doctorDataset(name, dir, { content: true, all: o.all });
+  const c = r.content;
+  const lines = [`${r.dataset} in ${r.dir}: ${!r.ok ? 'INCOMPLETE' : c && c.missing > 0 ? 'OK (partial)' : 'OK'}`];
+  for (const k of r.checks) lines.push(`  ${k.ok ? 'ok  ' : 'FAIL'} ${k.message}${k.optional ? ' (optional)' : ''}`);
+  for (const p of r.problems.slice(r.checks.filter((k) => !k.ok).length)) lines.push(`  FAIL ${p}`); // not a folder, or content
+  if (c) {
+    lines.push(`  content: ${c.used} of ${c.rows} present${c.missing ? ` (${c.missing} missing)` : ''}; ${SPLIT_NAMES.filter((s) => c.splitSizes[s]).map((s) => `${s} ${c.splitSizes[s]}`).join(' · ') || 'no split'}`);
+    lines.push(`  decoded: ${c.opened.length ? c.opened.join(', ') : 'nothing'}`);
+    for (const n of c.notes) lines.push(`  note ${n}`);
+  }
   for (const w of r.warnings) lines.push(`  note ${w}`);
   if (!r.ok) lines.push(`download: ${r.download}`);
   process.stdout.write(`${lines.join('\n')}\n`);

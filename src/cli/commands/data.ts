@@ -36,8 +36,9 @@ export function registerData(program: Command): Command {
   check.action(async (config: string, o: { threshold?: number; reportOnly?: boolean; limit: number; cacheDir?: string; out?: string }) => (await actions()).dataCheck(config, o));
   data
     .command('doctor [name] [dir]')
-    .description('check a downloaded registry dataset folder and say exactly what is missing (no arguments: list the registry)')
-    .action(async (name?: string, dir?: string) => (await actions()).dataDoctor(name, dir));
+    .description('check a downloaded registry dataset folder: layout, then its loader (counts, partial download) and one decoded case per split; say exactly what is missing or broken (no arguments: list the registry)')
+    .option('--all', 'decode every case, not one per split')
+    .action(async (name: string | undefined, dir: string | undefined, o: { all?: boolean }) => (await actions()).dataDoctor(name, dir, o));
   const splits = data.command('splits').description('export or verify a dataset\'s split assignment (medprobe.splits/v1 with content sha256)');
   cacheDirOption(
     splits

@@ -4,6 +4,7 @@ import { parse as parseCsv } from 'csv-parse/sync';
 import { MedprobeError } from '../../util/errors.js';
 import { REGISTRY } from './datasets.js';
 import type { LayoutRequirement, RegistryDataset } from './types.js';
+import { checkContent, type DoctorContent } from './content.js';
 
 export interface DoctorCheck {
   pattern: string;
@@ -29,6 +30,8 @@ export interface DoctorReport {
   /** Incomplete-but-usable findings (fewer files than the official release, ignored '._' files). */
   warnings: string[];
   download: string;
+  /** With `content`: what the loader found inside the files (counts, partial download, decoded files). */
+  content?: DoctorContent;
 }
 
 export function registryEntry(name: string): RegistryDataset {
@@ -93,9 +96,10 @@ async function check(root: string, req: LayoutRequirement, warnings: string[]): 
 
 /**
  * Check a folder against a registry dataset's expected layout (after the manual download) and say
- * exactly what is missing: which file patterns, how many files, which CSV columns.
+ * exactly what is missing: which file patterns, how many files, which CSV columns. With `content`,
+ * also open it with its loader and decode one case per split (`all`: every case) — see checkContent.
  */
-export async function doctorDataset(name: string, dir: string): Promise<DoctorReport> {
+export async function doctorDataset(name: string, dir: string, opts: { content?: boolean; all?: boolean } = {}): Promise<DoctorReport> {
   const entry = registryEntry(name);
   const root = path.resolve(dir);
   const warnings: string[] = [];
@@ -112,5 +116,11 @@ export async function doctorDataset(name: string, dir: string): Promise<DoctorRe
   const checks: DoctorCheck[] = [];
   for (const req of entry.layout) checks.push(await check(root, req, warnings));
   const problems = checks.filter((c) => !c.ok).map((c) => c.message);
-  return { dataset: name, dir: root, ok: problems.length === 0, checks, problems, warnings, download: entry.download };
+  if (problems.length > 0 || !opts.content) return { dataset: name, dir: root, ok: problems.length === 0, checks, problems, warnings, download: entry.download };
+  const content = await checkContent(entry, root, { all: opts.all });
+  if (content) {
+    problems.push(...content.problems);
+    if (content.missing > 0) warnings.push(`partial download: ${content.used} of ${content.rows} entries the release's index names are present; ${content.missing} missing (first: ${content.firstMissing})`);
+  }
+  return { dataset: name, dir: root, ok: problems.length === 0, checks, problems, warnings, download: entry.download, ...(content ? { content } : {}) };
 }
