@@ -120,7 +120,8 @@ export const SegmentationEntrySchema = z
   .object({
     source: z.literal('segmentation'),
     name: z.string().min(1),
-    format: z.enum(['drive', 'pairs']),
+    /** registry: a registry segmentation dataset as released (written as `source: registry` with name + dir; see docs/datasets.md). */
+    format: z.enum(['drive', 'pairs', 'registry']),
     /** Folder the dataset (drive) or the pairs' paths are relative to. */
     root: z.string().min(1),
     /** drive: training images held out for validation (systematic: every k-th). */
@@ -131,10 +132,13 @@ export const SegmentationEntrySchema = z
     modality: z.string().min(1).optional(),
     /** 3D: voxel axis the volumes are cut across (z: axial for RAS data). */
     axis: z.enum(['x', 'y', 'z']).default('z'),
+    /** registry: files the release's index names but the folder lacks stop the run ('stop') or are skipped and reported ('skip'). */
+    onError: z.enum(['stop', 'skip']).default('stop'),
     ...common,
   })
   .strict()
   .superRefine((e, ctx) => {
+    if (e.format === 'registry' && !REGISTRY.some((d) => d.name === e.name && d.segLoader)) ctx.addIssue({ code: 'custom', path: ['name'], message: `a registry segmentation dataset is one of ${REGISTRY.filter((d) => d.segLoader).map((d) => d.name).join(', ')}` });
     if (e.format === 'pairs' && !(e.pairs?.length && e.classes)) ctx.addIssue({ code: 'custom', path: ['pairs'], message: 'a pairs entry lists `pairs` (image, labels, split) and `classes` (names of label values 0..K−1)' });
     if (e.format === 'pairs' && !['CT', 'MRI'].includes((e.modality ?? '').toUpperCase().replace(/^MR$/, 'MRI'))) ctx.addIssue({ code: 'custom', path: ['modality'], message: 'a pairs entry needs `modality: CT` or `MRI` (it picks the intensity rule: CT window [−1024, 600] HU, MRI 5–95th percentile)' });
   });
@@ -157,6 +161,11 @@ export const DatasetEntrySchema = z
   })
   .transform((e) => {
     if (e.source === 'volumes') return { ...e, recipe: e.recipe ?? defaultVolumeRecipe(e.modality)! };
+    if (e.source === 'registry' && REGISTRY.find((d) => d.name === e.name)?.segLoader) {
+      // A segmentation dataset of the registry runs through the seg-* protocols like any segmentation entry.
+      const { dir, uncertain: _, source: __, recipe: ___, ...rest } = e;
+      return { ...rest, source: 'segmentation' as const, format: 'registry' as const, root: dir, val: 4, axis: 'z' as const, recipe: 'medmnist-default' } satisfies SegmentationEntry;
+    }
     if (e.source === 'registry') return { ...e, recipe: e.recipe ?? REGISTRY.find((d) => d.name === e.name)?.recipe ?? 'medmnist-default' };
     return e;
   });

@@ -57,7 +57,7 @@ export class RunResources {
     if (!d) {
       const entry = this.location.suite.datasets[index];
       if (entry.source !== 'segmentation') throw new Error(`dataset ${index} is not a segmentation entry`);
-      d = openSegDataset(entry, { baseDir: this.location.baseDir, cacheDir: this.location.cacheDir });
+      d = openSegDataset(entry, { baseDir: this.location.baseDir, cacheDir: this.location.cacheDir, resultsDir: this.location.resultsDir });
       this.segDatasets.set(index, d);
       d.catch(() => this.segDatasets.delete(index));
     }

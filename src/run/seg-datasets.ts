@@ -7,6 +7,7 @@ import { MedprobeError } from '../util/errors.js';
 import { hashObject } from '../util/hash.js';
 import { fileHashes } from '../util/file-hashes.js';
 import type { SegmentationEntry } from './dataset-entries.js';
+import { openRegistrySegDataset } from './registry-seg.js';
 
 /**
  * One image (2D) or volume (3D) of a segmentation split, loaded on demand (only while its split
@@ -51,7 +52,7 @@ export interface SegSource {
   splits: Record<SegSplitName, SegItem[]>;
 }
 
-function finiteVolume(pair: NiftiSegPair): NiftiSegPair {
+export function finiteVolume(pair: NiftiSegPair): NiftiSegPair {
   const d = pair.image.data;
   let bad = 0;
   for (let i = 0; i < d.length; i++) if (!Number.isFinite(d[i])) bad++;
@@ -72,14 +73,15 @@ function systematicVal<T>(items: T[], count: number, what: string): { train: T[]
   return { train: items.filter((x) => !val.includes(x)), val };
 }
 
-async function fingerprintOf(root: string, files: string[], cacheDir: string): Promise<{ fingerprint: string; files: Record<string, string> }> {
+export async function fingerprintOf(root: string, files: string[], cacheDir: string): Promise<{ fingerprint: string; files: Record<string, string> }> {
   const digests = await fileHashes(files, { cacheDir, label: 'hashing segmentation files' });
   const rel = Object.fromEntries([...digests].map(([f, h]) => [path.relative(root, f).split(path.sep).join('/'), h]).sort());
   return { fingerprint: hashObject(rel), files: rel };
 }
 
 /** Open a suite's segmentation entry (paths relative to the suite file's folder). */
-export async function openSegDataset(entry: SegmentationEntry, ctx: { baseDir: string; cacheDir: string }): Promise<SegSource> {
+export async function openSegDataset(entry: SegmentationEntry, ctx: { baseDir: string; cacheDir: string; resultsDir?: string }): Promise<SegSource> {
+  if (entry.format === 'registry') return openRegistrySegDataset(entry, ctx);
   const root = path.resolve(ctx.baseDir, entry.root);
   if (entry.format === 'drive') {
     const [training, test] = [await loadDrive(root, 'training'), await loadDrive(root, 'test')];

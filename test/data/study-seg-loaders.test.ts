@@ -33,7 +33,7 @@ test('MSD Spleen, complete: the study split (15 test, then 10 val of the rest, s
     assert.deepEqual(l.classes, ['background', 'spleen']);
     assert.equal(l.intensity, 'ct');
     assert.equal(l.dims, 3);
-    const sorted = trainIds.map((n) => `imagesTr/${n}.nii.gz`).sort();
+    const sorted = [...trainIds].sort();
     const testIdx = systematicIndices(41, 15);
     assert.deepEqual(ids(l, 'test'), testIdx.map((i) => sorted[i]));
     const rest = sorted.filter((_, i) => !testIdx.includes(i));
@@ -78,7 +78,7 @@ test('MSD partial download: a missing labelsTr file stops with the count and its
     const l = await open('msd-heart', root, skip);
     assert.equal(l.report.used, 5);
     assert.deepEqual(l.report.skipped.map((s) => s.file), ['labelsTr/la_004.nii.gz']);
-    assert.ok(!Object.values(l.splits).flat().some((c) => c.id === 'imagesTr/la_004.nii.gz'));
+    assert.ok(!Object.values(l.splits).flat().some((c) => c.id === 'la_004'));
     await fs.rm(path.join(root, 'dataset.json'));
     await assert.rejects(open('msd-heart', root, skip), medprobeError(/msd-heart: dataset\.json not found/));
   });
@@ -90,7 +90,7 @@ test('MSD: a label map on another grid is refused naming the file; a folder of a
     const bad = path.join(root, 'labelsTr', 'hippocampus_002.nii.gz');
     await writeNifti(bad, { kind: '3d', width: 5, height: 5, depth: 5, data: new Uint8Array(125) });
     const l = await open('msd-hippocampus', root);
-    const c = Object.values(l.splits).flat().find((x) => x.id === 'imagesTr/hippocampus_002.nii.gz')!;
+    const c = Object.values(l.splits).flat().find((x) => x.id === 'hippocampus_002')!;
     await assert.rejects(c.load(), medprobeError(/label map .*hippocampus_002\.nii\.gz .* is not on the grid of/));
     await assert.rejects(open('msd-spleen', root), medprobeError(/msd-spleen: .*dataset\.json describes a MRI task/));
   });
@@ -102,7 +102,7 @@ test('AMOS: test = the official validation list, val = 40 of 200 CT training sca
     const { root, validationIds } = await writeDecathlonFixture(dir, { task: 'amos22', prefix: 'amos', modality: 'CT', labels, train: 10, validation: 4, extraTrainIds: [507, 508], size: [6, 6, 2] });
     const l = await open('amos', root);
     assert.deepEqual(l.classes, labels);
-    assert.deepEqual(ids(l, 'test'), validationIds.map((n) => `imagesVa/${n}.nii.gz`));
+    assert.deepEqual(ids(l, 'test'), validationIds);
     assert.deepEqual(l.report.splitSizes, { train: 8, val: 2, test: 4 }); // round(10·40/200) = 2
     assert.ok(!Object.values(l.splits).flat().some((c) => /amos_050[78]/.test(c.id)), 'MRI scans are not in any split');
     assert.match(l.report.notes.join(' '), /2 training case\(s\) left out: AMOS numbers its MRI scans above 500/);
@@ -119,7 +119,7 @@ test('Montgomery: left + right masks merged into one label map (1 left, 2 right)
     assert.equal(l.dims, 2);
     // 12 of the release's 138 patients: test round(12·40/138) = 3, val round(9·20/98) = 2.
     assert.deepEqual(l.report.splitSizes, { train: 7, val: 2, test: 3 });
-    assert.deepEqual(ids(l, 'test'), systematicIndices(12, 3).map((i) => `CXR_png/${names[i]}`));
+    assert.deepEqual(ids(l, 'test'), systematicIndices(12, 3).map((i) => names[i].replace('.png', '')));
     const c = (await l.splits.train[0].load()) as SegCase2D;
     assert.equal(c.image.width, 20);
     assert.equal(c.image.height, 24);
@@ -142,10 +142,10 @@ test('Montgomery: a missing rightMask stops naming it (skip reports it); a mask 
     assert.equal(l.report.used, 5);
     assert.deepEqual(l.report.skipped.map((s) => s.file), ['ManualMask/rightMask/MCUCXR_0002_0.png']);
     await fs.writeFile(path.join(root, 'ManualMask', 'leftMask', 'MCUCXR_0004_0.png'), boxMaskPng(24, 20, 3, 9));
-    const c4 = Object.values(l.splits).flat().find((x) => x.id === 'CXR_png/MCUCXR_0004_0.png')!;
+    const c4 = Object.values(l.splits).flat().find((x) => x.id === 'MCUCXR_0004_0')!;
     await assert.rejects(c4.load(), medprobeError(/montgomery: mask .*leftMask.MCUCXR_0004_0\.png is 24×20 but X-ray .*MCUCXR_0004_0\.png is 20×24/));
     await fs.writeFile(path.join(root, 'ManualMask', 'leftMask', 'MCUCXR_0005_0.png'), boxMaskPng(20, 24, 0, 20));
-    const c5 = Object.values(l.splits).flat().find((x) => x.id === 'CXR_png/MCUCXR_0005_0.png')!;
+    const c5 = Object.values(l.splits).flat().find((x) => x.id === 'MCUCXR_0005_0')!;
     await assert.rejects(c5.load(), medprobeError(/montgomery: \d+ pixel\(s\) are in both .*leftMask.MCUCXR_0005_0\.png and .*rightMask.MCUCXR_0005_0\.png/));
   });
 });

@@ -7,7 +7,7 @@ import type { RegistryLoadOptions } from './load.js';
 
 /** One image (2D) or volume (3D) of a registry segmentation dataset, decoded on demand. */
 export interface RegistrySegCase {
-  /** Stable id: the image path relative to the dataset root. */
+  /** The case name as the release spells it (`hippocampus_001`, `MCUCXR_0001_0`): unique, safe as a file name. */
   id: string;
   /** One volume or X-ray per patient in these releases; the split keeps patients apart. */
   patientId: string;

@@ -27,8 +27,8 @@ export interface DecathlonSpec {
 }
 
 interface Pair {
+  /** The case name (`hippocampus_001`): unique in a release, so it names predictions and split-file entries. */
   id: string;
-  caseId: string;
   image: string;
   label: string;
   line: number;
@@ -80,7 +80,7 @@ function pairs(root: string, list: Array<{ image: string; label: string }>): Pai
   return list
     .map((e, i) => ({ image: path.resolve(root, e.image), label: path.resolve(root, e.label), line: i + 1 }))
     .filter((p) => !path.basename(p.image).startsWith('._'))
-    .map((p) => ({ ...p, id: path.relative(root, p.image).split(path.sep).join('/'), caseId: caseIdOf(p.image) }))
+    .map((p) => ({ ...p, id: caseIdOf(p.image) }))
     .sort((a, b) => naturalCompare(a.id, b.id));
 }
 
@@ -101,9 +101,9 @@ export function decathlonLoader(spec: DecathlonSpec): RegistrySegLoader {
     let train = pairs(root, json.training);
     report.rows = train.length;
     if (spec.exclude) {
-      const out = train.filter((p) => spec.exclude!.test(p.caseId));
+      const out = train.filter((p) => spec.exclude!.test(p.id));
       if (out.length > 0) report.notes.push(`${out.length} training case(s) left out: ${spec.exclude.reason}`);
-      train = train.filter((p) => !spec.exclude!.test(p.caseId));
+      train = train.filter((p) => !spec.exclude!.test(p.id));
     }
     train = await present(train, 'dataset.json training');
     let test: Pair[] = [];
@@ -111,14 +111,14 @@ export function decathlonLoader(spec: DecathlonSpec): RegistrySegLoader {
       if (!Array.isArray(json.validation)) throw new MedprobeError(`${spec.name}: ${file} has no 'validation' list (the study tests on the official validation set)`, { file, hint: 'use the release with imagesVa/ and labelsVa/ (AMOS22)' });
       let va = pairs(root, json.validation);
       report.rows += va.length;
-      if (spec.exclude) va = va.filter((p) => !spec.exclude!.test(p.caseId));
+      if (spec.exclude) va = va.filter((p) => !spec.exclude!.test(p.id));
       test = await present(va, 'dataset.json validation');
     }
     const all = [...train, ...test];
     if (all.length === 0) throw new MedprobeError(`${spec.name}: none of the ${report.rows} image/label pairs dataset.json lists are in ${root}`, { file: root, hint: 'extract the archive there (imagesTr/ and labelsTr/ beside dataset.json)' });
     report.used = all.length;
 
-    const items = (ps: Pair[]): SplitItem[] => ps.map((p) => ({ id: p.id, patientId: p.caseId }));
+    const items = (ps: Pair[]): SplitItem[] => ps.map((p) => ({ id: p.id, patientId: p.id }));
     const { test: studyTest, val, patients } = spec.study;
     let split: RegistrySegLoad['split'];
     if (spec.study.testFrom === 'validation') {
@@ -128,7 +128,7 @@ export function decathlonLoader(spec: DecathlonSpec): RegistrySegLoader {
       const s = studySystematicSplit(items(train), { patients, test: studyTest, val });
       split = { assignment: s.assignment, method: { ...s.method, order: 'file names in natural order', source: spec.study.source } };
     }
-    const cases: RegistrySegCase[] = all.map((p) => ({ id: p.id, patientId: p.caseId, files: [p.image, p.label], load: () => loadNiftiPair(p.image, p.label, { card, id: p.id }) }));
+    const cases: RegistrySegCase[] = all.map((p) => ({ id: p.id, patientId: p.id, files: [p.image, p.label], load: () => loadNiftiPair(p.image, p.label, { card, id: p.id }) }));
     const splits = casesBySplit(cases, split.assignment);
     for (const s of ['train', 'val', 'test'] as const) if (splits[s].length > 0) report.splitSizes[s] = splits[s].length;
     return {

@@ -76,7 +76,7 @@ export async function loadMontgomery(dir: string, opts: RegistryLoadOptions): Pr
   const report = emptyReport(path.join(root, 'CXR_png'));
   report.rows = names.length;
   let entries: Entry[] = names.map((n) => ({
-    id: `CXR_png/${n}`,
+    id: n.replace(/\.png$/i, ''),
     patientId: n.replace(/(_[01])?\.png$/i, ''),
     image: path.join(root, 'CXR_png', n),
     left: path.join(root, 'ManualMask', 'leftMask', n),
