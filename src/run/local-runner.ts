@@ -5,6 +5,7 @@ import type { RunPlan } from './plan.js';
 import type { RunResources } from './resources.js';
 import { executeEval, executeExtract } from './units.js';
 import { RunProgress } from './run-progress.js';
+import { protocolModule, type ProtocolName } from '../protocols/registry.js';
 
 export interface RunSummary {
   resultsDir: string;
@@ -57,9 +58,15 @@ export async function runPlanLocally(plan: RunPlan, res: RunResources, opts: { l
       const out = await executeEval(u, res, extract);
       summary.results.push({ file: out.file, result: out.result, reused: false });
       run.evaluated(out.protocolSeconds);
-      const auroc = out.result.metrics.auroc;
-      log(`done      ${u.modelName} · ${u.datasetName} · ${u.protocol}: test AUROC ${auroc == null ? '—' : auroc.toFixed(4)}, ACC ${out.result.metrics.accuracy?.toFixed(4)} (${out.protocolSeconds.toFixed(1)} s) · ${run.describe()}`);
+      log(`done      ${u.modelName} · ${u.datasetName} · ${u.protocol}: test ${headline(u.protocol, out.result.metrics)} (${out.protocolSeconds.toFixed(1)} s) · ${run.describe()}`);
     }
   }
   return summary;
+}
+
+/** The protocol's main score (and accuracy, when it has one besides), for the progress line. */
+function headline(protocol: ProtocolName, metrics: Record<string, number | null>): string {
+  const main = protocolModule(protocol).mainScore;
+  const names = main !== 'accuracy' && 'accuracy' in metrics ? [main, 'accuracy'] : [main];
+  return names.map((k) => `${k} ${metrics[k] == null ? '—' : metrics[k]!.toFixed(4)}`).join(', ');
 }
