@@ -52,7 +52,7 @@ async function writeDriveLike(root: string, counts: { training: number; test: nu
 }
 
 /** MSD-style imagesTr/labelsTr pairs: a bright ellipsoid (label 1) in noisy MRI-like volumes; `nanAt` poisons one voxel of that case. */
-async function writeVolumes(root: string, ids: string[], opts: { nanAt?: string } = {}): Promise<void> {
+async function writeVolumes(root: string, ids: string[], opts: { nanAt?: string; offGridAt?: string } = {}): Promise<void> {
   const [nx, ny, nz] = [20, 18, 6];
   const rng = createRng(11);
   const affine = [1, 0, 0, 0, 0, 1, 0, 0, 0, 0, 2, 0];
@@ -70,7 +70,8 @@ async function writeVolumes(root: string, ids: string[], opts: { nanAt?: string 
         }
     if (opts.nanAt === id) img[5] = Number.NaN;
     await writeNifti(path.join(root, 'imagesTr', `${id}.nii.gz`), [nx, ny, nz], img, affine);
-    await writeNifti(path.join(root, 'labelsTr', `${id}.nii.gz`), [nx, ny, nz], lab, affine);
+    // offGridAt: the label map's origin shifted by 3 mm, so it no longer lies on the image grid
+    await writeNifti(path.join(root, 'labelsTr', `${id}.nii.gz`), [nx, ny, nz], lab, opts.offGridAt === id ? affine.map((v, i) => (i === 3 ? v + 3 : v)) : affine);
   }
 }
 
@@ -209,23 +210,39 @@ test('seg-linear and seg-unet in a suite: DRIVE tiles and NIfTI volumes, lr chos
   }
 });
 
-test('a volume with NaN voxels stops the run with one line naming the file; no result is written', async () => {
-  const dir = await fs.mkdtemp(path.join(os.tmpdir(), 'medprobe-seg-nan-'));
+/** Runs a suite that must stop with one MedprobeError line mentioning every `needle`, and write no result. */
+async function refusesOneLine(dir: string, loaded: ReturnType<typeof suiteOf>, ...needles: (string | RegExp)[]): Promise<void> {
+  await assert.rejects(runSuite({ suite: loaded, log: () => {} }), (e: unknown) => {
+    assert.ok(e instanceof MedprobeError, `expected MedprobeError, got ${String(e)}`);
+    const line = e.oneLine();
+    assert.ok(!line.includes('\n'), line);
+    for (const n of needles) assert.match(line, typeof n === 'string' ? new RegExp(n.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')) : n);
+    return true;
+  });
+  const results = await fs.readdir(path.join(dir, 'results'), { recursive: true }).catch(() => [] as string[]);
+  assert.deepEqual(results.filter((f) => String(f).endsWith('.json')), []);
+}
+
+test('bad input stops the run with one line and writes no result: NaN voxels, a label map on another grid, a class no training volume has, a U-Net the grid cannot feed', async () => {
+  const dir = await fs.mkdtemp(path.join(os.tmpdir(), 'medprobe-seg-bad-'));
   try {
     await writeTinyVitOnnx(path.join(dir, 'vit.onnx'), VIT);
     await writeTinyVitCard(path.join(dir, 'vit.json'), path.join(dir, 'vit.onnx'), VIT);
-    await writeVolumes(path.join(dir, 'msd'), Object.values(VOLUMES).flat(), { nanAt: 'vol_002' });
-    const loaded = suiteOf(dir, [pairsEntry('msd')]);
-    await assert.rejects(runSuite({ suite: loaded, log: () => {} }), (e: unknown) => {
-      assert.ok(e instanceof MedprobeError, `expected MedprobeError, got ${String(e)}`);
-      const line = e.oneLine();
-      assert.ok(!line.includes('\n'), line);
-      assert.match(line, /vol_002\.nii\.gz/);
-      assert.match(line, /NaN/);
-      return true;
-    });
-    const results = await fs.readdir(path.join(dir, 'results'), { recursive: true }).catch(() => [] as string[]);
-    assert.deepEqual(results.filter((f) => String(f).endsWith('.json')), []);
+    const ids = Object.values(VOLUMES).flat();
+    await writeVolumes(path.join(dir, 'nan'), ids, { nanAt: 'vol_002' });
+    await refusesOneLine(dir, suiteOf(dir, [pairsEntry('nan')]), 'vol_002.nii.gz', 'NaN');
+
+    await writeVolumes(path.join(dir, 'grid'), ids, { offGridAt: 'vol_005' });
+    await refusesOneLine(dir, suiteOf(dir, [pairsEntry('grid')]), path.join('labelsTr', 'vol_005.nii.gz'), 'not on the grid');
+
+    await writeVolumes(path.join(dir, 'ok'), ids);
+    await refusesOneLine(dir, suiteOf(dir, [{ ...pairsEntry('ok'), classes: ['background', 'organ', 'tumour'] }], { 'seg-linear': { lr: [1e-2], epochs: 1 } }), "'tumour'", 'no training volume');
+
+    // patch 4 on 32 px: an 8×8 grid; a U-Net on 4 maps doubles it to 64 > 32
+    const small = { ...VIT, patchSize: 4 };
+    await writeTinyVitOnnx(path.join(dir, 'vit4.onnx'), small);
+    await writeTinyVitCard(path.join(dir, 'vit.json'), path.join(dir, 'vit4.onnx'), small);
+    await refusesOneLine(dir, suiteOf(dir, [pairsEntry('ok')], { 'seg-unet': { lr: [1e-2], epochs: 1, widths: [8, 8, 8, 8] } }), 'U-Net', 'seg-linear');
   } finally {
     await fs.rm(dir, { recursive: true, force: true });
   }
