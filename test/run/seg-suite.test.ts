@@ -108,7 +108,7 @@ const pairsEntry = (root: string) => ({
 });
 
 /** Dice and Jaccard of class 1 counted directly from two label arrays (only where `inside`). */
-function overlap(pred: ArrayLike<number>, truth: ArrayLike<number>, inside?: ArrayLike<number>): { dice: number; iou: number } {
+function overlap(pred: ArrayLike<number>, truth: ArrayLike<number>, inside?: ArrayLike<number>): { dice: number; iou: number; tp: number; fp: number; fn: number } {
   let tp = 0, fp = 0, fn = 0;
   for (let i = 0; i < truth.length; i++) {
     if (inside && !inside[i]) continue;
@@ -117,7 +117,7 @@ function overlap(pred: ArrayLike<number>, truth: ArrayLike<number>, inside?: Arr
     else if (p) fp++;
     else if (t) fn++;
   }
-  return { dice: (2 * tp) / (2 * tp + fp + fn), iou: tp / (tp + fp + fn) };
+  return { dice: (2 * tp) / (2 * tp + fp + fn), iou: tp / (tp + fp + fn), tp, fp, fn };
 }
 
 function strip(r: Result): unknown {
@@ -155,6 +155,7 @@ test('seg-linear and seg-unet in a suite: DRIVE tiles and NIfTI volumes, lr chos
       assert.match(String((r.protocol.config as Record<string, unknown>).emptyTruthPolicy), /never scored as Dice 1/);
 
       const cases = r.predictions.cases!;
+      const pooled = { tp: 0, fp: 0, fn: 0 };
       assert.equal(cases.length, 2, `${where}: one score per test case`);
       assert.deepEqual(r.predictions.ids, r.dataset.dims === 2 ? ['01', '02'] : ['vol_005', 'vol_006']);
       for (const c of cases) {
@@ -175,12 +176,16 @@ test('seg-linear and seg-unet in a suite: DRIVE tiles and NIfTI volumes, lr chos
           assert.deepEqual([pred.width, pred.height, pred.depth], [truth.width, truth.height, truth.depth], 'prediction on the label grid');
           ref = overlap(pred.data, truth.data);
         }
+        for (const k of ['tp', 'fp', 'fn'] as const) pooled[k] += ref[k];
         assert.ok(Math.abs(ref.dice - d) < 1e-9, `${where} ${id}: Dice ${d} vs recount ${ref.dice}`);
         assert.ok(Math.abs(ref.iou - j) < 1e-9, `${where} ${id}: Jaccard ${j} vs recount ${ref.iou}`);
       }
       const mean = cases.reduce((a, c) => a + c.diceJaccard![1]!, 0) / cases.length;
       assert.ok(Math.abs((r.metrics.diceJaccard as number) - mean) < 1e-12, `${where}: headline = mean over cases`);
       assert.ok(r.ci?.diceJaccard, `${where}: bootstrap CI over cases`);
+      const pooledDice = (2 * pooled.tp) / (2 * pooled.tp + pooled.fp + pooled.fn);
+      assert.ok(Math.abs((r.metrics.dicePooled as number) - pooledDice) < 1e-9, `${where}: pooled Dice ${r.metrics.dicePooled} vs recount ${pooledDice}`);
+      assert.ok(Math.abs((r.metrics.iouPooled as number) - pooled.tp / (pooled.tp + pooled.fp + pooled.fn)) < 1e-9);
       // provenance names the model and every data file relative to the suite's folder
       const files = Object.keys(r.provenance.files);
       assert.ok(files.includes('vit.onnx'), `${where}: ${files.join(' ')}`);

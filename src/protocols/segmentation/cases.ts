@@ -7,7 +7,7 @@ import type { DecoderEngine } from '../../engine/seg/decoder-engine.js';
 import type { GridShape } from '../../engine/seg/decoder-spec.js';
 import type { GridBackbone } from '../../models/backbone.js';
 import { caseOverlap, type CaseOverlap, type EmptyTruthPolicy } from '../../metrics/seg-case.js';
-import { addOverlapCounts, emptyOverlapCounts } from '../../metrics/segmentation.js';
+import { addOverlapCounts, emptyOverlapCounts, type OverlapCounts } from '../../metrics/segmentation.js';
 import { MedprobeError } from '../../util/errors.js';
 import { createProgress } from '../../util/progress.js';
 import { writeMaskPng } from './outputs.js';
@@ -173,6 +173,8 @@ export function segFeatureSet(items: SegItems, grids: Float32Array[], shapes: Gr
 
 export interface ScoredCase extends CaseOverlap {
   id: string;
+  /** The case's pixel (voxel) counts per class, for pooled scores over a split. */
+  counts: OverlapCounts;
   /** Written prediction (mask PNG or NIfTI), when an output folder was given. */
   file?: string;
 }
@@ -262,7 +264,7 @@ export async function predictAndScore(
         await writeMaskPng(file, pred, width, height, opts.maskValues ?? Array.from({ length: K }, (_, k) => k));
       }
     }
-    out.push({ id: is3D(c) ? c.id : c.id, ...caseOverlap(counts, opts.emptyTruth), ...(file ? { file } : {}) });
+    out.push({ id: c.id, counts, ...caseOverlap(counts, opts.emptyTruth), ...(file ? { file } : {}) });
   }
   return out;
 }

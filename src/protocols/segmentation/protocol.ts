@@ -97,19 +97,30 @@ function checkDecoderFits(kind: 'linear' | 'unet', shapes: GridShape[], size: nu
 
 const mean = (xs: readonly MaybeMetric[]) => meanDefined(xs);
 
-/** Dataset-level test metrics from scored cases: means over cases (null cases left out), per class too. */
+/**
+ * Dataset-level test metrics from scored cases: means over cases (null cases left out), per class
+ * too; and pooled Dice/Jaccard over every scored pixel (voxel) of the split, mean over the
+ * foreground classes present in the truth (pooled Dice is what DRIVE papers call F1).
+ */
 function aggregate(cases: readonly ScoredCase[], classes: readonly string[]): Record<string, number | null> {
   const m: Record<string, number | null> = {
     diceJaccard: mean(cases.map((c) => c.meanDiceJaccard)),
     dice: mean(cases.map((c) => c.meanDice)),
     iou: mean(cases.map((c) => c.meanIoU)),
   };
+  const pooledDice: MaybeMetric[] = [];
+  const pooledIoU: MaybeMetric[] = [];
   classes.forEach((name, k) => {
     if (k === 0) return;
     m[`diceJaccard/${name}`] = mean(cases.map((c) => c.diceJaccard[k]));
     m[`dice/${name}`] = mean(cases.map((c) => c.dice[k]));
     m[`iou/${name}`] = mean(cases.map((c) => c.iou[k]));
+    const [inter, gt, pred] = ['inter', 'gt', 'pred'].map((f) => cases.reduce((a, c) => a + c.counts[f as 'inter'][k], 0));
+    pooledDice.push(gt > 0 ? (2 * inter) / (gt + pred) : null);
+    pooledIoU.push(gt > 0 ? inter / (gt + pred - inter) : null);
   });
+  m.dicePooled = mean(pooledDice);
+  m.iouPooled = mean(pooledIoU);
   return m;
 }
 
