@@ -77,7 +77,7 @@
     var t = el('table', { class: 'leaderboard' });
     var cap = el('caption');
     cap.appendChild(el('strong', null, table.protocol));
-    cap.appendChild(document.createTextNode(' — test ' + table.metric + ' (' + table.direction + ' is better); ' + table.ciNote + '.'));
+    cap.appendChild(document.createTextNode(' — test ' + table.metric + (table.headline ? ' of ' + table.headline : '') + ' (' + table.direction + ' is better); ' + table.ciNote + '.'));
     t.appendChild(cap);
     var thead = el('thead');
     var hr = el('tr');

@@ -8,6 +8,7 @@
  */
 import { Option, type Command } from 'commander';
 import { MedprobeError } from '../util/errors.js';
+import { parseMetricName, type MetricName, type TaskKind } from '../metrics/names.js';
 
 export function positiveInt(flag: string, example = 2048) {
   return (v: string): number => {
@@ -111,6 +112,15 @@ export function jsonOption(cmd: Command, description = 'print machine-readable J
 /** `--protocols knn,linear`: run (or show) only these protocols of a suite. */
 export function protocolsOption(cmd: Command, description = 'only these protocols, comma-separated (e.g. knn,linear)'): Command {
   return cmd.option('--protocols <names>', description, commaList);
+}
+
+/**
+ * `--metric <name>` (and `--segmentation-metric`): checked against the metric vocabulary when
+ * parsed, so a typo fails in one line naming the valid metrics instead of ranking empty cells.
+ */
+export function metricOption(cmd: Command, kind: TaskKind, defaultValue: MetricName): Command {
+  const flag = kind === 'classification' ? '--metric <name>' : '--segmentation-metric <name>';
+  return cmd.option(flag, `${kind} metric to rank by`, (v: string) => parseMetricName(v, kind), defaultValue);
 }
 
 export function threadsOption(cmd: Command, description = 'compute threads (default: every core)'): Command {

@@ -177,6 +177,11 @@ export async function runFewShot(opts: FewShotRunOptions): Promise<FewShotCurve>
   };
 }
 
+/** What a few-shot number is, in words: `kNN at 64 shots per class, mean of 5 tries`. */
+export function fewShotHeadline(protocol: FewShotProtocol, shots: number, tries: number): string {
+  return `${protocol === 'knn' ? 'kNN' : 'linear probe'} at ${shots} shot${shots === 1 ? '' : 's'} per class, mean of ${tries} tr${tries === 1 ? 'y' : 'ies'}`;
+}
+
 /** The registry entry: few-shot curves (n per class × tries) for kNN and/or the linear probe. */
 export const fewshotProtocol = defineProtocol({
   name: 'fewshot',
@@ -203,14 +208,18 @@ export const fewshotProtocol = defineProtocol({
       knn: { kGrid: c.k },
       linear: { lrGrid: c.lr, epochs: c.epochs },
     });
-    // The headline: the first configured protocol at the largest n that ran (mean over tries).
+    // The headline: the first configured protocol at the largest n that ran, mean over tries on
+    // the test split. Its hyperparameters (k, lr) were chosen per try on the full val split; the
+    // curve's points are test means, so they live in extra.fewShot, never as selection candidates.
     const head = curve.points.filter((p) => p.protocol === c.protocols[0]).sort((a, b) => b.shots - a.shots)[0];
     return {
       protocol: 'fewshot',
       config: curve.config,
       selection: { metric: input.selectionMetric, split: 'val' },
-      chosen: head ? { protocol: head.protocol, shots: head.shots, summary: 'mean over tries' } : {},
-      candidates: curve.points.map((p) => ({ params: { protocol: p.protocol, shots: p.shots }, score: p.mean[input.selectionMetric] ?? null })),
+      chosen: head
+        ? { headline: fewShotHeadline(head.protocol, head.shots, head.tries.length), protocol: head.protocol, shots: head.shots, tries: head.tries.length, scoredOn: 'test', summary: 'mean over tries' }
+        : {},
+      candidates: [],
       testScores: new Float32Array(0),
       scoreWidth: 0,
       summary: head ? head.mean : {},

@@ -20,7 +20,7 @@ function tableMarkdown(tb: ProtocolTable): string {
   const lines = [
     `## ${escapeMarkdownCell(tb.protocol)} — ${escapeMarkdownCell(tb.metric)} (${dir})`,
     '',
-    `Test ${escapeMarkdownCell(tb.metric)}; ${ciLevels(tb)}.`,
+    `Test ${escapeMarkdownCell(tb.metric)}${tb.headline ? ` of ${escapeMarkdownCell(tb.headline)}` : ''}; ${ciLevels(tb)}.`,
     '',
     `| ${head.map(escapeMarkdownCell).join(' | ')} |`,
     `| ${align.join(' | ')} |`,

@@ -1,3 +1,4 @@
+import { metricSpec, parseMetricName } from '../metrics/names.js';
 import { REGISTRY } from '../data/registry/index.js';
 import { MedprobeError } from '../util/errors.js';
 import type { Result } from './schema.js';
@@ -50,6 +51,11 @@ export interface ProtocolTable {
   protocol: string;
   metric: string;
   lowerIsBetter: boolean;
+  /**
+   * What the protocol's single number is when it summarises a curve (few-shot: `kNN at 64 shots
+   * per class, mean of 5 tries`), from its results' `selection.chosen.headline`; absent otherwise.
+   */
+  headline?: string;
   /** Rows, in ranking order. */
   models: string[];
   tasks: LeaderboardTask[];
@@ -89,11 +95,9 @@ export interface LeaderboardOptions {
   modalityOf?: (dataset: string) => string | undefined;
 }
 
-const LOWER_IS_BETTER = new Set(['loss', 'hd95', 'hausdorff', 'assd', 'ece', 'brier', 'mae', 'mse', 'rmse', 'error']);
-
-/** Whether smaller values of a metric are better (losses, distances, calibration errors). */
+/** Whether smaller values of a metric are better, as the metric vocabulary says. */
 export function lowerIsBetter(metric: string): boolean {
-  return LOWER_IS_BETTER.has(metric.toLowerCase());
+  return metricSpec(metric)?.higherIsBetter === false;
 }
 
 export function normaliseModality(raw: string | undefined): ModalityGroup {
@@ -205,10 +209,12 @@ function buildTable(protocol: string, results: Result[], metric: string, modalit
   }
   const ranking = aggregateRanks(names, grid.map((row) => row.map((c) => c?.rank ?? null)));
   const order = ranking.map((r) => names.indexOf(r.model));
+  const headlines = [...new Set(results.map((r) => r.selection.chosen.headline).filter((h): h is string => typeof h === 'string'))].sort(byName);
   return {
     protocol,
     metric,
     lowerIsBetter: lower,
+    ...(headlines.length ? { headline: headlines.join('; ') } : {}),
     models: order.map((i) => names[i]),
     tasks,
     cells: order.map((i) => grid[i]),
@@ -243,8 +249,9 @@ function crossTaskRanks(tables: ProtocolTable[]): CrossTaskRank[] {
  * all segmentation uses `segmentationMetric`, any other uses `metric`.
  */
 export function buildLeaderboard(results: readonly Result[], opts: LeaderboardOptions = {}): Leaderboard {
-  const metric = opts.metric ?? 'auroc';
-  const segmentationMetric = opts.segmentationMetric ?? 'dice';
+  // Checked here too (not only by the CLI): an unknown name would rank every model on empty cells.
+  const metric = parseMetricName(opts.metric ?? 'auroc', 'classification');
+  const segmentationMetric = parseMetricName(opts.segmentationMetric ?? 'dice', 'segmentation');
   const byProtocol = new Map<string, Result[]>();
   for (const r of results) {
     if (opts.protocol !== undefined && r.protocol.name !== opts.protocol) continue;

@@ -56,3 +56,23 @@ test('few-shot bad input: n too large with tooLarge=error, multi-label task', as
   const curve = await runFewShot({ dataset: 'toy', train: withPatients, val: s, test: s, task: three, shots: [3], protocols: ['knn'] });
   assert.match(curve.skipped[0].reason, /has 2 patients, fewer than n=3/);
 });
+
+test('registry entry: the headline names protocol, shots and tries; test-set curve points are never selection candidates', async () => {
+  const { fewshotProtocol, FewShotOptionsSchema } = await import('../../src/protocols/fewshot.js');
+  const out = await fewshotProtocol.run({
+    task: three,
+    dataset: 'toy',
+    train: easy(60, 0),
+    val: easy(30, 300),
+    test: easy(30, 600),
+    featureSets: {},
+    config: FewShotOptionsSchema.parse({ shots: [1, 4], tries: 2, protocols: ['knn'] }),
+    seed: 1,
+    selectionMetric: 'auroc',
+  });
+  assert.deepEqual(out.candidates, []);
+  assert.equal(out.chosen.headline, 'kNN at 4 shots per class, mean of 2 tries');
+  assert.equal(out.chosen.scoredOn, 'test');
+  assert.equal(out.selection.split, 'val');
+  assert.equal((out.extra!.fewShot as { points: unknown[] }).points.length, 2, 'the curve is kept in extra.fewShot');
+});

@@ -1,3 +1,4 @@
+import type { MedprobeError } from '../../src/util/errors.js';
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { aggregateRanks, buildLeaderboard, normaliseModality, rankValues } from '../../src/results/leaderboard.js';
@@ -65,11 +66,25 @@ test('buildLeaderboard: no result file means a null cell; CIs carried; protocol 
   const a = tb.models.indexOf('A');
   assert.equal(tb.cells[a][0], null);
   assert.deepEqual(tb.cells[a][1], { value: 0.9, ci: { low: 0.85, high: 0.94, level: 0.95 }, rank: 1 });
-  const ece = buildLeaderboard(results, { protocol: 'linear', metric: 'ece' }).protocols[0];
-  assert.equal(ece.lowerIsBetter, true);
-  assert.equal(ece.cells[ece.models.indexOf('B')][1]!.rank, 1);
+  // Only names of the metric vocabulary rank: `acc` would rank every model on empty cells.
+  assert.throws(
+    () => buildLeaderboard(results, { metric: 'acc' }),
+    (e: MedprobeError) => /^unknown classification metric "acc" — use one of auroc, accuracy, balancedAccuracy, macroF1, mcc/.test(e.oneLine()),
+  );
+  assert.throws(() => buildLeaderboard(results, { metric: 'dice' }), /unknown classification metric "dice"/);
   assert.throws(() => buildLeaderboard(results, { protocol: 'fewshot' }), /no results for protocol fewshot/);
   assert.throws(() => buildLeaderboard([...results, results[0]]), /two results for model A, dataset cxr, protocol linear/);
+});
+
+test('buildLeaderboard --metric accuracy: ranked on accuracy; a model without the metric ranks last, never first', () => {
+  const results = [
+    makeResult({ model: 'A', dataset: 'cxr', protocol: 'linear', metrics: { auroc: 0.9, accuracy: 0.7 } }),
+    makeResult({ model: 'B', dataset: 'cxr', protocol: 'linear', metrics: { auroc: 0.8, accuracy: 0.8 } }),
+    makeResult({ model: 'C', dataset: 'cxr', protocol: 'linear', metrics: { auroc: 0.95 } }),
+  ];
+  const tb = buildLeaderboard(results, { metric: 'ACCURACY' }).protocols[0];
+  assert.equal(tb.metric, 'accuracy');
+  assert.deepEqual(tb.ranking.map((r) => [r.model, r.meanRank]), [['B', 1], ['A', 2], ['C', null]]);
 });
 
 test('buildLeaderboard: segmentation tables use the segmentation metric; cross-task ranks per model', () => {
@@ -108,4 +123,14 @@ test('normaliseModality groups common spellings', () => {
   assert.equal(normaliseModality('MR'), 'MRI');
   assert.equal(normaliseModality('fundus'), 'fundus');
   assert.equal(normaliseModality(undefined), 'unknown');
+});
+
+test('a summarised protocol says what its number is (few-shot: protocol, shots, tries) in the table and the Markdown', async () => {
+  const { leaderboardMarkdown } = await import('../../src/report/markdown.js');
+  const r = makeResult({ model: 'A', dataset: 'cxr', protocol: 'fewshot', metrics: { auroc: 0.83 } });
+  r.selection.chosen = { headline: 'kNN at 64 shots per class, mean of 5 tries', protocol: 'knn', shots: 64 };
+  const lb = buildLeaderboard([r, makeResult({ model: 'A', dataset: 'cxr', protocol: 'knn', metrics: { auroc: 0.9 } })]);
+  assert.equal(lb.protocols.find((p) => p.protocol === 'fewshot')!.headline, 'kNN at 64 shots per class, mean of 5 tries');
+  assert.equal(lb.protocols.find((p) => p.protocol === 'knn')!.headline, undefined);
+  assert.match(leaderboardMarkdown(lb), /Test auroc of kNN at 64 shots per class, mean of 5 tries; no confidence intervals\./);
 });

@@ -7,8 +7,8 @@ import { writeLeaderboardExports } from '../../report/exports.js';
 import type { LeaderboardFlags } from '../commands/leaderboard.js';
 
 /** Print the leaderboard of `results` (Markdown, or JSON with `json`) and write leaderboard.{md,json,csv} into `dir`. */
-export async function printLeaderboardFor(dir: string, results: readonly Result[], opts: { metric?: string; protocol?: string; json?: boolean } = {}): Promise<void> {
-  const lb = buildLeaderboard(results, { metric: opts.metric, protocol: opts.protocol });
+export async function printLeaderboardFor(dir: string, results: readonly Result[], opts: { metric?: string; segmentationMetric?: string; protocol?: string; json?: boolean } = {}): Promise<void> {
+  const lb = buildLeaderboard(results, { metric: opts.metric, segmentationMetric: opts.segmentationMetric, protocol: opts.protocol });
   process.stdout.write(opts.json ? JSON.stringify(lb, null, 2) + '\n' : leaderboardMarkdown(lb) + '\n');
   const paths = await writeLeaderboardExports(lb, dir);
   process.stderr.write(`leaderboard written to ${path.relative(process.cwd(), paths.md) || paths.md}\n`);

@@ -2,12 +2,12 @@ import path from 'node:path';
 
 // Each command imports its own modules: `serve` must not load jsdom and Plot, `report` not ORT.
 
-export async function reportCommand(dir: string | undefined, o: { out: string; title?: string; metric: string; pca: string[] }): Promise<void> {
+export async function reportCommand(dir: string | undefined, o: { out: string; title?: string; metric: string; segmentationMetric: string; pca: string[] }): Promise<void> {
   const { buildSite } = await import('../../report/site.js');
   const { builtinSiteCatalog } = await import('../../report/builtin-catalog.js');
   const { readPcaManifest } = await import('../../run/viz-pca.js');
   const pca = await Promise.all(o.pca.map(readPcaManifest));
-  const built = await buildSite(path.resolve(dir ?? 'results'), path.resolve(o.out), { title: o.title, metric: o.metric, catalog: builtinSiteCatalog(), pca });
+  const built = await buildSite(path.resolve(dir ?? 'results'), path.resolve(o.out), { title: o.title, metric: o.metric, segmentationMetric: o.segmentationMetric, catalog: builtinSiteCatalog(), pca });
   for (const s of built.skipped) process.stderr.write(`figure skipped: ${s.title} — ${s.skipped}\n`);
   process.stdout.write(`${path.join(built.outDir, 'index.html')} (${built.pages.length} pages, ${built.figures.length} figures)\n`);
 }

@@ -1,6 +1,7 @@
 import type { Command } from 'commander';
 import { MedprobeError } from '../../util/errors.js';
-import { outOption, positiveInt, repeatable } from '../flags.js';
+import { metricOption, outOption, positiveInt, repeatable } from '../flags.js';
+import type { MetricName } from '../../metrics/names.js';
 import { withComputeFlags } from '../compute-flags.js';
 
 function parsePort(v: string): number {
@@ -15,11 +16,11 @@ export function registerReport(program: Command): void {
   const report = program
     .command('report [results]')
     .description('build the static leaderboard site (works from file://, offline) from a results folder');
-  outOption(report, 'output folder', 'site')
-    .option('--title <text>', 'site title')
-    .option('--metric <name>', 'classification metric to rank by', 'auroc')
+  outOption(report, 'output folder', 'site').option('--title <text>', 'site title');
+  metricOption(report, 'classification', 'auroc');
+  metricOption(report, 'segmentation', 'dice')
     .option('--pca <dir>', 'a folder written by `medprobe viz pca`, shown on its model\'s page (repeatable)', repeatable, [] as string[])
-    .action(async (dir: string | undefined, o: { out: string; title?: string; metric: string; pca: string[] }) => (await actions()).reportCommand(dir, o));
+    .action(async (dir: string | undefined, o: { out: string; title?: string; metric: MetricName; segmentationMetric: MetricName; pca: string[] }) => (await actions()).reportCommand(dir, o));
   const pca = program
     .command('viz')
     .description('figures outside the site')

@@ -11,7 +11,8 @@ export function LeaderboardTable({ table, modelHref, datasetHref }: { table: Vie
       <div class="table-wrap">
         <table class="leaderboard">
           <caption>
-            <strong>{table.protocol}</strong> — test {table.metric} ({table.direction} is better); {table.ciNote}.
+            <strong>{table.protocol}</strong> — test {table.metric}
+            {table.headline ? ` of ${table.headline}` : ''} ({table.direction} is better); {table.ciNote}.
           </caption>
           <thead>
             <tr>

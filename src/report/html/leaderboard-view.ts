@@ -10,6 +10,8 @@ export interface ViewTable {
   protocol: string;
   metric: string;
   direction: 'higher' | 'lower';
+  /** What a summarised protocol's number is (few-shot: protocol, shots, tries). */
+  headline?: string;
   ciNote: string;
   columns: LeaderboardTask[];
   rows: ViewRow[];
@@ -37,6 +39,7 @@ export function viewTables(lb: Leaderboard): ViewTable[] {
     protocol: tb.protocol,
     metric: tb.metric,
     direction: tb.lowerIsBetter ? 'lower' : 'higher',
+    ...(tb.headline ? { headline: tb.headline } : {}),
     ciNote: ciNote(tb),
     columns: tb.tasks,
     rows: tb.ranking.map((r, m) => ({
