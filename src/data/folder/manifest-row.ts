@@ -1,5 +1,6 @@
 import path from 'node:path';
 import type { SplitName } from '../types.js';
+import type { UserPattern } from '../../util/user-pattern.js';
 import { parseSplitName } from '../splits/names.js';
 import type { LabelReader } from './labels.js';
 import type { ImageFolderReport, RowProblem } from './source.js';
@@ -10,7 +11,7 @@ export interface ManifestColumns {
   splitColumn?: string;
   patientColumn?: string;
   /** Patient id from the file path (first capture group), when there is no patient column. */
-  patientRe?: RegExp;
+  patientRe?: UserPattern;
 }
 
 export interface ManifestRow {
@@ -42,6 +43,12 @@ export function readManifestRow(
     fail({ line, file: '', reason: `empty '${cols.pathColumn}' cell` });
     return null;
   }
+  // A manifest is data, not a program: its paths stay under the dataset root (no `..`, no absolute
+  // paths), so a CSV cannot make medprobe read, hash or copy files elsewhere on the machine.
+  if (path.isAbsolute(rel) || path.win32.isAbsolute(rel) || rel.split(/[\\/]+/).includes('..')) {
+    fail({ line, file: rel, reason: `path '${rel}' leads outside the dataset root; manifest paths are relative to it and stay inside it` });
+    return null;
+  }
   const id = rel.split(path.sep).join('/');
   if (seen.has(id)) {
     fail({ line, file: rel, reason: `${noun} listed twice in the manifest` });
@@ -63,7 +70,12 @@ export function readManifestRow(
     }
     split = s;
   }
-  const patientId = cols.patientColumn ? (rec[cols.patientColumn] ?? '').trim() || undefined : cols.patientRe?.exec(rel)?.[1];
+  const patientId = cols.patientColumn ? (rec[cols.patientColumn] ?? '').trim() || undefined : cols.patientRe?.firstGroup(rel);
+  if (cols.patientRe && patientId === undefined) {
+    // Without a patient the row would be its own group and could leak across splits unnoticed.
+    fail({ line, file: rel, reason: `patientPattern '${cols.patientRe.source}' does not match this path (its first capture group is the patient id)` });
+    return null;
+  }
   for (const v of lab.label) if (v === -1) report.missingLabels++;
   return { id, rel, label: lab.label, patientId, split };
 }

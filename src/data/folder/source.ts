@@ -4,6 +4,7 @@ import { parse as parseCsv } from 'csv-parse/sync';
 import type { DatasetSource, Sample, SplitName, SplitSource } from '../types.js';
 import { SPLIT_NAMES, labelWidth } from '../types.js';
 import { MedprobeError } from '../../util/errors.js';
+import { compileUserPattern } from '../../util/user-pattern.js';
 import { hashBytes, hashObject } from '../../util/hash.js';
 import { createProgress } from '../../util/progress.js';
 import { ImageFolderConfigSchema, type ImageFolderConfig, type ImageFolderConfigInput } from './config.js';
@@ -141,7 +142,7 @@ export async function fromRecords(records: Record<string, string>[], header: str
   if (missingCols.length > 0) {
     throw configError(`manifest ${csvPath} lacks column(s) ${missingCols.map((c) => `'${c}'`).join(', ')}`, csvPath, `its columns are: ${header.join(', ')}`);
   }
-  const patientRe = config.patientPattern ? new RegExp(config.patientPattern) : undefined;
+  const patientRe = config.patientPattern ? compileUserPattern(config.patientPattern, { field: 'patientPattern', file: csvPath }) : undefined;
 
   const report: ImageFolderReport = { manifest: csvPath, rows: records.length, used: 0, skipped: [], droppedByLabelPolicy: [], missingLabels: 0, splitSizes: {}, notes: [] };
   const fail = (p: RowProblem): void => {

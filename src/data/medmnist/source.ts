@@ -143,18 +143,19 @@ export async function openMedMNIST(file: string, opts: OpenMedMNISTOptions = {})
   // Images load as rows in ≤ maxChunkBytes buffers, so 224 px files bigger than one typed array open too.
   const readImages = (split: SplitName) => npz.readRows(`${split}_images`, { maxChunkBytes: opts.maxChunkBytes, onBytes });
   const readLabels = (split: SplitName) => npz.read(`${split}_labels`, { onBytes });
-  let fingerprint: string;
   let images: NpyRows[];
   let labels: NpyArray[];
+  const hashing = fileHash(file, { cacheDir: opts.cacheDir ?? defaultCacheDir(), verify: opts.verify });
   try {
-    [fingerprint, images, labels] = await Promise.all([
-      fileHash(file, { cacheDir: opts.cacheDir ?? defaultCacheDir(), verify: opts.verify }),
-      Promise.all(SPLIT_NAMES.map(readImages)),
-      Promise.all(SPLIT_NAMES.map(readLabels)),
-    ]);
+    [images, labels] = await Promise.all([Promise.all(SPLIT_NAMES.map(readImages)), Promise.all(SPLIT_NAMES.map(readLabels))]);
+  } catch (e) {
+    // Let the hash (and its cache write) finish first: nothing may still be writing once the error is out.
+    await hashing.catch(() => undefined);
+    throw e;
   } finally {
     bar?.stop();
   }
+  const fingerprint = await hashing;
   const splits: Partial<Record<SplitName, SplitSource>> = {};
   SPLIT_NAMES.forEach((split, k) => {
     splits[split] = buildSplit(info, file, split, images[k], labels[k]);

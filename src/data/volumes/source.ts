@@ -10,6 +10,7 @@ import { readManifestRow } from '../folder/manifest-row.js';
 import { readNifti } from '../nifti/read.js';
 import { readDicomSeries } from '../dicom/series.js';
 import { MedprobeError } from '../../util/errors.js';
+import { compileUserPattern } from '../../util/user-pattern.js';
 import { hashBytes, hashObject } from '../../util/hash.js';
 import { toCanonical } from './canonical.js';
 
@@ -89,7 +90,7 @@ export async function openVolumeList(config: VolumeListConfig): Promise<VolumeLi
   if (missingCols.length > 0) {
     throw new MedprobeError(`manifest ${csvPath} lacks column(s) ${missingCols.map((c) => `'${c}'`).join(', ')}`, { file: csvPath, hint: `its columns are: ${header.join(', ') || '(none)'}` });
   }
-  const patientRe = config.patientPattern ? new RegExp(config.patientPattern) : undefined;
+  const patientRe = config.patientPattern ? compileUserPattern(config.patientPattern, { field: 'patientPattern', file: csvPath }) : undefined;
   const report: ImageFolderReport = { manifest: csvPath, rows: records.length, used: 0, skipped: [], droppedByLabelPolicy: [], missingLabels: 0, splitSizes: {}, notes: [] };
   const fail = (p: RowProblem): void => {
     if (config.onError === 'stop') {

@@ -1,0 +1,71 @@
+/**
+ * The bad-input corpus (bad-inputs.ts, also `npm run fixtures:bad-inputs`) through the CLI
+ * in-process, one test per case: exit 1, one `medprobe: error:` line naming the file, no stack
+ * trace, nothing written outside the case's out/ folder, no result and nothing half-written there.
+ */
+import { test, before, after } from 'node:test';
+import assert from 'node:assert/strict';
+import { promises as fs } from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { writeBadInputs, type BadInputCase } from './bad-inputs.js';
+import { judgeCase } from './judge.js';
+
+/** Cases medprobe does not yet meet, and why; each still runs and is reported as a todo. */
+const KNOWN_GAPS: Record<string, string> = {
+  'npz/empty-test:run': 'an empty test split crashes in the kNN bank (exit 2)',
+  'nifti/dim3-zero:info': 'data info shows dim[3] = 0 as a 1-slice volume',
+  'nifti/dim3-zero:run': 'a NIfTI with dim[3] = 0 is read as one slice',
+  'nifti/negative-dim:info': 'data info accepts a negative dimension',
+  'nifti/negative-dim:run': 'a negative dimension crashes the reader (exit 2)',
+  'nifti/gz-not-gzip:info': 'a plain .nii named .nii.gz is read without a word',
+  'nifti/gz-not-gzip:run': 'a plain .nii named .nii.gz is read without a word',
+  'nifti/all-nan:info': 'data info does not mention NaN voxels',
+  'nifti/all-nan:run': 'NaN voxels are blamed on the model card, not the file',
+  'nifti/some-nan:run': 'NaN voxels are blamed on the model card, not the file',
+  'dicom/missing-slice:info': 'data info warns about the gap but exits 0',
+  'dicom/missing-slice:run': 'a missing DICOM slice is dropped silently by run',
+  'dicom/one-corrupt-slice:info': 'a truncated slice in a series is skipped without an error',
+  'dicom/one-corrupt-slice:run': 'a truncated slice in a series is skipped without an error',
+  'folder/one-class:run': 'the one-class error names the split, not the CSV',
+  'suite/results-is-file:run': 'resultsDir pointing at a file crashes with ENOTDIR (exit 2)',
+  'suite/cache-is-file:run': 'cacheDir pointing at a file crashes with ENOTDIR (exit 2)',
+  'suite/dup-model-names:run': 'model names that collide after sanitising overwrite each other',
+  'result/auroc-above-1:leaderboard': 'metric bounds are not validated on read',
+  'result/accuracy-negative:leaderboard': 'metric bounds are not validated on read',
+  'result/mcc-below-minus-1:leaderboard': 'metric bounds are not validated on read',
+  'result/ci-out-of-range:leaderboard': 'metric bounds are not validated on read',
+  'result/auroc-above-1-report:report': 'metric bounds are not validated on read',
+  'result/symlink-out:report': 'report copies through a symlink that leads out of the results folder',
+  'output/report-out-is-file:report': 'report --out pointing at a file crashes with ENOTDIR (exit 2)',
+};
+
+let root: string;
+let cases: BadInputCase[];
+const quiet = process.env.MEDPROBE_QUIET;
+
+before(async () => {
+  process.env.MEDPROBE_QUIET = '1';
+  root = await fs.mkdtemp(path.join(os.tmpdir(), 'medprobe-bad-inputs-'));
+  cases = await writeBadInputs(root);
+});
+after(async () => {
+  if (quiet === undefined) delete process.env.MEDPROBE_QUIET;
+  else process.env.MEDPROBE_QUIET = quiet;
+  await fs.rm(root, { recursive: true, force: true });
+});
+
+test('the corpus has at least 80 cases across every input kind', () => {
+  assert.ok(cases.length >= 80, `${cases.length} cases`);
+  const kinds = new Set(cases.map((c) => c.name.split('/')[0]));
+  for (const k of ['npz', 'nifti', 'dicom', 'folder', 'mat', 'suite', 'card', 'result']) assert.ok(kinds.has(k), k);
+});
+
+test('every bad input gets one clear line and exit 1, and nothing is written where it should not be', async (t) => {
+  for (const c of cases) {
+    await t.test(c.name, { todo: KNOWN_GAPS[c.name] }, async () => {
+      const v = await judgeCase(root, c);
+      assert.deepEqual(v.problems, [], `${c.what}: ${v.line}`);
+    });
+  }
+});
