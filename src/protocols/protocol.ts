@@ -94,7 +94,12 @@ export interface ImageInput {
  * A protocol's outcome. `summary` is for protocols whose test metrics are aggregates over
  * repeated runs (few-shot: mean over tries per n); they carry no per-sample scores.
  */
-export type ProtocolOutput = ProtocolOutcome & { extra?: Record<string, unknown>; summary?: Record<string, number | null> };
+export type ProtocolOutput = ProtocolOutcome & {
+  extra?: Record<string, unknown>;
+  summary?: Record<string, number | null>;
+  /** Wall times of the protocol's parts (fine-tuning: per lr), recorded with the run's other wall times in provenance. */
+  wallSeconds?: Record<string, number>;
+};
 
 export function requireVal(input: ProtocolRunInput<unknown>, protocol: string): LabelledFeatures {
   if (!input.val) {

@@ -69,7 +69,7 @@ export interface EvalUnit {
   datasetName: string;
   protocol: ProtocolName;
   resultFile: string;
-  /** Split → feature-cache key of the protocol's feature (the model's first). */
+  /** Split → feature-cache key of the protocol's feature (the model's first); empty for protocols that read images. */
   needs: Partial<Record<SplitName, string>>;
   /** Extraction units (not cached when planned) whose output this unit reads. */
   dependsOn: string[];
@@ -108,6 +108,12 @@ export interface RunPlan {
 export interface PlanOptions {
   /** Samples per extraction shard (2D: rounded up to a multiple of the batch size). */
   shardSize?: number;
+}
+
+/** The protocol reads cached frozen features (not images: fine-tuning protocols train on the images themselves). */
+export function readsFeatures(name: ProtocolName): boolean {
+  const m = protocolModule(name);
+  return m.kind !== 'classification' || m.inputs !== 'images';
 }
 
 /** Everything that determines an evaluation's numbers. Same key → the stored result is reused. */
@@ -197,11 +203,20 @@ export async function buildPlan(res: RunResources, opts: PlanOptions = {}): Prom
       if (!dataset.splits.train || !dataset.splits.test) {
         throw new MedprobeError(`dataset ${dataset.name} needs train and test splits`, { file: dataset.files[0], hint: 'give a dataset with train/val/test splits' });
       }
+      // Protocols that apply here; only those that read frozen features need extraction (fine-tuning reads images).
+      const applicable: ProtocolName[] = [];
+      for (const name of Object.keys(suite.protocols) as ProtocolName[]) {
+        if (!suite.protocols[name]) continue;
+        const reason = kindMismatch(name, 'classification') ?? protocolModule(name).notApplicable(dataset.task);
+        if (reason) plan.skipped.push({ modelName: model.name, datasetName: dataset.name, protocol: name, reason });
+        else applicable.push(name);
+      }
+      const extracts = applicable.some((name) => readsFeatures(name));
       const needs: Partial<Record<SplitName, string>> = {};
       const pending: string[] = [];
       for (const split of ['train', 'val', 'test'] as const) {
         const src = dataset.splits[split];
-        if (!src) continue;
+        if (!src || !extracts) continue;
         const featureKeys = Object.fromEntries(model.features.map((f) => [f, splitFeatureKey(model, dataset, preparer, split, f)]));
         needs[split] = featureKeys[feature];
         const mergedCached = (await Promise.all(Object.values(featureKeys).map((k) => cache.has(k)))).every(Boolean);
@@ -216,22 +231,19 @@ export async function buildPlan(res: RunResources, opts: PlanOptions = {}): Prom
         }
       }
 
-      for (const name of Object.keys(suite.protocols) as ProtocolName[]) {
+      const splits = (['train', 'val', 'test'] as const).filter((s) => dataset.splits[s]);
+      for (const name of applicable) {
         const config = suite.protocols[name];
-        if (!config) continue;
-        const reason = kindMismatch(name, 'classification') ?? protocolModule(name).notApplicable(dataset.task);
-        if (reason) {
-          plan.skipped.push({ modelName: model.name, datasetName: dataset.name, protocol: name, reason });
-          continue;
-        }
+        const frozen = readsFeatures(name);
         // The exact feature-cache entries the protocol reads (model, input size, data, split, slice
         // axis, preprocessing, feature): any change to how features are made invalidates the result.
-        const sets = protocolModule(name).featureSets(config, backbone.card, feature);
+        // A fine-tuning protocol reads images, and the same key parts name its model, data and preprocessing.
+        const sets = frozen ? protocolModule(name).featureSets(config, backbone.card, feature) : { images: feature };
         const featureKeys = Object.fromEntries(
-          (Object.keys(needs) as SplitName[]).map((s) => [s, Object.fromEntries(Object.entries(sets).map(([set, f]) => [set, splitFeatureKey(model, dataset, preparer, s, f)]))]),
+          splits.map((s) => [s, Object.fromEntries(Object.entries(sets).map(([set, f]) => [set, splitFeatureKey(model, dataset, preparer, s, f)]))]),
         );
         const key = evalUnitKey({
-          features: featureKeys,
+          [frozen ? 'features' : 'inputs']: featureKeys,
           aggregation: dataset.dims === 3 ? entry.sliceAggregation : undefined,
           protocol: name,
           config,
@@ -243,7 +255,7 @@ export async function buildPlan(res: RunResources, opts: PlanOptions = {}): Prom
         const done = await resultDone(resultFile, key);
         const samples = Object.values(dataset.splits).reduce((a, s) => a + (s?.size ?? 0), 0);
         const estimate = estimateEval(history, { key, protocol: name, modelFingerprint: backbone.fingerprint, samples }, host);
-        plan.eval.push({ kind: 'eval', key, model: mi, dataset: di, modelName: model.name, datasetName: dataset.name, protocol: name, resultFile, needs, dependsOn: pending, done, samples, ...(estimate ? { estimate } : {}) });
+        plan.eval.push({ kind: 'eval', key, model: mi, dataset: di, modelName: model.name, datasetName: dataset.name, protocol: name, resultFile, needs: frozen ? needs : {}, dependsOn: frozen ? pending : [], done, samples, ...(estimate ? { estimate } : {}) });
       }
     }
   }

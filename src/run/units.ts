@@ -299,6 +299,13 @@ export async function executeEval(unit: EvalUnit, res: RunResources, extractUnit
   const config = suite.protocols[unit.protocol];
   const definition = protocolModule(unit.protocol);
   if (definition.kind !== 'classification') throw new Error(`${unit.protocol} is not a classification protocol`);
+  // A protocol that trains on the images reads no features: it gets each split's labels and ids (a 0-column matrix).
+  if (definition.inputs === 'images') {
+    for (const s of ['train', 'val', 'test'] as const) {
+      const src = dataset.splits[s];
+      if (src) split[s] = { features: { data: new Float32Array(0), rows: src.size, cols: 0 }, labels: src.labels, ids: src.ids };
+    }
+  }
   // Feature sets beyond the default (the linear grid's {last 1, last 4} × {CLS, CLS+mean} heads).
   const sets = definition.featureSets(config, model.backbone.card, feature);
   const featureSets: Partial<Record<SplitName, Record<string, Matrix>>> = {};
@@ -327,7 +334,7 @@ export async function executeEval(unit: EvalUnit, res: RunResources, extractUnit
   });
   const protocolSeconds = (performance.now() - t0) / 1000;
   await recordEvalTime(res.location.cacheDir, { unitKey: unit.key, protocol: unit.protocol, modelFingerprint: model.backbone.fingerprint, host: hostId(), samples: unit.samples, seconds: protocolSeconds, at: new Date().toISOString() });
-  const result = buildResult({ res, unit, model, dataset, config, out, feature, preprocessing: preparer.preprocessing, cacheKeys, wallSeconds: { ...wallSeconds, protocol: protocolSeconds }, test: split.test! });
+  const result = buildResult({ res, unit, model, dataset, config, out, feature, preprocessing: preparer.preprocessing, cacheKeys, wallSeconds: { ...wallSeconds, ...out.wallSeconds, protocol: protocolSeconds }, test: split.test! });
   const file = await writeResult(res.location.resultsDir, result);
   return { file, result, protocolSeconds };
 }

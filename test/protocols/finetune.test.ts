@@ -54,11 +54,13 @@ test('fine-tuning selects the lr on val, scores test, counts parameters, and res
     assert.ok(a.testScores.every((s) => s >= 0 && s <= 1));
     const counts = a.extra.parameters as { trainable: number; total: number };
     assert.ok(counts.trainable > 0 && counts.trainable < counts.total);
-    assert.deepEqual((await readdir(run.checkpointDir)).sort(), ['lr-1e-7.json', 'lr-0.01.json'].sort());
+    assert.deepEqual((await readdir(run.checkpointDir)).sort(), ['lr-1e-7.ckpt', 'lr-0.01.ckpt'].sort());
     // A rerun finds every epoch checkpointed and reproduces the same scores without training.
     const logs: string[] = [];
     const b = await fineTuneClassifier({ ...run, log: (l) => logs.push(l) });
     assert.ok(logs.some((l) => /resumed after epoch 2/.test(l)));
     assert.deepEqual(b.testScores, a.testScores);
+    assert.deepEqual(b.extra.perLr, a.extra.perLr, 'a resumed lr reports the loss it stopped at');
+    assert.deepEqual(Object.keys(a.wallSeconds), ['lr 0.01', 'lr 1e-7']);
   });
 });

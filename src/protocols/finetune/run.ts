@@ -11,6 +11,7 @@ import type { Pooling } from '../../engine/finetune/head.js';
 import type { ModelCard } from '../../models/card.js';
 import { createRng } from '../../util/random.js';
 import { writeFileAtomic } from '../../util/atomic.js';
+import { MedprobeError } from '../../util/errors.js';
 import { bestCandidate, selectionScore } from '../select.js';
 import { scoreWidth, type Candidate, type ProtocolOutcome } from '../types.js';
 
@@ -127,22 +128,61 @@ function labelsOf(src: SplitSource, rows: number[], task: TaskInfo): Int32Array 
 interface SavedCheckpoint {
   lr: number;
   epoch: number;
+  /** Training loss of the last step before the checkpoint (reported for a resumed lr too). */
+  loss: number;
   checkpoint: FineTuneCheckpoint;
 }
 
-async function readCheckpoint(file: string): Promise<SavedCheckpoint | null> {
-  try {
-    const raw = JSON.parse(await fs.readFile(file, 'utf8')) as { lr: number; epoch: number; params: Record<string, number[]>; optimizer: { step: number; m: Record<string, number[]>; v: Record<string, number[]> } };
-    const f32 = (o: Record<string, number[]>) => Object.fromEntries(Object.entries(o).map(([k, v]) => [k, Float32Array.from(v)]));
-    return { lr: raw.lr, epoch: raw.epoch, checkpoint: { params: f32(raw.params), optimizer: { step: raw.optimizer.step, m: f32(raw.optimizer.m), v: f32(raw.optimizer.v) } } };
-  } catch {
-    return null;
-  }
+/**
+ * A checkpoint file: a uint32 header length, a JSON header (lr, epoch, loss, optimiser step, and
+ * each tensor's name and length in order), then the float32 values of every parameter, first
+ * moment and second moment. Binary, because full fine-tuning of a ViT-S holds 3 × 22 M floats,
+ * which as JSON text would outgrow V8's largest string.
+ */
+type TensorGroup = 'params' | 'm' | 'v';
+interface CheckpointHeader {
+  lr: number;
+  epoch: number;
+  loss: number | null;
+  step: number;
+  tensors: { group: TensorGroup; name: string; length: number }[];
 }
 
-async function writeCheckpoint(file: string, lr: number, epoch: number, c: FineTuneCheckpoint): Promise<void> {
-  const arr = (o: Record<string, Float32Array>) => Object.fromEntries(Object.entries(o).map(([k, v]) => [k, Array.from(v)]));
-  await writeFileAtomic(file, JSON.stringify({ lr, epoch, params: arr(c.params), optimizer: { step: c.optimizer.step, m: arr(c.optimizer.m), v: arr(c.optimizer.v) } }));
+async function readCheckpoint(file: string): Promise<SavedCheckpoint | null> {
+  let bytes: Buffer;
+  try {
+    bytes = await fs.readFile(file);
+  } catch {
+    return null; // no checkpoint: train from the start
+  }
+  let header: CheckpointHeader;
+  let headerLength: number;
+  try {
+    headerLength = bytes.readUInt32LE(0);
+    header = JSON.parse(bytes.subarray(4, 4 + headerLength).toString('utf8')) as CheckpointHeader;
+  } catch {
+    throw new MedprobeError(`fine-tuning checkpoint ${file} is not one medprobe wrote`, { file, hint: 'delete it; that learning rate then trains from the start' });
+  }
+  const groups: Record<TensorGroup, Record<string, Float32Array>> = { params: {}, m: {}, v: {} };
+  let at = 4 + headerLength;
+  for (const t of header.tensors) {
+    // Copied out of the file buffer: its offset need not be 4-byte aligned.
+    groups[t.group][t.name] = new Float32Array(bytes.buffer.slice(bytes.byteOffset + at, bytes.byteOffset + at + 4 * t.length));
+    at += 4 * t.length;
+  }
+  if (at !== bytes.length) throw new MedprobeError(`fine-tuning checkpoint ${file} has ${bytes.length - at} bytes more than its tensors`, { file, hint: 'delete it; that learning rate then trains from the start' });
+  return { lr: header.lr, epoch: header.epoch, loss: header.loss ?? NaN, checkpoint: { params: groups.params, optimizer: { step: header.step, m: groups.m, v: groups.v } } };
+}
+
+async function writeCheckpoint(file: string, saved: SavedCheckpoint): Promise<void> {
+  const c = saved.checkpoint;
+  const groups: [TensorGroup, Record<string, Float32Array>][] = [['params', c.params], ['m', c.optimizer.m], ['v', c.optimizer.v]];
+  const tensors = groups.flatMap(([group, o]) => Object.entries(o).map(([name, v]) => ({ group, name, length: v.length, v })));
+  const header: CheckpointHeader = { lr: saved.lr, epoch: saved.epoch, loss: Number.isFinite(saved.loss) ? saved.loss : null, step: c.optimizer.step, tensors: tensors.map(({ group, name, length }) => ({ group, name, length })) };
+  const json = Buffer.from(JSON.stringify(header), 'utf8');
+  const length = Buffer.alloc(4);
+  length.writeUInt32LE(json.length, 0);
+  await writeFileAtomic(file, Buffer.concat([length, json, ...tensors.map((t) => Buffer.from(t.v.buffer, t.v.byteOffset, t.v.byteLength))]));
 }
 
 /**
@@ -152,7 +192,7 @@ async function writeCheckpoint(file: string, lr: number, epoch: number, c: FineT
  * weights and optimiser state are checkpointed after every epoch, so a killed run resumes at
  * the last finished epoch.
  */
-export async function fineTuneClassifier(run: FineTuneRun): Promise<ProtocolOutcome & { extra: Record<string, unknown> }> {
+export async function fineTuneClassifier(run: FineTuneRun): Promise<ProtocolOutcome & { extra: Record<string, unknown>; wallSeconds: Record<string, number> }> {
   const { task, config, card } = run;
   const classes = task.type === 'binary' ? 2 : task.labels.length;
   const B = config.batchSize;
@@ -166,6 +206,7 @@ export async function fineTuneClassifier(run: FineTuneRun): Promise<ProtocolOutc
   const dim = await featureWidth(run, head);
   const candidates: Candidate[] = [];
   const perLr: Record<string, unknown>[] = [];
+  const wallSeconds: Record<string, number> = {};
   let best: { lr: number; tuner: FineTuner } | undefined;
   let bestScore = -Infinity;
   let counts = { trainable: 0, total: 0 };
@@ -177,15 +218,16 @@ export async function fineTuneClassifier(run: FineTuneRun): Promise<ProtocolOutc
       totalSteps, warmupSteps: Math.round(config.warmupFraction * totalSteps), seed: run.seed, sessionOptions: run.sessionOptions,
     });
     counts = tuner.counts;
-    const ckFile = run.checkpointDir ? path.join(run.checkpointDir, `lr-${lr}.json`) : undefined;
+    const ckFile = run.checkpointDir ? path.join(run.checkpointDir, `lr-${lr}.ckpt`) : undefined;
     let startEpoch = 0;
     const saved = ckFile ? await readCheckpoint(ckFile) : null;
+    let lastLoss = NaN;
     if (saved && saved.lr === lr) {
       tuner.restore(saved.checkpoint);
       startEpoch = saved.epoch;
+      lastLoss = saved.loss;
       run.log?.(`lr ${lr}: resumed after epoch ${startEpoch}`);
     }
-    let lastLoss = NaN;
     for (let epoch = startEpoch; epoch < config.epochs; epoch++) {
       const order = subset(trainRows.length, null, run.seed + 7919 * (epoch + 1));
       const rng = createRng(run.seed + epoch);
@@ -203,12 +245,13 @@ export async function fineTuneClassifier(run: FineTuneRun): Promise<ProtocolOutc
           run.log?.(`lr ${lr} epoch ${epoch + 1}/${config.epochs} step ${done}/${totalSteps} loss ${lastLoss.toFixed(4)} · ${((done * B) / secs).toFixed(1)} img/s`);
         }
       }
-      if (ckFile) await writeCheckpoint(ckFile, lr, epoch + 1, tuner.checkpoint());
+      if (ckFile) await writeCheckpoint(ckFile, { lr, epoch: epoch + 1, loss: lastLoss, checkpoint: tuner.checkpoint() });
     }
     const valScores = await predict(tuner, run.splits.val, valRows, run, classes);
     const score = selectionScore(run.selectionMetric, task, labelsOf(run.splits.val, valRows, task), valScores);
     candidates.push({ params: { lr }, score });
-    perLr.push({ lr, valScore: score, finalTrainLoss: lastLoss, seconds: (performance.now() - t0) / 1000 });
+    perLr.push({ lr, valScore: score, finalTrainLoss: lastLoss });
+    wallSeconds[`lr ${lr}`] = (performance.now() - t0) / 1000;
     if (score !== null && score > bestScore) {
       if (best) await best.tuner.dispose();
       best = { lr, tuner };
@@ -229,6 +272,7 @@ export async function fineTuneClassifier(run: FineTuneRun): Promise<ProtocolOutc
     testScores,
     scoreWidth: scoreWidth(task),
     extra: { parameters: counts, perLr },
+    wallSeconds,
   };
 }
 
