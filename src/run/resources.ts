@@ -6,6 +6,7 @@ import type { LoadedSuite, Suite } from './suite.js';
 import { openSuiteDataset } from './datasets.js';
 import { openSuiteModel, type SuiteModel } from './models.js';
 import { preparerFor, type Preparer } from './preprocessing.js';
+import { limitDataset } from './limit.js';
 import { openSegDataset, type SegSource } from './seg-datasets.js';
 
 /** Where a run reads and writes: resolved once by whoever plans the run, then shipped to every executor. */
@@ -17,13 +18,17 @@ export interface RunLocation {
   resultsDir: string;
   /** Re-read every data file instead of trusting cached content hashes (`run --verify`). */
   verify?: boolean;
+  /** At most this many samples per split (`run --limit`, see limit.ts). */
+  limit?: number;
 }
 
-export function resolveRunLocation(loaded: LoadedSuite, overrides: { cacheDir?: string; resultsDir?: string; verify?: boolean } = {}): RunLocation {
+export function resolveRunLocation(loaded: LoadedSuite, overrides: { cacheDir?: string; resultsDir?: string; verify?: boolean; limit?: number } = {}): RunLocation {
   const { suite, baseDir } = loaded;
   const cacheDir = path.resolve(overrides.cacheDir ?? (suite.cacheDir ? path.resolve(baseDir, suite.cacheDir) : defaultCacheDir()));
-  const resultsDir = path.resolve(overrides.resultsDir ?? path.resolve(baseDir, suite.resultsDir ?? 'results'));
-  return { suite, baseDir, cacheDir, resultsDir, ...(overrides.verify ? { verify: true } : {}) };
+  // A limited run's results never land beside (or replace) the full run's.
+  const suiteResults = path.resolve(baseDir, suite.resultsDir ?? 'results');
+  const resultsDir = path.resolve(overrides.resultsDir ?? (overrides.limit ? `${suiteResults}-limit-${overrides.limit}` : suiteResults));
+  return { suite, baseDir, cacheDir, resultsDir, ...(overrides.verify ? { verify: true } : {}), ...(overrides.limit ? { limit: overrides.limit } : {}) };
 }
 
 /**
@@ -44,7 +49,9 @@ export class RunResources {
   dataset(index: number): Promise<DatasetSource> {
     let d = this.datasets.get(index);
     if (!d) {
-      d = openSuiteDataset(this.location.suite.datasets[index], { baseDir: this.location.baseDir, cacheDir: this.location.cacheDir, resultsDir: this.location.resultsDir, verify: this.location.verify });
+      const { limit } = this.location;
+      const opened = openSuiteDataset(this.location.suite.datasets[index], { baseDir: this.location.baseDir, cacheDir: this.location.cacheDir, resultsDir: this.location.resultsDir, verify: this.location.verify });
+      d = limit ? opened.then((ds) => limitDataset(ds, limit)) : opened;
       this.datasets.set(index, d);
       d.catch(() => this.datasets.delete(index));
     }

@@ -11,6 +11,8 @@ export interface RunOptions {
   resultsDir?: string;
   /** Re-read every data file instead of trusting cached content hashes. */
   verify?: boolean;
+  /** At most this many samples per split (a quick check; results go to `<resultsDir>-limit-<n>` unless resultsDir is given). */
+  limit?: number;
   /** Samples per extraction shard (default plan.ts DEFAULT_SHARD_SIZE): the granularity a killed run resumes at. */
   shardSize?: number;
   /** Progress lines (not results) go here; default stderr. */
@@ -19,7 +21,7 @@ export interface RunOptions {
 
 /** The plan of a suite (what `--dry-run` prints and what the queue coordinator enqueues); opens and closes the models to key it. */
 export async function planSuite(opts: RunOptions): Promise<RunPlan> {
-  const res = new RunResources(resolveRunLocation(opts.suite, { cacheDir: opts.cacheDir, resultsDir: opts.resultsDir, verify: opts.verify }));
+  const res = new RunResources(resolveRunLocation(opts.suite, { cacheDir: opts.cacheDir, resultsDir: opts.resultsDir, verify: opts.verify, limit: opts.limit }));
   try {
     return await buildPlan(res, { shardSize: opts.shardSize });
   } finally {
@@ -35,7 +37,7 @@ export async function planSuite(opts: RunOptions): Promise<RunPlan> {
  */
 export async function runSuite(opts: RunOptions): Promise<RunSummary> {
   const log = opts.log ?? ((l: string) => process.stderr.write(l + '\n'));
-  const res = new RunResources(resolveRunLocation(opts.suite, { cacheDir: opts.cacheDir, resultsDir: opts.resultsDir, verify: opts.verify }));
+  const res = new RunResources(resolveRunLocation(opts.suite, { cacheDir: opts.cacheDir, resultsDir: opts.resultsDir, verify: opts.verify, limit: opts.limit }));
   try {
     const plan = await buildPlan(res, { shardSize: opts.shardSize });
     return await runPlanLocally(plan, res, { log });

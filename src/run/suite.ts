@@ -106,6 +106,16 @@ export function parseSuite(raw: unknown, file: string): Suite {
   return r.data;
 }
 
+/** The suite's protocols narrowed to `names`; a name the suite does not configure is an error naming those it does. */
+function pickProtocols(suite: Suite, names: readonly string[], file: string): Suite['protocols'] {
+  const configured = Object.keys(suite.protocols).filter((k) => suite.protocols[k as keyof Suite['protocols']] !== undefined);
+  const unknown = names.filter((n) => !configured.includes(n));
+  if (unknown.length) {
+    throw new MedprobeError(`--protocols ${unknown.join(',')}: not a protocol of suite ${suite.name}`, { file, hint: `this suite runs ${configured.join(', ')}; add the protocol to its protocols: section to run it` });
+  }
+  return Object.fromEntries(configured.filter((k) => names.includes(k)).map((k) => [k, suite.protocols[k as keyof Suite['protocols']]])) as Suite['protocols'];
+}
+
 /** Suites shipped with the package (`medprobe run medmnist-2d --model …`). */
 export const SHIPPED_SUITES_DIR = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../../suites');
 
@@ -133,6 +143,8 @@ export interface LoadSuiteOptions {
   medmnistSize?: 28 | 64 | 128 | 224;
   /** Where pulled hub models are looked up for `models` given by catalog or hub id (default: the suite's cacheDir, else $MEDPROBE_CACHE). */
   cacheDir?: string;
+  /** Run only these of the suite's protocols (`--protocols`); each must be configured in the suite. */
+  protocols?: readonly string[];
 }
 
 /**
@@ -163,6 +175,7 @@ export async function loadSuite(ref: string, opts: LoadSuiteOptions = {}): Promi
     const cacheDir = opts.cacheDir ?? (suite.cacheDir ? path.resolve(baseDir, suite.cacheDir) : undefined);
     suite.models = await Promise.all(opts.models.map((m) => resolveModelArg(m, { cacheDir })));
   }
+  if (opts.protocols?.length) suite.protocols = pickProtocols(suite, opts.protocols, file);
   if (opts.medmnistSize) for (const d of suite.datasets) if (d.source === 'medmnist') d.size = opts.medmnistSize;
   if (suite.models.length === 0) {
     throw new MedprobeError(`suite ${suite.name} names no model`, { file, hint: 'pass one with --model <catalog id | card.yaml | hub folder> (repeatable)' });

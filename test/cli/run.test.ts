@@ -139,3 +139,25 @@ test('bad inputs fail with one clear line, a non-zero exit and no partial result
   await expectCleanFailure('typo key', { 'bad.yaml': suiteYaml({ top: 'sed: 3' }) }, /unknown key 'sed'.*bad\.yaml.*did you mean 'seed'/);
   await expectCleanFailure('missing suite', {}, /nope\.yaml/, ['run', 'nope.yaml']);
 });
+
+test('run --limit --protocols --json: a class-balanced subset per split, only the named protocol, JSON on stdout, stored apart from the full run', async () => {
+  const r = cli(['run', 'suite.yaml', '--limit', '8', '--protocols', 'knn', '--json']);
+  assert.equal(r.status, 0, r.stderr);
+  const out = JSON.parse(r.stdout) as { resultsDir: string; results: { protocol: string; file: string; metrics: Record<string, number> }[] };
+  assert.equal(path.basename(out.resultsDir), 'results-limit-8');
+  assert.deepEqual(out.results.map((x) => x.protocol), ['knn']);
+  const result = ResultSchema.parse(JSON.parse(await fs.readFile(out.results[0].file, 'utf8')));
+  assert.deepEqual(result.dataset.splitSizes, { train: 8, val: 8, test: 8 });
+  // Classes taken in turn: both classes of the test split are present, so AUROC is defined.
+  assert.equal(new Set(result.predictions.labels.map((l) => l[0])).size, 2);
+  assert.ok(result.metrics.auroc !== null);
+  const dry = cli(['run', 'suite.yaml', '--limit', '8', '--protocols', 'knn', '--dry-run', '--json']);
+  assert.equal(dry.status, 0, dry.stderr);
+  const plan = JSON.parse(dry.stdout) as { limit: number; eval: { protocol: string; done: boolean; estimateBasis: string | null }[]; extract: { cached: boolean }[] };
+  assert.equal(plan.limit, 8);
+  assert.deepEqual(plan.eval.map((u) => [u.protocol, u.done]), [['knn', true]]);
+  assert.ok(plan.extract.every((u) => u.cached));
+  const bad = cli(['run', 'suite.yaml', '--protocols', 'knn,svm']);
+  assert.equal(bad.status, 1);
+  assert.match(bad.stderr.trim(), /^medprobe: error: --protocols svm: not a protocol of suite e2e.*this suite runs knn, linear/);
+});

@@ -1,7 +1,7 @@
 import { loadSuite } from '../../run/suite.js';
 import { requireSuiteData } from '../../run/preflight.js';
-import { planSuite, runSuite } from '../../run/runner.js';
-import { buildPlan, describePlan } from '../../run/plan.js';
+import { planSuite, runSuite, type RunSummary } from '../../run/runner.js';
+import { buildPlan, describePlan, estimateSeconds, type RunPlan } from '../../run/plan.js';
 import { RunResources, resolveRunLocation } from '../../run/resources.js';
 import { loadResults } from '../../results/store.js';
 import { MedprobeError } from '../../util/errors.js';
@@ -9,25 +9,55 @@ import { printLeaderboardFor } from './leaderboard.js';
 import type { RunFlags } from '../commands/run.js';
 
 export async function runCommand(file: string, o: RunFlags): Promise<void> {
-  const suite = await loadSuite(file, { models: o.model, medmnistSize: o.size });
-  const where = { cacheDir: o.cacheDir, resultsDir: o.out, verify: o.verify };
+  const suite = await loadSuite(file, { models: o.model, medmnistSize: o.size, protocols: o.protocols });
+  const where = { cacheDir: o.cacheDir, resultsDir: o.out, verify: o.verify, limit: o.limit };
   await requireSuiteData(resolveRunLocation(suite, where));
   if (o.dryRun) {
     const plan = await planSuite({ suite, ...where, shardSize: o.shardSize });
-    process.stdout.write(describePlan(plan).join('\n') + '\n');
+    process.stdout.write(o.json ? JSON.stringify(planJson(plan), null, 2) + '\n' : describePlan(plan).join('\n') + '\n');
     return;
   }
   if (o.queue) return runOnQueue(suite, o.queue, o);
   const summary = await runSuite({ suite, ...where, shardSize: o.shardSize });
   process.stderr.write(`features: ${summary.extractedSplits} split(s) extracted, ${summary.cachedSplits} from cache · results in ${summary.resultsDir}\n`);
+  if (o.json) {
+    process.stdout.write(JSON.stringify(runJson(summary), null, 2) + '\n');
+    return;
+  }
   await printLeaderboardFor(summary.resultsDir, await loadResults(summary.resultsDir));
+}
+
+/** `run --dry-run --json`: what is cached, what is left and the estimates, per unit. */
+function planJson(plan: RunPlan): unknown {
+  const est = estimateSeconds(plan);
+  return {
+    suite: plan.location.suite.name,
+    cacheDir: plan.location.cacheDir,
+    resultsDir: plan.location.resultsDir,
+    ...(plan.location.limit ? { limit: plan.location.limit } : {}),
+    models: plan.models.map((m) => ({ name: m.name, imagesPerSecond: m.imagesPerSecond ?? null, throughputSource: m.throughputSource ?? null })),
+    extract: plan.extract.map((u) => ({ model: u.modelName, dataset: u.datasetName, split: u.split, shard: u.shard.index, start: u.shard.start, end: u.shard.end, inputs: u.images, cached: u.cached })),
+    eval: plan.eval.map((u) => ({ model: u.modelName, dataset: u.datasetName, protocol: u.protocol, key: u.key, done: u.done, estimatedSeconds: u.estimate?.seconds ?? null, estimateBasis: u.estimate?.basis ?? null })),
+    skipped: plan.skipped,
+    estimate: { extractionSeconds: est.unknownModels.length ? null : est.seconds, noHistoryModels: est.unknownModels, evaluationSeconds: est.evalSeconds, evaluationUnitsWithoutHistory: est.unknownEvals },
+  };
+}
+
+/** `run --json`: each result's file, whether it was reused, and its test metrics. */
+function runJson(summary: RunSummary): unknown {
+  return {
+    resultsDir: summary.resultsDir,
+    extractedSplits: summary.extractedSplits,
+    cachedSplits: summary.cachedSplits,
+    results: summary.results.map((r) => ({ file: r.file, model: r.result.model.name, dataset: r.result.dataset.name, protocol: r.result.protocol.name, reused: r.reused, metrics: r.result.metrics })),
+  };
 }
 
 async function runOnQueue(suite: Awaited<ReturnType<typeof loadSuite>>, url: string, o: RunFlags): Promise<void> {
   const { runPlanOnQueue } = await import('../../run/queue/medprobe-units.js');
   const { checkRedis } = await import('../../run/queue/connection.js');
   await checkRedis(url); // before opening any model: a wrong URL fails in seconds
-  const res = new RunResources(resolveRunLocation(suite, { cacheDir: o.cacheDir, resultsDir: o.out, verify: o.verify }));
+  const res = new RunResources(resolveRunLocation(suite, { cacheDir: o.cacheDir, resultsDir: o.out, verify: o.verify, limit: o.limit }));
   let plan;
   try {
     plan = await buildPlan(res, { shardSize: o.shardSize });

@@ -1,6 +1,6 @@
 import type { Command } from 'commander';
 import { withComputeFlags } from '../compute-flags.js';
-import { cacheDirOption, medmnistSize, outOption, positiveInt, repeatable, type MedMNISTSizeFlag } from '../flags.js';
+import { cacheDirOption, jsonOption, limitOption, medmnistSize, outOption, positiveInt, protocolsOption, repeatable, type MedMNISTSizeFlag } from '../flags.js';
 
 interface RunFlags {
   model: string[];
@@ -12,6 +12,9 @@ interface RunFlags {
   shardSize?: number;
   queue?: string;
   queueName: string;
+  limit?: number;
+  protocols?: string[];
+  json?: boolean;
 }
 
 export function registerRun(program: Command): void {
@@ -20,7 +23,10 @@ export function registerRun(program: Command): void {
     .description('extract (or reuse cached) features and run every model × dataset × protocol of a suite');
   cacheDirOption(cmd);
   withComputeFlags(cmd);
-  outOption(cmd, 'where result JSONs go (default: the suite\'s resultsDir or results/ beside it)');
+  outOption(cmd, 'where result JSONs go (default: the suite\'s resultsDir or results/ beside it; with --limit n, that folder + "-limit-n")');
+  limitOption(cmd, 'at most n samples per split (classes taken in turn): a quick end-to-end check, cached and stored apart from full runs');
+  protocolsOption(cmd, 'run only these of the suite\'s protocols, comma-separated (e.g. knn,linear)');
+  jsonOption(cmd, 'print the results (or, with --dry-run, the plan) as JSON on stdout instead of the Markdown leaderboard');
   cmd
     .option('--model <id-or-path>', 'a catalog id, model card or hub folder to run (repeatable; replaces the suite\'s models)', repeatable, [] as string[])
     .option('--size <n>', 'image size for every MedMNIST dataset of the suite: 28, 64, 128 or 224', medmnistSize)
