@@ -72,7 +72,9 @@ export function metricValueProblem(key: string, value: number | null): string | 
   const spec = metricSpec(key);
   if (!spec) return null;
   const [lo, hi] = spec.range;
-  return value < lo || value > hi ? `${key} = ${value} is outside its range [${lo}, ${hi}]` : null;
+  // A rounding hair (a mean of ones summing to 1 + 2e-16) is not an error; anything more is.
+  const tol = 1e-9;
+  return value < lo - tol || value > hi + tol ? `${key} = ${value} is outside its range [${lo}, ${hi}]` : null;
 }
 
 /** Parses a user-given metric name (`--metric`), optionally restricted to one task kind. */

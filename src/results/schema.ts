@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { metricValueProblem } from '../metrics/names.js';
 
 /**
  * One result file per (model, dataset, protocol): metrics, what was chosen and why,
@@ -105,6 +106,16 @@ export const ResultSchema = z.object({
     /** Only when asked (MEDPROBE_RECORD_HOST=1). */
     host: z.string().optional(),
   }),
+}).superRefine((r, ctx) => {
+  // A number outside its metric's range is a bug or a hand edit, never a result: refused on write and on read.
+  for (const [key, value] of Object.entries(r.metrics)) {
+    const problem = metricValueProblem(key, value);
+    if (problem) ctx.addIssue({ code: 'custom', path: ['metrics', key], message: problem });
+  }
+  for (const [key, ci] of Object.entries(r.ci ?? {})) {
+    const problem = metricValueProblem(key, ci.low) ?? metricValueProblem(key, ci.high) ?? (ci.low > ci.high ? `interval low ${ci.low} > high ${ci.high}` : null);
+    if (problem) ctx.addIssue({ code: 'custom', path: ['ci', key], message: problem });
+  }
 });
 
 export type Result = z.infer<typeof ResultSchema>;

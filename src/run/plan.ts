@@ -259,7 +259,30 @@ export async function buildPlan(res: RunResources, opts: PlanOptions = {}): Prom
       }
     }
   }
+  refuseSharedResultFiles(plan);
   return plan;
+}
+
+/**
+ * Two units must never write one result file: names become folder names through `safeSegment`,
+ * so "net v1" and "net_v1" (or "Net" and "net" on a case-insensitive disk) would overwrite each
+ * other and the leaderboard would show one model. The run stops before any work, naming both.
+ */
+function refuseSharedResultFiles(plan: RunPlan): void {
+  const owner = new Map<string, RunPlan['eval'][number]>();
+  for (const u of plan.eval) {
+    const key = u.resultFile.toLowerCase();
+    const other = owner.get(key);
+    if (!other) {
+      owner.set(key, u);
+      continue;
+    }
+    const what = (x: typeof u) => `model '${x.modelName}', dataset '${x.datasetName}', protocol '${x.protocol}'`;
+    throw new MedprobeError(`two runs would write the same result file ${u.resultFile}: ${what(other)} and ${what(u)}`, {
+      file: u.resultFile,
+      hint: 'give them names that differ in more than case, spaces or punctuation (names become folder names; characters outside A-Z a-z 0-9 . _ @ + - turn into _)',
+    });
+  }
 }
 
 /** A segmentation dataset: one extraction unit per split (every map the seg protocols read), one eval unit per seg protocol. */

@@ -30,12 +30,6 @@ const KNOWN_GAPS: Record<string, string> = {
   'folder/one-class:run': 'the one-class error names the split, not the CSV',
   'suite/results-is-file:run': 'resultsDir pointing at a file crashes with ENOTDIR (exit 2)',
   'suite/cache-is-file:run': 'cacheDir pointing at a file crashes with ENOTDIR (exit 2)',
-  'suite/dup-model-names:run': 'model names that collide after sanitising overwrite each other',
-  'result/auroc-above-1:leaderboard': 'metric bounds are not validated on read',
-  'result/accuracy-negative:leaderboard': 'metric bounds are not validated on read',
-  'result/mcc-below-minus-1:leaderboard': 'metric bounds are not validated on read',
-  'result/ci-out-of-range:leaderboard': 'metric bounds are not validated on read',
-  'result/auroc-above-1-report:report': 'metric bounds are not validated on read',
   'result/symlink-out:report': 'report copies through a symlink that leads out of the results folder',
   'output/report-out-is-file:report': 'report --out pointing at a file crashes with ENOTDIR (exit 2)',
 };
