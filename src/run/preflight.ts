@@ -27,9 +27,10 @@ export async function missingData(location: RunLocation): Promise<MissingData[]>
       if (entry.pull) continue;
       const file = entry.file ? path.resolve(location.baseDir, entry.file) : path.join(medmnistDir(location.cacheDir), medmnistFileName(entry.name, entry.size));
       if (!(await exists(file))) missing.push({ dataset: entry.name, fix: entry.file ? `put ${entry.name} at ${file}` : `medprobe data pull ${entry.name} --size ${entry.size}` });
-    } else if (entry.source === 'registry') {
-      const report = await doctorDataset(entry.name, path.resolve(location.baseDir, entry.dir));
-      if (!report.ok) missing.push({ dataset: entry.name, fix: `download from ${report.download} into ${path.resolve(location.baseDir, entry.dir)} (${report.problems[0]})` });
+    } else if (entry.source === 'registry' || (entry.source === 'segmentation' && entry.format === 'registry')) {
+      const dir = path.resolve(location.baseDir, entry.source === 'registry' ? entry.dir : entry.root);
+      const report = await doctorDataset(entry.name, dir);
+      if (!report.ok) missing.push({ dataset: entry.name, fix: `download from ${report.download} into ${dir} (${report.problems[0]})` });
     }
   }
   return missing;

@@ -65,3 +65,22 @@ test('source: registry segmentation datasets (MSD Hippocampus, Montgomery) run s
     await fs.rm(dir, { recursive: true, force: true });
   }
 });
+
+test('dinov2-radiology plans all nine study datasets; without the data it stops before any work, listing every missing folder', async () => {
+  const { loadSuite } = await import('../../src/run/suite.js');
+  const { requireSuiteData } = await import('../../src/run/preflight.js');
+  const { resolveRunLocation } = await import('../../src/run/resources.js');
+  const { MedprobeError } = await import('../../src/util/errors.js');
+  const loaded = await loadSuite('dinov2-radiology', { models: [path.resolve('examples/models/mobilenetv2-035-imagenet.yaml')] });
+  const kinds = loaded.suite.datasets.map((d) => `${d.name}:${d.source}`);
+  assert.deepEqual(kinds, ['nih-chestxray14:registry', 'chexpert:registry', 'sars-cov-2-ct:registry', 'brain-tumor:registry', 'montgomery:segmentation', 'amos:segmentation', 'msd-spleen:segmentation', 'msd-hippocampus:segmentation', 'msd-heart:segmentation']);
+  const empty = await fs.mkdtemp(path.join(os.tmpdir(), 'medprobe-dinov2-radiology-'));
+  try {
+    await assert.rejects(
+      requireSuiteData(resolveRunLocation({ ...loaded, baseDir: empty }, { cacheDir: path.join(empty, 'cache') })),
+      (e: unknown) => e instanceof MedprobeError && /missing 9 of its 9 dataset\(s\)/.test(e.message) && /msd-hippocampus/.test(e.message) && /medicaldecathlon\.com/.test(e.oneLine()),
+    );
+  } finally {
+    await fs.rm(empty, { recursive: true, force: true });
+  }
+});
