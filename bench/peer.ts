@@ -138,13 +138,13 @@ export class RoundServer {
 }
 
 /**
- * The PyTorch peer for `workload`, with OMP_WAIT_POLICY=PASSIVE and explicit threads; null
+ * The PyTorch peer for `workload` (a `script` under bench/reference/ speaking peer.py's line protocol), with OMP_WAIT_POLICY=PASSIVE and explicit threads; null
  * (after saying why) when Python or torch is absent. Its figure is named "torch <version> <label>".
  */
-export async function startTorchPeer(workload: string, label: string, args: readonly (string | number)[], threads: number): Promise<RoundServer | null> {
+export async function startTorchPeer(workload: string, label: string, args: readonly (string | number)[], threads: number, script = 'bench/reference/peer.py'): Promise<RoundServer | null> {
   const python = process.env.MEDPROBE_BENCH_PYTHON ?? (existsSync('/usr/bin/python3') ? '/usr/bin/python3' : 'python3');
   const env = { ...process.env, OMP_WAIT_POLICY: 'PASSIVE', OMP_NUM_THREADS: String(threads), MKL_NUM_THREADS: String(threads) };
-  const probe = await RoundServer.start('torch', python, [path.join(repo, 'bench/reference/peer.py'), workload, '--threads', String(threads), ...args.map(String)], env);
+  const probe = await RoundServer.start('torch', python, [path.join(repo, script), workload, '--threads', String(threads), ...args.map(String)], env);
   if ('failed' in probe) {
     const why = probe.failed.includes('No module named') ? `PyTorch is not importable by ${python}` : probe.failed;
     console.log(`# PyTorch peer (${workload} ${label}): absent — ${why}; printing medprobe's figures only`);
