@@ -1,5 +1,5 @@
 import type { Command } from 'commander';
-import { DEVICES, parseDevice, type Device } from '../models/onnx/device.js';
+import { DEVICES, PRECISIONS, parseDevice, parsePrecision, type Device, type Precision } from '../models/onnx/device.js';
 import { threadsOption } from './flags.js';
 
 /**
@@ -9,12 +9,13 @@ import { threadsOption } from './flags.js';
  */
 export function withComputeFlags(cmd: Command): Command {
   cmd.option('--device <device>', `where ONNX Runtime computes: ${DEVICES.join(', ')} (auto says what it picked)`, (v: string) => parseDevice(v, '--device'), 'cpu');
+  cmd.option('--precision <precision>', `backbone precision: ${PRECISIONS.join(', ')} (fp16: weights and arithmetic converted, inputs and outputs float32; recorded in results and cache keys)`, (v: string) => parsePrecision(v, '--precision'), 'fp32');
   threadsOption(cmd, 'ONNX Runtime intra-op threads, for the backbone and every engine graph (default $MEDPROBE_ORT_THREADS, else every available core)');
   return cmd.hook('preAction', async (_self, action) => {
     if (action !== cmd) return;
-    const o = cmd.opts<{ device: Device; threads?: number }>();
+    const o = cmd.opts<{ device: Device; threads?: number; precision: Precision }>();
     // The runtime is loaded only by commands that compute, and only when they run.
     const { setDefaultCompute } = await import('../models/onnx/session.js');
-    await setDefaultCompute({ device: o.device, threads: o.threads }, (line) => process.stderr.write(`${line}\n`));
+    await setDefaultCompute({ device: o.device, threads: o.threads, precision: o.precision }, (line) => process.stderr.write(`${line}\n`));
   });
 }

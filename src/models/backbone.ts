@@ -44,11 +44,12 @@ export interface GridBackbone extends Backbone {
 
 /**
  * What of a backbone's compute goes into cache keys: features (and throughput) from a GPU provider
- * are kept apart from CPU ones. CPU names nothing, so CPU keys are the ones written before devices existed.
+ * are kept apart from CPU ones, fp16 backbones from fp32 ones. CPU at fp32 names nothing, so its keys
+ * are the ones written before devices existed.
  */
-export function computeKeyParts(b: Backbone): { device?: string } {
+export function computeKeyParts(b: Backbone): { device?: string; precision?: string } {
   const d = b.compute?.device;
-  return d && d !== 'cpu' ? { device: d } : {};
+  return { ...(d && d !== 'cpu' ? { device: d } : {}), ...(b.compute?.precision ? { precision: b.compute.precision } : {}) };
 }
 
 export function isGridBackbone(b: Backbone): b is GridBackbone {

@@ -10,12 +10,18 @@ export type Device = (typeof DEVICES)[number];
 /** A device a session actually runs on (what `auto` resolves to). */
 export type Provider = Exclude<Device, 'auto'>;
 
+/** The backbone's weights and arithmetic: fp32 (default, the model as exported) or its fp16 conversion (fp16.ts). */
+export const PRECISIONS = ['fp32', 'fp16'] as const;
+export type Precision = (typeof PRECISIONS)[number];
+
 /** The compute choice of a run: one setting for every ORT session (backbone and engine graphs). */
 export interface ComputeOptions {
   /** Default `cpu`. */
   device?: Device;
   /** ORT intra-op threads; default `$MEDPROBE_ORT_THREADS`, else every available core. */
   threads?: number;
+  /** Backbone precision; default fp32. Engine graphs always run fp32. */
+  precision?: Precision;
 }
 
 /** A resolved compute choice, as recorded in every result's provenance. */
@@ -28,11 +34,18 @@ export interface Compute {
   interOpThreads: number;
   /** GPU name where the machine reports one (nvidia-smi); ORT's WebGPU provider does not name its adapter. */
   adapter?: string;
+  /** Present only for fp16 backbones, so fp32 provenance and cache keys are the ones written before. */
+  precision?: 'fp16';
 }
 
 export function parseDevice(v: string, flag = 'device'): Device {
   if ((DEVICES as readonly string[]).includes(v)) return v as Device;
   throw new MedprobeError(`${flag} '${v}' is not a device`, { hint: `use one of ${DEVICES.join(', ')}` });
+}
+
+export function parsePrecision(v: string, flag = 'precision'): Precision {
+  if ((PRECISIONS as readonly string[]).includes(v)) return v as Precision;
+  throw new MedprobeError(`${flag} '${v}' is not a precision`, { hint: `use one of ${PRECISIONS.join(', ')}` });
 }
 
 export function defaultThreads(): number {

@@ -3,6 +3,7 @@ import path from 'node:path';
 import { MedprobeError } from '../../util/errors.js';
 import { blockOutputName } from './block-ref.js';
 import { editedModelPath, writeEditedModel } from './external-data.js';
+import { convertToFloat16 } from './fp16.js';
 import { FLOAT, decodeModel, type GraphProto, type ModelProto, type NodeProto } from './proto.js';
 
 /**
@@ -38,11 +39,12 @@ export async function exposeLastBlocks(
   sha256: string,
   wanted: number,
   cacheDir: string,
-  opts: { tokensOutput?: string; needed?: number } = {},
+  opts: { tokensOutput?: string; needed?: number; fp16?: boolean } = {},
 ): Promise<ExposedBlocks> {
   const dir = path.join(cacheDir, 'models', 'edited');
   const model = decodeModel(await fs.readFile(modelPath));
-  const cached = editedModelPath(dir, `${sha256}-${wanted}`, model);
+  const suffix = opts.fp16 ? '-fp16' : '';
+  const cached = editedModelPath(dir, `${sha256}-${wanted}${suffix}`, model);
   if (await exists(cached)) return { file: cached, exposed: wanted };
   const blocks = findBlockOutputs(model, modelPath, opts.tokensOutput);
   const needed = opts.needed ?? wanted;
@@ -54,7 +56,9 @@ export async function exposeLastBlocks(
   }
   const n = Math.min(wanted, blocks.outputs.length);
   addNormedBlockOutputs(model, blocks, n);
-  const file = editedModelPath(dir, `${sha256}-${n}`, model);
+  // Blocks are found and exposed on the fp32 graph, then the whole graph (new outputs included) is converted.
+  if (opts.fp16) convertToFloat16(model, modelPath);
+  const file = editedModelPath(dir, `${sha256}-${n}${suffix}`, model);
   await writeEditedModel(modelPath, model, file);
   return { file, exposed: n };
 }

@@ -4,7 +4,7 @@ import { createRequire } from 'node:module';
 import path from 'node:path';
 import ort from 'onnxruntime-node';
 import { MedprobeError } from '../../util/errors.js';
-import { defaultThreads, parseDevice, type Compute, type ComputeOptions, type Provider } from './device.js';
+import { defaultThreads, parseDevice, parsePrecision, type Compute, type ComputeOptions, type Provider } from './device.js';
 import { encodeModel, onnx } from './proto.js';
 
 const AUTO_ORDER: readonly Provider[] = ['cuda', 'webgpu', 'cpu'];
@@ -109,8 +109,9 @@ export async function resolveCompute(opts: ComputeOptions = {}, onPick?: (line: 
       if (problem) throw providerUnavailable(device, problem);
     }
   }
+  const precision = parsePrecision(String(opts.precision ?? 'fp32'));
   const adapter = device === 'cpu' ? undefined : gpuName();
-  return { device, requested, intraOpThreads: threads, interOpThreads: 1, ...(adapter ? { adapter } : {}) };
+  return { device, requested, intraOpThreads: threads, interOpThreads: 1, ...(adapter ? { adapter } : {}), ...(precision === 'fp16' ? { precision } : {}) };
 }
 
 let gpuNameCache: string | null | undefined;

@@ -57,7 +57,7 @@ export function defaultCompute(): Promise<Compute> {
 
 /** A per-call choice over the process default: fields given here win. */
 export function computeFor(opts: ComputeOptions = {}): Promise<Compute> {
-  if (opts.device === undefined && opts.threads === undefined) return defaultCompute();
+  if (opts.device === undefined && opts.threads === undefined && opts.precision === undefined) return defaultCompute();
   return resolveCompute({ ...processDefault, ...Object.fromEntries(Object.entries(opts).filter(([, v]) => v !== undefined)) });
 }
 
