@@ -30,7 +30,21 @@ function table(rows: string[][]): string {
   return rows.map((r, i) => `${r.map((c, j) => c.padEnd(widths[j])).join('  ').trimEnd()}${i === 0 ? `\n${widths.map((w) => '-'.repeat(w)).join('  ')}` : ''}`).join('\n');
 }
 
-export async function dataPull(name: string, o: { size: MedMNISTSize; cacheDir?: string; baseUrl?: string }): Promise<void> {
+export async function dataPull(name: string, o: { size: MedMNISTSize; cacheDir?: string; baseUrl?: string; dir?: string }): Promise<void> {
+  const reg = REGISTRY.find((d) => d.name === name);
+  if (reg) {
+    const { manualDownloadSteps, pullRegistryDataset, registryArchive } = await import('../../data/registry/pull.js');
+    if (!registryArchive(name)) {
+      process.stdout.write(`${manualDownloadSteps(reg).join('\n')}\n`);
+      process.exitCode = 1;
+      return;
+    }
+    const r = await pullRegistryDataset(name, { dir: o.dir ?? 'data', baseUrl: o.baseUrl });
+    const c = r.doctor.content;
+    process.stdout.write(`${r.folder}: ${r.downloaded ? 'downloaded, MD5 verified, unpacked' : 'already there (not downloaded again)'} · ${r.doctor.ok ? 'doctor OK' : `doctor: ${r.doctor.problems.join('; ')}`}${c ? ` · ${c.used} of ${c.rows} cases` : ''}\n`);
+    if (!r.doctor.ok) process.exitCode = 1;
+    return;
+  }
   const info = medmnistInfo(name);
   const file = await pullMedMNIST(info.name, { size: o.size, cacheDir: o.cacheDir ?? defaultCacheDir(), baseUrl: o.baseUrl });
   process.stdout.write(`${file}\n`);

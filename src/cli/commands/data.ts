@@ -14,11 +14,12 @@ export function registerData(program: Command): Command {
   const data = program.command('data').description('datasets: download, inspect, check');
   const pull = data
     .command('pull <name>')
-    .description('download a MedMNIST dataset from its official URL and verify its MD5')
+    .description('download a MedMNIST dataset, or an MSD task of the registry, from its official URL and verify its MD5; for other registry datasets, print the manual download steps')
     .option('--size <n>', 'image size: 28, 64, 128 or 224 (3D: 28 or 64)', medmnistSize, 28 as MedMNISTSizeFlag);
   cacheDirOption(pull, 'cache root (default $MEDPROBE_CACHE or ~/.cache/medprobe)')
     .option('--base-url <url>', 'a mirror that serves the same file names')
-    .action(async (name: string, o: { size: MedMNISTSizeFlag; cacheDir?: string; baseUrl?: string }) => (await actions()).dataPull(name, o));
+    .option('--dir <folder>', 'registry datasets: the folder the task unpacks into (default: data)')
+    .action(async (name: string, o: { size: MedMNISTSizeFlag; cacheDir?: string; baseUrl?: string; dir?: string }) => (await actions()).dataPull(name, o));
   data
     .command('overlay <image> <labels> <out.png>')
     .description('write a PNG of one slice of a NIfTI volume with its label map overlaid (checks alignment)')
