@@ -8,6 +8,7 @@ import { computeKeyParts, type GridBackbone } from '../models/backbone.js';
 import { isBlockRef } from '../models/onnx/block-ref.js';
 import { loadCard, type LoadedCard } from '../models/card.js';
 import { defaultSegMaps } from '../protocols/segmentation/maps.js';
+import { segLoss } from '../protocols/segmentation/protocol.js';
 export { defaultSegMaps };
 import { extractTiledFeatures, type TiledFeatureSet } from '../protocols/segmentation/features-2d.js';
 import { runDecoder2D, type DecoderRunConfig, type SegmentationRunResult } from '../protocols/segmentation/run-2d.js';
@@ -31,9 +32,8 @@ export function segProtocolName(kind: SegDecoderKind): string {
   return `seg-${kind}`;
 }
 
-export function segLossSpec(name: SegLossName): SegLossSpec {
-  return { dice: 1, ce: name === 'dice+ce' ? 1 : 0, includeBackground: false };
-}
+/** The loss of a `--loss` name: the suite protocols' (one definition). */
+export const segLossSpec: (name: SegLossName) => SegLossSpec = segLoss;
 
 
 /** An opened backbone with the feature maps a decoder reads and the hashes a result records. */
