@@ -9,6 +9,7 @@
 import { createRequire } from 'node:module';
 import { Command, CommanderError } from 'commander';
 import { isMedprobeError } from '../util/errors.js';
+import { fsErrorToMedprobe } from '../util/fs-errors.js';
 import { registerRun } from './commands/run.js';
 import { registerQuickstart } from './commands/quickstart.js';
 import { registerLeaderboard } from './commands/leaderboard.js';
@@ -50,8 +51,9 @@ export async function runCli(argv: readonly string[]): Promise<number> {
   } catch (e) {
     // commander has already printed its own message (unknown option, --help, --version).
     if (e instanceof CommanderError) return e.exitCode;
-    if (isMedprobeError(e)) {
-      process.stderr.write(`medprobe: error: ${e.oneLine()}\n`);
+    const known = isMedprobeError(e) ? e : fsErrorToMedprobe(e);
+    if (known) {
+      process.stderr.write(`medprobe: error: ${known.oneLine()}\n`);
       if (process.env.MEDPROBE_DEBUG) console.error(e);
       return 1;
     }

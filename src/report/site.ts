@@ -2,6 +2,7 @@ import { promises as fs } from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { writeFileAtomic } from '../util/atomic.js';
+import { readRegularFileInside, refuseLinksBelow } from '../util/output-folder.js';
 import { MedprobeError } from '../util/errors.js';
 import { h, Fragment, type ComponentChildren } from 'preact';
 import { buildLeaderboard, normaliseModality, taskKindOf, type LeaderboardOptions } from '../results/leaderboard.js';
@@ -94,13 +95,7 @@ async function copyOverlay(resultsDir: string, resultFile: string, rel: string, 
   const inside = path.relative(path.resolve(resultsDir), src);
   if (inside.startsWith('..') || path.isAbsolute(inside) || !src.toLowerCase().endsWith('.png'))
     throw new MedprobeError(`overlay ${rel} in ${resultFile} must be a .png inside the results folder`, { file: resultFile, hint: 'write overlays next to the result file and list them by relative path' });
-  let bytes: Buffer;
-  try {
-    bytes = await fs.readFile(src);
-  } catch {
-    throw new MedprobeError(`overlay ${rel} listed in ${resultFile} not found`, { file: resultFile, hint: 'regenerate the overlays or remove extra.overlays' });
-  }
-  await writeFileAtomic(dest, bytes);
+  await writeFileAtomic(dest, await readRegularFileInside(resultsDir, src, 'overlay', resultFile));
 }
 
 /**
@@ -128,7 +123,10 @@ export async function buildSite(resultsDir: string, outDir: string, opts: BuildS
   const pages: string[] = [];
   const figures: string[] = [];
   const skipped: SkippedFigure[] = [];
-  const write = (rel: string, data: string | Uint8Array): Promise<void> => writeFileAtomic(path.join(outDir, rel), data);
+  const write = async (rel: string, data: string | Uint8Array): Promise<void> => {
+    await refuseLinksBelow(outDir, path.join(outDir, rel));
+    await writeFileAtomic(path.join(outDir, rel), data);
+  };
 
   const figSlugs = new SlugTable();
   const emit = async (fig: Figure | SkippedFigure): Promise<Figure | SkippedFigure> => {
@@ -288,6 +286,7 @@ export async function buildSite(resultsDir: string, outDir: string, opts: BuildS
       const list = overlaysOf(s.result, s.file);
       for (const [i, file] of list.entries()) {
         const rel = `overlays/${modelSlugs.get(s.result.model.name)}/${slug}/${slugify(s.result.protocol.name)}-${i + 1}.png`;
+        await refuseLinksBelow(outDir, path.join(outDir, rel));
         await copyOverlay(resultsDir, s.file, file, path.join(outDir, rel));
         overlays.push({
           src: `../${rel}`,

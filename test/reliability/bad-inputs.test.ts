@@ -28,10 +28,6 @@ const KNOWN_GAPS: Record<string, string> = {
   'dicom/one-corrupt-slice:info': 'a truncated slice in a series is skipped without an error',
   'dicom/one-corrupt-slice:run': 'a truncated slice in a series is skipped without an error',
   'folder/one-class:run': 'the one-class error names the split, not the CSV',
-  'suite/results-is-file:run': 'resultsDir pointing at a file crashes with ENOTDIR (exit 2)',
-  'suite/cache-is-file:run': 'cacheDir pointing at a file crashes with ENOTDIR (exit 2)',
-  'result/symlink-out:report': 'report copies through a symlink that leads out of the results folder',
-  'output/report-out-is-file:report': 'report --out pointing at a file crashes with ENOTDIR (exit 2)',
 };
 
 let root: string;

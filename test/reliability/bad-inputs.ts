@@ -431,11 +431,18 @@ export async function writeBadInputs(root: string): Promise<BadInputCase[]> {
   resultCase('truncated-json', 'a result file cut short', (r) => JSON.stringify(r).slice(0, 300));
   resultCase('wrong-schema', 'a result of an unknown schema version', (r) => ({ ...r, schema: 'medprobe.result/v0' }));
   resultCase('auroc-above-1-report', 'AUROC 7.5 through report', (r) => ({ ...r, metrics: { auroc: 7.5 } }), ['report', 'out/results', '--out', 'out/site']);
-  add('result/symlink-out:report', 'a results folder holding a symlink to a file outside it', async (dir, data) => {
-    await put(path.join(data, 'results', 'net', 'pneumoniamnist', 'knn.json'), JSON.stringify(makeResult({ model: 'net', dataset: 'pneumoniamnist', protocol: 'knn', metrics: { auroc: 0.9 } })));
-    await put(path.join(dir, 'secret.txt'), 'secret');
-    await fs.symlink(path.join(dir, 'secret.txt'), path.join(data, 'results', 'net', 'pneumoniamnist', 'knn.predictions.csv'));
-    return { argv: ['report', 'data/results', '--out', 'out/site'], names: 'knn.predictions.csv' };
+  const resultWithOverlay = () => JSON.stringify(makeResult({ model: 'net', dataset: 'pneumoniamnist', protocol: 'knn', metrics: { auroc: 0.9 }, extra: { overlays: ['overlay.png'] } }));
+  add('result/symlink-out:report', 'a result whose overlay PNG is a symlink to a file outside the results folder', async (dir) => {
+    await put(path.join(dir, 'out', 'results', 'net', 'pneumoniamnist', 'knn.json'), resultWithOverlay());
+    await put(path.join(dir, 'secret.png'), pngBytes(4, 1, true));
+    await fs.symlink(path.join(dir, 'secret.png'), path.join(dir, 'out', 'results', 'net', 'pneumoniamnist', 'overlay.png'));
+    return { argv: ['report', 'out/results', '--out', 'out/site'], names: 'overlay.png' };
+  });
+  add('output/site-link-out:report', 'a folder inside the site output that is a symlink to a folder outside it', async (dir, data) => {
+    await put(path.join(dir, 'out', 'results', 'net', 'pneumoniamnist', 'knn.json'), JSON.stringify(makeResult({ model: 'net', dataset: 'pneumoniamnist', protocol: 'knn', metrics: { auroc: 0.9 } })));
+    await fs.mkdir(path.join(dir, 'out', 'site'), { recursive: true });
+    await fs.symlink(data, path.join(dir, 'out', 'site', 'results'));
+    return { argv: ['report', 'out/results', '--out', 'out/site'], names: 'out/site/results' };
   });
   add('output/report-out-is-file:report', 'report --out is an existing file', async (dir, data) => {
     await put(path.join(data, 'results', 'net', 'pneumoniamnist', 'knn.json'), JSON.stringify(makeResult({ model: 'net', dataset: 'pneumoniamnist', protocol: 'knn', metrics: { auroc: 0.9 } })));

@@ -1,4 +1,5 @@
 import path from 'node:path';
+import { requireWritableFolder } from '../../util/output-folder.js';
 
 // Each command imports its own modules: `serve` must not load jsdom and Plot, `report` not ORT.
 
@@ -7,6 +8,7 @@ export async function reportCommand(dir: string | undefined, o: { out: string; t
   const { builtinSiteCatalog } = await import('../../report/builtin-catalog.js');
   const { readPcaManifest } = await import('../../run/viz-pca.js');
   const pca = await Promise.all(o.pca.map(readPcaManifest));
+  await requireWritableFolder(path.resolve(o.out), '--out');
   const built = await buildSite(path.resolve(dir ?? 'results'), path.resolve(o.out), { title: o.title, metric: o.metric, segmentationMetric: o.segmentationMetric, catalog: builtinSiteCatalog(), pca });
   for (const s of built.skipped) process.stderr.write(`figure skipped: ${s.title} — ${s.skipped}\n`);
   process.stdout.write(`${path.join(built.outDir, 'index.html')} (${built.pages.length} pages, ${built.figures.length} figures)\n`);

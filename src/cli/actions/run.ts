@@ -5,13 +5,17 @@ import { buildPlan, describePlan, estimateSeconds, type RunPlan } from '../../ru
 import { RunResources, resolveRunLocation } from '../../run/resources.js';
 import { loadResults } from '../../results/store.js';
 import { MedprobeError } from '../../util/errors.js';
+import { requireWritableFolder } from '../../util/output-folder.js';
 import { printLeaderboardFor } from './leaderboard.js';
 import type { RunFlags } from '../commands/run.js';
 
 export async function runCommand(file: string, o: RunFlags): Promise<void> {
   const suite = await loadSuite(file, { models: o.model, medmnistSize: o.size, protocols: o.protocols });
   const where = { cacheDir: o.cacheDir, resultsDir: o.out, verify: o.verify, limit: o.limit };
-  await requireSuiteData(resolveRunLocation(suite, where));
+  const location = resolveRunLocation(suite, where);
+  await requireSuiteData(location);
+  await requireWritableFolder(location.cacheDir, 'cacheDir');
+  await requireWritableFolder(location.resultsDir, 'resultsDir');
   if (o.dryRun) {
     const plan = await planSuite({ suite, ...where, shardSize: o.shardSize });
     process.stdout.write(o.json ? JSON.stringify(planJson(plan), null, 2) + '\n' : describePlan(plan).join('\n') + '\n');
