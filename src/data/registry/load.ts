@@ -44,6 +44,9 @@ export async function exists(file: string): Promise<boolean> {
   }
 }
 
+/** The end of the reason every loader gives a file its index names but the download lacks (the doctor counts these as a partial download). */
+export const NOT_IN_FOLDER = 'but not in the folder';
+
 /**
  * Keep the entries whose file exists. A partial download (index files naming absent images or
  * volumes) stops with one line — the count and the first missing file — unless onError is 'skip',
@@ -61,7 +64,7 @@ export async function dropMissing<T>(entries: readonly T[], fileOf: (e: T) => st
       });
     }
     entries.forEach((e, i) => {
-      if (!present[i]) ctx.report.skipped.push({ line: ctx.lineOf?.(e, i) ?? i + 1, file: path.relative(ctx.root, fileOf(e)), reason: `named in ${ctx.index} but not in the folder` } satisfies RowProblem);
+      if (!present[i]) ctx.report.skipped.push({ line: ctx.lineOf?.(e, i) ?? i + 1, file: path.relative(ctx.root, fileOf(e)), reason: `named in ${ctx.index} ${NOT_IN_FOLDER}` } satisfies RowProblem);
     });
   }
   return entries.filter((_, i) => present[i]);
