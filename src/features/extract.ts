@@ -15,9 +15,10 @@ export interface ExtractOptions {
   /**
    * Preprocess on a worker thread, overlapping inference. Off by default: with ORT already
    * using every core, the worker only competes for them (see `npm run bench:extract`, which
-   * measures both); it pays off when the model leaves cores idle.
+   * measures both); it pays off when the model leaves cores idle. A `PrepareWorker` given here is
+   * used and left open (the caller owns it: a bench starts it outside its timed region).
    */
-  worker?: boolean;
+  worker?: boolean | PrepareWorker;
   progress?: Progress;
 }
 
@@ -40,7 +41,8 @@ export async function extractFeatures(opts: ExtractOptions): Promise<ExtractedFe
   const per = 3 * backbone.inputSize * backbone.inputSize;
   if (split.size === 0) return { matrices: Object.fromEntries(features.map((f) => [f, { data: new Float32Array(0), rows: 0, cols: 0 }])) };
 
-  const worker = opts.worker ? new PrepareWorker(opts.prepare) : null;
+  const ownWorker = opts.worker === true;
+  const worker = opts.worker instanceof PrepareWorker ? opts.worker : ownWorker ? new PrepareWorker(opts.prepare) : null;
   const inline = worker ? null : createPreparer(opts.prepare);
   // Inline preparation alternates two buffers: chunk c+1 is written while chunk c is still being run.
   const buffers: (Float32Array | undefined)[] = [undefined, undefined];
@@ -96,7 +98,7 @@ export async function extractFeatures(opts: ExtractOptions): Promise<ExtractedFe
       opts.progress?.tick(counts.length);
     }
   } finally {
-    await worker?.close();
+    if (ownWorker) await worker?.close();
   }
 
   const matrices: Record<string, Matrix> = {};
