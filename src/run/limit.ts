@@ -1,6 +1,7 @@
 import type { DatasetSource, SplitSource, TaskInfo } from '../data/types.js';
 import { labelWidth } from '../data/types.js';
 import { hashObject } from '../util/hash.js';
+import type { SegSource } from './seg-datasets.js';
 
 /**
  * `run --limit n`: at most n samples per split, for a quick end-to-end check of a suite. The
@@ -40,4 +41,10 @@ function subsetSplit(src: SplitSource, idx: Int32Array, width: number): SplitSou
     ...(src.patientIds ? { patientIds: Array.from(idx, (j) => src.patientIds![j]) } : {}),
     get: (i) => src.get(idx[i]),
   };
+}
+
+/** `run --limit n` for a segmentation dataset: the first n images or volumes of each split (whole cases, never slices). */
+export function limitSegDataset(seg: SegSource, limit: number): SegSource {
+  const splits = Object.fromEntries(Object.entries(seg.splits).map(([k, items]) => [k, items.slice(0, limit)])) as SegSource['splits'];
+  return { ...seg, fingerprint: hashObject({ dataset: seg.fingerprint, limit }), splits };
 }

@@ -6,7 +6,7 @@ import type { LoadedSuite, Suite } from './suite.js';
 import { openSuiteDataset } from './datasets.js';
 import { openSuiteModel, type SuiteModel } from './models.js';
 import { preparerFor, type Preparer } from './preprocessing.js';
-import { limitDataset } from './limit.js';
+import { limitDataset, limitSegDataset } from './limit.js';
 import { openSegDataset, type SegSource } from './seg-datasets.js';
 
 /** Where a run reads and writes: resolved once by whoever plans the run, then shipped to every executor. */
@@ -64,7 +64,9 @@ export class RunResources {
     if (!d) {
       const entry = this.location.suite.datasets[index];
       if (entry.source !== 'segmentation') throw new Error(`dataset ${index} is not a segmentation entry`);
-      d = openSegDataset(entry, { baseDir: this.location.baseDir, cacheDir: this.location.cacheDir, resultsDir: this.location.resultsDir });
+      const { limit } = this.location;
+      const opened = openSegDataset(entry, { baseDir: this.location.baseDir, cacheDir: this.location.cacheDir, resultsDir: this.location.resultsDir });
+      d = limit ? opened.then((seg) => limitSegDataset(seg, limit)) : opened;
       this.segDatasets.set(index, d);
       d.catch(() => this.segDatasets.delete(index));
     }

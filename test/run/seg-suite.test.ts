@@ -142,6 +142,11 @@ test('seg-linear and seg-unet in a suite: DRIVE tiles and NIfTI volumes, lr chos
     assert.equal(plan.extract.length, 6);
     assert.deepEqual(plan.eval.map((u) => `${u.datasetName}/${u.protocol}`).sort(), ['drive/seg-linear', 'drive/seg-unet', 'vols/seg-linear', 'vols/seg-unet']);
 
+    // run --limit 1: one case per split, whole volumes and images, under another fingerprint
+    const limited = await planSuite({ suite: loaded, limit: 1 });
+    assert.ok(limited.extract.every((u) => u.splitSize === 1));
+    assert.ok(limited.extract.every((u) => !plan.extract.some((v) => v.key === u.key)), 'a limited run never shares feature entries with the full one');
+
     const first = await runSuite({ suite: loaded, log: () => {} });
     assert.equal(first.results.length, 4);
     for (const { result: r, file } of first.results) {
