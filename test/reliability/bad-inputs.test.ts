@@ -14,19 +14,6 @@ import { judgeCase } from './judge.js';
 /** Cases medprobe does not yet meet, and why; each still runs and is reported as a todo. */
 const KNOWN_GAPS: Record<string, string> = {
   'npz/empty-test:run': 'an empty test split crashes in the kNN bank (exit 2)',
-  'nifti/dim3-zero:info': 'data info shows dim[3] = 0 as a 1-slice volume',
-  'nifti/dim3-zero:run': 'a NIfTI with dim[3] = 0 is read as one slice',
-  'nifti/negative-dim:info': 'data info accepts a negative dimension',
-  'nifti/negative-dim:run': 'a negative dimension crashes the reader (exit 2)',
-  'nifti/gz-not-gzip:info': 'a plain .nii named .nii.gz is read without a word',
-  'nifti/gz-not-gzip:run': 'a plain .nii named .nii.gz is read without a word',
-  'nifti/all-nan:info': 'data info does not mention NaN voxels',
-  'nifti/all-nan:run': 'NaN voxels are blamed on the model card, not the file',
-  'nifti/some-nan:run': 'NaN voxels are blamed on the model card, not the file',
-  'dicom/missing-slice:info': 'data info warns about the gap but exits 0',
-  'dicom/missing-slice:run': 'a missing DICOM slice is dropped silently by run',
-  'dicom/one-corrupt-slice:info': 'a truncated slice in a series is skipped without an error',
-  'dicom/one-corrupt-slice:run': 'a truncated slice in a series is skipped without an error',
   'folder/one-class:run': 'the one-class error names the split, not the CSV',
 };
 

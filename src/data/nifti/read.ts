@@ -37,6 +37,8 @@ export interface NiftiVolume extends Volume3D {
     affineSource: 'sform' | 'qform' | 'pixdim';
     /** Number of 3D volumes in the file (dims 4–7); `volume` picked one. */
     volumes: number;
+    /** Voxels of the read volume that are NaN or ±Inf (float data or scaling); a volume of only these is refused. */
+    nonFinite: number;
     description: string;
   };
 }
@@ -75,7 +77,11 @@ export async function readNifti(file: string, opts: ReadNiftiOptions = {}): Prom
 
 export function niftiFromBytes(input: Uint8Array, file: string, opts: ReadNiftiOptions = {}): NiftiVolume {
   let bytes = input;
-  if (bytes.length >= 2 && bytes[0] === 0x1f && bytes[1] === 0x8b) {
+  const gzipped = bytes.length >= 2 && bytes[0] === 0x1f && bytes[1] === 0x8b;
+  if (!gzipped && /\.gz$/i.test(file)) {
+    throw new MedprobeError(`${file} is named .gz but is not gzip-compressed`, { file, hint: 'rename it to .nii, or compress it (gzip)' });
+  }
+  if (gzipped) {
     try {
       // node:zlib (native) rather than fflate: ~3× faster inflating large members (npm run bench:npz).
       bytes = new Uint8Array(gunzipSync(bytes));
@@ -96,7 +102,14 @@ export function niftiFromBytes(input: Uint8Array, file: string, opts: ReadNiftiO
   const version: 1 | 2 = h instanceof nifti.NIFTI2 ? 2 : 1;
   const ndim = h.dims[0];
   if (!(ndim >= 2 && ndim <= 7)) throw new MedprobeError(`${file} has dim[0] = ${ndim}; NIfTI requires 1–7 and medprobe reads 2–7`, { file, hint: HINT_CORRUPT });
-  const shape: Axes = [h.dims[1], h.dims[2] || 1, ndim >= 3 ? h.dims[3] || 1 : 1];
+  // Every dimension in use is a positive integer: dim[3] = 0 or a negative size is a broken header,
+  // never a 1-slice volume.
+  for (let d = 1; d <= ndim; d++) {
+    if (!Number.isInteger(h.dims[d]) || h.dims[d] < (d <= 3 ? 1 : 0)) {
+      throw new MedprobeError(`${file} has dim[${d}] = ${h.dims[d]} (dims ${h.dims.slice(1, ndim + 1).join(' × ')}); a volume's sizes must be ≥ 1`, { file, hint: HINT_CORRUPT });
+    }
+  }
+  const shape: Axes = [h.dims[1], h.dims[2], ndim >= 3 ? h.dims[3] : 1];
   let volumes = 1;
   for (let d = 4; d <= ndim; d++) volumes *= Math.max(1, h.dims[d]);
   const volume = opts.volume ?? 0;
@@ -122,6 +135,11 @@ export function niftiFromBytes(input: Uint8Array, file: string, opts: ReadNiftiO
   // NIfTI-1: scl_slope 0 (or non-finite) means "no scaling".
   const scaled = Number.isFinite(slope) && slope !== 0 && !(slope === 1 && (inter === 0 || !Number.isFinite(inter)));
   let data = decodeVoxels(bytes, offset, n, h.datatypeCode, h.littleEndian, scaled ? slope : 1, scaled && Number.isFinite(inter) ? inter : 0);
+  let nonFinite = 0;
+  if (data instanceof Float32Array || data instanceof Float64Array || scaled) for (let i = 0; i < data.length; i++) if (!Number.isFinite(data[i])) nonFinite++;
+  if (nonFinite === n) {
+    throw new MedprobeError(`${file}: all ${n} voxels are NaN or infinite`, { file, hint: 'the export failed or the wrong volume was saved; re-export it' });
+  }
 
   const { affine: sourceAffine, source } = headerAffine(h);
   const canonical = opts.canonical ?? true;
@@ -153,6 +171,7 @@ export function niftiFromBytes(input: Uint8Array, file: string, opts: ReadNiftiO
       sformCode: h.sform_code,
       affineSource: source,
       volumes,
+      nonFinite,
       description: h.description.replace(/\0/g, '').trim(),
     },
   };

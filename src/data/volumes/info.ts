@@ -83,7 +83,7 @@ export async function describeMedicalFile(p: string): Promise<MedicalFileInfo> {
         ['value range', `${fmt(lo)} … ${fmt(hi)}${v.header.sclSlope && v.header.sclSlope !== 1 ? ` (scl_slope ${fmt(v.header.sclSlope)}, scl_inter ${fmt(v.header.sclInter)})` : ''}`],
         ...(v.header.description ? ([['description', v.header.description]] as Array<[string, string]>) : []),
       ],
-      warnings: [],
+      warnings: v.header.nonFinite > 0 ? [`${v.header.nonFinite} of ${v.data.length} voxels are NaN or infinite (the value range leaves them out); \`medprobe run\` refuses this volume`] : [],
     };
   }
   if (/\.npz$/i.test(file)) {

@@ -57,9 +57,21 @@ async function classify(p: string): Promise<{ ok: true; format: VolumeFormat } |
 export async function readListedVolume(p: string, format: VolumeFormat): Promise<Volume3D> {
   if (format === 'nifti') {
     const v = await readNifti(p);
+    if (v.header.nonFinite > 0) {
+      // NaN voxels would surface as NaN features, far from their cause.
+      throw new MedprobeError(`${p}: ${v.header.nonFinite} of ${v.data.length} voxels are NaN or infinite`, { file: p, hint: 'replace them (e.g. numpy.nan_to_num or a mask value) and save the volume again, or leave it out of the list' });
+    }
     return { kind: '3d', width: v.width, height: v.height, depth: v.depth, data: v.data, spacing: v.spacing, affine: v.affine };
   }
-  const v = toCanonical(await readDicomSeries(p));
+  const series = await readDicomSeries(p);
+  // `data info` warns about these; a run refuses them, since a volume with a hole is a different volume.
+  const bad = series.skipped.find((x) => !x.reason.startsWith('other series'));
+  if (bad) throw new MedprobeError(`DICOM series ${p}: slice ${path.basename(bad.file)} cannot be read (${bad.reason})`, { file: bad.file, hint: 'restore that file from the original export, or leave the series out of the list' });
+  const gaps = series.slicePositions.slice(1).map((z, i) => Math.abs(z - series.slicePositions[i]));
+  if (gaps.length > 1 && Math.max(...gaps) > 1.5 * Math.min(...gaps)) {
+    throw new MedprobeError(`DICOM series ${p}: slice spacing ranges ${Math.min(...gaps).toFixed(2)}–${Math.max(...gaps).toFixed(2)} mm, so slices are missing`, { file: p, hint: 'restore the missing files from the original export (`medprobe data info` lists the series), or leave the series out of the list' });
+  }
+  const v = toCanonical(series);
   return { kind: '3d', width: v.width, height: v.height, depth: v.depth, data: v.data, spacing: v.spacing, affine: v.affine };
 }
 
