@@ -338,9 +338,21 @@ export function gridFigure(id: string, model: string, dataset: string, selection
   const varies = (k: string): boolean => new Set(points.map((p) => JSON.stringify(p.params[k]))).size > 1;
   const pick = (params: Record<string, unknown>, ks: string[]): Record<string, unknown> => Object.fromEntries(ks.filter((k) => k in params).map((k) => [k, params[k]]));
   const shared = formatParams(pick(points[0].params, keys.filter((k) => !varies(k))));
-  const rows = points
-    .map((p) => ({ ...p, family: formatParams(pick(p.params, keys.filter(varies))) || 'every candidate', logLr: Math.log10(p.lr) }))
-    .sort((a, b) => (a.family < b.family ? -1 : a.family > b.family ? 1 : a.lr - b.lr));
+  // More than six lines do not read (4 feature sets × 5 weight decays = 20): keep one line per
+  // feature set and plot, at each lr, the best over the other parameters (weight decay).
+  let lineKeys = keys.filter(varies);
+  const familyCount = (ks: string[]): number => new Set(points.map((p) => JSON.stringify(pick(p.params, ks)))).size;
+  const collapsed = familyCount(lineKeys) > 6 ? lineKeys.filter((k) => k !== 'features') : [];
+  if (collapsed.length) lineKeys = lineKeys.filter((k) => k === 'features');
+  const bestOf = new Map<string, GridPoint & { family: string; logLr: number }>();
+  for (const p of points) {
+    const row = { ...p, family: formatParams(pick(p.params, lineKeys)) || 'every candidate', logLr: Math.log10(p.lr) };
+    const key = `${row.family}\u0000${p.lr}`;
+    const have = bestOf.get(key);
+    if (!have || row.score > have.score) bestOf.set(key, row);
+  }
+  const rows = [...bestOf.values()].sort((a, b) => (a.family < b.family ? -1 : a.family > b.family ? 1 : a.lr - b.lr));
+  const collapsedNote = collapsed.length ? `; each point is the best over ${collapsed.map((k) => formatParams({ [k]: 0 }).replace(/ 0$/, '')).join(' and ')} at that lr` : '';
   const families = [...new Set(rows.map((r) => r.family))];
   const lrs = [...new Set(rows.map((r) => r.lr))].sort((a, b) => a - b);
   const title = `Linear-probe grid: ${model} on ${dataset}`;
@@ -351,7 +363,7 @@ export function gridFigure(id: string, model: string, dataset: string, selection
   return render(
     id,
     title,
-    `Validation ${selectionMetric} of every candidate head against its learning rate (log scale)${families.length > 1 ? ', one line per head family' : ''}${shared ? `; every candidate: ${shared}` : ''}. Circled: the chosen head, ${best.score.toFixed(3)} at lr ${formatParamValue(best.lr)}.`,
+    `Validation ${selectionMetric} of every candidate head against its learning rate (log scale)${families.length > 1 ? ', one line per head family' : ''}${collapsedNote}${shared ? `; every candidate: ${shared}` : ''}. Circled: the chosen head, ${best.score.toFixed(3)} at lr ${formatParamValue(best.lr)}${collapsed.length ? ` (${formatParams(pick(best.params, collapsed))})` : ''}.`,
     alt,
     {
       height: 360,

@@ -60,3 +60,16 @@ export function formatParams(params: Record<string, unknown>): string {
     .map(([k, v]) => `${PARAM_LABELS[k] ?? k.replace(/([a-z])([A-Z])/g, '$1 $2').toLowerCase()} ${formatParamValue(v)}`)
     .join(' · ');
 }
+
+/**
+ * The chosen configuration as a results-table cell: a summarised protocol's headline as it is
+ * (`kNN at 64 shots per class, mean of 5 tries`), otherwise its scalar hyperparameters; nested
+ * settings (a decoder's whole config) stay in the result JSON so the cell stays narrow.
+ */
+export function formatChosen(chosen: Record<string, unknown>): string {
+  if (typeof chosen.headline === 'string') return chosen.headline;
+  const scalar = Object.entries(chosen).filter(([, v]) => v === null || typeof v !== 'object');
+  const text = formatParams(Object.fromEntries(scalar));
+  const nested = Object.keys(chosen).length - scalar.length;
+  return nested ? `${text ? `${text} · ` : ''}${nested} nested setting${nested === 1 ? '' : 's'} in the JSON` : text;
+}

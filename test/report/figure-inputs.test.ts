@@ -78,3 +78,15 @@ test('overlays and leakage are validated with the file named', () => {
     failures: 0,
   });
 });
+
+test('probe-grid figure: 4 feature sets × 5 weight decays draw 4 lines, each point the best over weight decay', async () => {
+  const { gridFigure } = await import('../../src/report/figures.js');
+  const points = [];
+  for (const features of ['last1/cls', 'last1/cls+mean', 'last4/cls', 'last4/cls+mean'])
+    for (const weightDecay of [0, 1e-4, 1e-3, 1e-2, 1e-1])
+      for (const lr of [1e-3, 1e-2, 1e-1]) points.push({ family: '', params: { features, weightDecay }, lr, score: 0.5 + lr + weightDecay / 10 + (features === 'last4/cls' ? 0.1 : 0) });
+  const fig = gridFigure('g', 'm', 'd', 'auroc', points);
+  assert.match(fig.caption, /each point is the best over weight decay at that lr/);
+  assert.match(fig.caption, /Circled: the chosen head, 0\.71\d at lr 0\.1 \(weight decay 0\.1\)/);
+  assert.match(fig.alt, /for 4 head families/);
+});

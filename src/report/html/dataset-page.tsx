@@ -50,7 +50,7 @@ export function DatasetPage(p: DatasetPageProps): VNode {
       <h2>Leakage</h2>
       {p.leakage.length ? p.leakage.map((x) => <Leakage source={x.source} l={x.summary} />) : <Muted>No leakage check recorded for this dataset.</Muted>}
       <h2>Results</h2>
-      <ResultsTable caption={`Every result on ${p.name}: test metrics, bootstrap CI in parentheses where computed.`} nameColumn="Model" rows={p.rows} />
+      <ResultsTable caption={`Every result on ${p.name}`} nameColumn="Model" rows={p.rows} />
       {p.fewShot ? (
         <>
           <h2>Few-shot</h2>

@@ -96,7 +96,7 @@ export function ModelPage(p: ModelPageProps): VNode {
       {p.asRun ? <p class="muted">As run: {p.asRun}.</p> : null}
       <h2>Results</h2>
       {p.rows.length ? (
-        <ResultsTable caption={`Every result of ${p.name}: test metrics, bootstrap CI in parentheses where computed.`} nameColumn="Dataset" rows={p.rows} />
+        <ResultsTable caption={`Every result of ${p.name}`} nameColumn="Dataset" rows={p.rows} />
       ) : (
         <Muted>No results for this model yet.</Muted>
       )}

@@ -1,7 +1,8 @@
 import type { VNode } from 'preact';
 import { METRICS, baseMetric } from '../../metrics/names.js';
 import type { Result } from '../../results/schema.js';
-import { formatCi, formatMetric, formatParams } from '../format.js';
+import { formatChosen, formatCi, formatMetric } from '../format.js';
+import { taskKindOf } from '../../results/leaderboard.js';
 
 /** One row of a page's result list: a result file with where its raw JSON, CSV and the other page live. */
 export interface ResultRow {
@@ -22,12 +23,29 @@ export function summaryMetrics(results: readonly Result[]): string[] {
   return Object.keys(METRICS).filter((m) => present.has(m));
 }
 
+/**
+ * One table per task kind: classification and segmentation share no metric, so one table with
+ * both sets of columns would be mostly dashes and wider than the page.
+ */
+/** `caption`: what the rows are (`Every result of tiny-vit`); the table says what its cells are. */
 export function ResultsTable({ caption, nameColumn, rows }: { caption: string; nameColumn: string; rows: ResultRow[] }): VNode {
+  const kinds = (['classification', 'segmentation'] as const).map((k) => ({ kind: k, rows: rows.filter((r) => taskKindOf(r.result) === k) })).filter((g) => g.rows.length);
+  if (kinds.length < 2) return <KindTable caption={caption} nameColumn={nameColumn} rows={rows} />;
+  return (
+    <>
+      {kinds.map((g) => (
+        <KindTable caption={`${caption} — ${g.kind}`} nameColumn={nameColumn} rows={g.rows} />
+      ))}
+    </>
+  );
+}
+
+function KindTable({ caption, nameColumn, rows }: { caption: string; nameColumn: string; rows: ResultRow[] }): VNode {
   const metrics = summaryMetrics(rows.map((r) => r.result));
   return (
     <div class="table-wrap">
       <table class="results">
-        <caption>{caption}</caption>
+        <caption>{caption}: test metrics, bootstrap CI in parentheses where computed.</caption>
         <thead>
           <tr>
             <th scope="col">{nameColumn}</th>
@@ -59,7 +77,7 @@ export function ResultsTable({ caption, nameColumn, rows }: { caption: string; n
                   </td>
                 );
               })}
-              <td class="chosen">{formatParams(r.selection.chosen) || '—'} <span class="muted">(on {r.selection.split})</span></td>
+              <td class="chosen">{formatChosen(r.selection.chosen) || '—'} <span class="muted">(on {r.selection.split})</span></td>
               <td class="files">
                 <a href={json}>JSON</a> · <a href={csv}>predictions CSV</a>
               </td>
