@@ -18,7 +18,9 @@ function separable(n: number, c: number, offset: number): { features: Matrix; la
 
 test('separable data: test accuracy 1, every head scored, winner refit on train+val', async () => {
   const out = await runLinearProbe({ train: separable(90, 3, 0), val: separable(30, 3, 500), test: separable(60, 3, 900), task: three, epochs: 5, seed: 1 });
-  assert.equal(out.candidates.length, 8, 'default lr grid: 8 heads');
+  assert.equal(out.candidates.length, 8 * 5, 'default grid: 8 lrs × 5 weight decays');
+  // L2 strength is chosen on val like the lr (sklearn's C = 1/(wd·n); test/engine/heads.test.ts checks that equivalence).
+  assert.deepEqual([...new Set(out.candidates.map((c) => c.params.weightDecay))], [0, 1e-4, 1e-3, 1e-2, 1e-1]);
   assert.equal(out.scoreWidth, 3);
   const m = evaluateClassification(three, separable(60, 3, 900).labels, out.testScores);
   assert.equal(m.accuracy, 1);
@@ -71,7 +73,7 @@ test('multi-label: one sigmoid per label', async () => {
 
 test('a diverging head scores null without failing the grid', async () => {
   // lr near float32's maximum overflows the weights to ±Inf, so the logits become NaN.
-  const out = await runLinearProbe({ train: synth(60, 4, 3, 0.5, 0), val: synth(30, 4, 3, 0.5, 500), test: synth(30, 4, 3, 0.5, 900), task: three, grid: { lr: [3e38, 0.1] }, epochs: 5, batchSize: 16 });
+  const out = await runLinearProbe({ train: synth(60, 4, 3, 0.5, 0), val: synth(30, 4, 3, 0.5, 500), test: synth(30, 4, 3, 0.5, 900), task: three, grid: { lr: [3e38, 0.1], weightDecay: [0] }, epochs: 5, batchSize: 16 });
   assert.deepEqual(out.candidates[0], { params: { features: 'features', lr: 3e38, weightDecay: 0, diverged: true }, score: null });
   assert.equal(out.chosen.lr, 0.1);
   assert.equal(out.config.divergedHeads, 1);
