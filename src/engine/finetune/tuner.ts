@@ -78,7 +78,11 @@ export class FineTuner {
       buildTrainingGraph({ graph: appendHead(evalAd.graph, head), trainable, inputDims, outputs: [LOGITS], sessionOptions: spec.sessionOptions }),
     ]);
     const opts = { graphOptimizationLevel: 'all' as const, ...spec.sessionOptions };
-    const [train, evaluate] = await Promise.all([ort.InferenceSession.create(tg.bytes, opts), ort.InferenceSession.create(eg.bytes, opts)]);
+    // No memory pattern for the training graph: with one, ORT's second run allocates the
+    // planned block beside the arena chunks of the first, so step 2 was as slow as step 1
+    // (fresh pages) and the peak RSS about 1.4× higher (profiled: docs/results/finetuning.md).
+    const trainOpts = { ...opts, enableMemPattern: false };
+    const [train, evaluate] = await Promise.all([ort.InferenceSession.create(tg.bytes, trainOpts), ort.InferenceSession.create(eg.bytes, opts)]);
     const params = new Map(tg.params.map((p) => [p.name, Float32Array.from(p.init)]));
     const dims = new Map(tg.params.map((p) => [p.name, p.dims]));
     const frozen = [...trainAd.graph.inits.entries()].filter(([n, t]) => t.dataType === 1 && !params.has(n) && numel((t.dims ?? []).map(Number)) >= 2 && !n.startsWith('lora'));
