@@ -14,7 +14,7 @@ Usage: /usr/bin/python3 bench/reference/peer.py WORKLOAD --threads T [options]
   vit --dim 384 --depth 12 --heads 6 --size 224 --patch 14 --batch 8
   mobilenetv2 --size 224 --batch 32
   decoder --kind unet|linear
-  probe --rows 50000 --dim 768 --classes 10 --epochs 1 --heads 16 --batch 128   (heads ≤ 16: the 8 lrs × weight decay {0, 1e-4} grid)
+  probe --rows 50000 --dim 768 --classes 10 --epochs 1 --batch 128 --lrs 0.1,0.05,… --wds 0,0.0001   (one head per lr × wd)
   knn --bank 50000 --queries 10000 --dim 768 --k 200
 """
 import argparse
@@ -45,6 +45,8 @@ p.add_argument('--epochs', type=int, default=1)
 p.add_argument('--bank', type=int, default=50000)
 p.add_argument('--queries', type=int, default=10000)
 p.add_argument('--k', type=int, default=200)
+p.add_argument('--lrs', type=lambda v: [float(x) for x in v.split(',')], default=[1e-1, 5e-2, 1e-2, 5e-3, 1e-3, 5e-4, 1e-4, 1e-5])
+p.add_argument('--wds', type=lambda v: [float(x) for x in v.split(',')], default=[0.0, 1e-4])
 a = p.parse_args()
 torch.set_num_threads(a.threads)
 torch.set_num_interop_threads(1)
@@ -197,31 +199,44 @@ def workload():
             opt.step()
         return run
     if a.workload == 'probe':
-        # Same grid shape as bench/probe.ts: `heads` softmax heads as ONE [D, heads·C] matmul
-        # (fused, as medprobe does), CE summed over heads, SGD momentum 0.9 with per-head lr.
+        # The work of medprobe's trainHeads (src/engine/heads.ts), step for step: per fit, the
+        # columns' mean and 1/std over the training rows (StandardScaler's population std); per
+        # step, the standardised batch, all heads as ONE [D, heads·C] matmul (fused, as medprobe
+        # fuses them), mean softmax cross-entropy per head, weight decay on W (not b),
+        # SGD momentum 0.9 with a per-head lr under the per-step cosine schedule ½(1+cos(πt/T)).
         X = torch.randn(a.rows, a.dim)
         Y = torch.randint(0, a.classes, (a.rows,))
-        H = a.heads
+        grid = [(lr, wd) for wd in a.wds for lr in a.lrs]
+        H = len(grid)
         W = torch.zeros(a.dim, H * a.classes, requires_grad=True)
         b = torch.zeros(H * a.classes, requires_grad=True)
-        grid = [(lr, wd) for wd in (0.0, 1e-4) for lr in (1e-1, 5e-2, 1e-2, 5e-3, 1e-3, 5e-4, 1e-4, 1e-5)][:H]
         lrs = torch.tensor([lr for lr, _ in grid]).repeat_interleave(a.classes)
         wds = torch.tensor([wd for _, wd in grid]).repeat_interleave(a.classes)
         mw, mb = torch.zeros_like(W), torch.zeros_like(b)
+        steps = a.epochs * math.ceil(a.rows / a.batch)
 
         def run():
+            with torch.no_grad():
+                # torch's own reduction (float32, Welford); float64 as medprobe accumulates took
+                # torch 1.13 ~10× longer here, which would slow the peer, not make it fairer.
+                sd, mean = torch.std_mean(X, 0, unbiased=False)
+                inv_std = torch.where(sd > 1e-12, 1 / sd, torch.ones_like(sd))
+            t = 0
             for _ in range(a.epochs):
                 perm = torch.randperm(a.rows)
                 for s in range(0, a.rows, a.batch):
                     idx = perm[s:s + a.batch]
-                    z = (X[idx] @ W + b).view(-1, H, a.classes)
+                    xs = (X[idx] - mean) * inv_std
+                    z = (xs @ W + b).view(-1, H, a.classes)
                     loss = F.cross_entropy(z.reshape(-1, a.classes), Y[idx].repeat_interleave(H), reduction='sum') / len(idx)
                     gw, gb = torch.autograd.grad(loss, [W, b])
+                    lr_t = lrs * (0.5 * (1 + math.cos(math.pi * t / steps)))
                     with torch.no_grad():
                         mw.mul_(0.9).add_(gw + W * wds)
                         mb.mul_(0.9).add_(gb)
-                        W.sub_(mw * lrs)
-                        b.sub_(mb * lrs)
+                        W.sub_(mw * lr_t)
+                        b.sub_(mb * lr_t)
+                    t += 1
         return run
     # knn: cosine top-k of every query against the bank, in query blocks (no full score matrix).
     bank = F.normalize(torch.randn(a.bank, a.dim), dim=1)

@@ -30,6 +30,8 @@ test('cpu is the default, with explicit intra/inter-op threads (default: every c
     assert.deepEqual(o.executionProviders, ['cpu']);
     assert.equal(o.intraOpNumThreads, 3);
     assert.equal(o.interOpNumThreads, 1);
+    // Idle pool threads block rather than spin, as the torch peers run OMP_WAIT_POLICY=PASSIVE.
+    assert.deepEqual(o.extra, { session: { intra_op: { allow_spinning: '0' }, inter_op: { allow_spinning: '0' } } });
     process.env.MEDPROBE_ORT_THREADS = '1';
     assert.equal((await resolveCompute()).intraOpThreads, 1);
   } finally {

@@ -16,6 +16,12 @@ export function sessionOptions(c: Compute): ort.InferenceSession.SessionOptions 
     executionMode: 'sequential',
     graphOptimizationLevel: 'all',
     logSeverityLevel: 3,
+    // Idle pool threads block instead of spinning (ORT's default spins), as the PyTorch peers run
+    // with OMP_WAIT_POLICY=PASSIVE. On a loaded or oversubscribed machine a spinning thread
+    // burns the time slice the JS thread needs to feed the next step: bench:probe's grid took
+    // 1.92 s with spinning vs 1.34 s without at load 13 (docs/results/performance.md).
+    // Scheduling only: no result changes.
+    extra: { session: { intra_op: { allow_spinning: '0' }, inter_op: { allow_spinning: '0' } } },
   };
 }
 

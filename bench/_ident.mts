@@ -1,0 +1,15 @@
+import { trainHeads, predictHeads, type HeadHyper } from '/work/wt-17/src/engine/heads.js';
+import { matrixRows, npyRows } from '/work/wt-17/src/engine/rows.js';
+import { cosineTopK } from '/work/wt-17/src/engine/similarity.js';
+import { createHash } from 'node:crypto';
+import { readFileSync } from 'node:fs';
+const N = 3000, D = 768, C = 10;
+const buf = readFileSync('/tmp/p17/f.npy'); const data = new Float32Array(buf.buffer.slice(buf.byteOffset + 128), 0, N * D);
+const targets = new Float32Array(N * C); for (let i = 0; i < N; i++) targets[i * C + (i * 7 % C)] = 1;
+const heads: HeadHyper[] = []; for (const wd of [0, 1e-4]) for (const lr of [1e-1, 5e-2, 1e-2, 5e-3, 1e-3, 5e-4, 1e-4, 1e-5]) heads.push({ lr, weightDecay: wd });
+const h = (a: Float32Array) => createHash('sha256').update(new Uint8Array(a.buffer, a.byteOffset, a.byteLength)).digest('hex').slice(0, 16);
+const [b] = await trainHeads({ sources: [matrixRows({ rows: N, cols: D, data })], heads: [heads], targets, classes: C, activation: 'softmax', epochs: 3, batchSize: 128, seed: 1 });
+const [s] = await trainHeads({ sources: [matrixRows({ rows: N, cols: D, data })], heads: [heads], targets, classes: C, activation: 'sigmoid', epochs: 2, batchSize: 128, seed: 2 });
+const p = await predictHeads(b, matrixRows({ rows: N, cols: D, data }));
+const k = await cosineTopK({ rows: N, cols: D, data }, { rows: 500, cols: D, data: data.subarray(0, 500 * D) }, 50);
+console.log('softmax W', h(b.w), 'b', h(b.b), 'mean', h(b.mean), 'invStd', h(b.invStd), 'sigmoid W', h(s.w), 'probs', h(p), 'knn', h(k.sims), h(new Float32Array(k.indices.buffer)));
