@@ -9,7 +9,7 @@ import { threadsOption } from './flags.js';
  */
 export function withComputeFlags(cmd: Command): Command {
   cmd.option('--device <device>', `where ONNX Runtime computes: ${DEVICES.join(', ')} (auto says what it picked)`, (v: string) => parseDevice(v, '--device'), 'cpu');
-  cmd.option('--precision <precision>', `backbone precision: ${PRECISIONS.join(', ')} (fp16: weights and arithmetic converted, inputs and outputs float32; recorded in results and cache keys)`, (v: string) => parsePrecision(v, '--precision'), 'fp32');
+  cmd.option('--precision <precision>', `backbone precision: ${PRECISIONS.join(', ')} (fp16: weights and arithmetic converted; int8: dynamic quantisation, CPU only; inputs and outputs stay float32; recorded in results and cache keys)`, (v: string) => parsePrecision(v, '--precision'), 'fp32');
   threadsOption(cmd, 'ONNX Runtime intra-op threads, for the backbone and every engine graph (default $MEDPROBE_ORT_THREADS, else every available core)');
   return cmd.hook('preAction', async (_self, action) => {
     if (action !== cmd) return;

@@ -26,8 +26,8 @@ export const ComputeSchema = z.object({
   intraOpThreads: z.number().int().positive(),
   interOpThreads: z.number().int().positive(),
   adapter: z.string().optional(),
-  /** Only for fp16 backbones (absent: fp32). */
-  precision: z.literal('fp16').optional(),
+  /** Only for fp16 / int8 backbones (absent: fp32). */
+  precision: z.enum(['fp16', 'int8']).optional(),
 });
 
 export const ResultSchema = z.object({

@@ -10,6 +10,7 @@ import { blockOutputName, isBlockRef, parseBlockRef } from './block-ref.js';
 import { exposeLastBlocks } from './expose-blocks.js';
 import { modelFingerprint } from './external-data.js';
 import { float16Model } from './fp16.js';
+import { int8Model } from './int8.js';
 import { checkImageInput, resolveInputSize } from './input-check.js';
 import { computeFor, openSession, type Compute, type ComputeOptions } from './session.js';
 import { defaultTokenView, globalAverage, nhwcToNchw, patchGrid, tokenLayout, tokenView } from './token-views.js';
@@ -80,8 +81,10 @@ export class OnnxBackbone implements GridBackbone {
     }
     const fingerprint = await modelFingerprint(modelPath);
     const compute = await computeFor(opts);
-    // fp16: the session runs the converted twin; the fingerprint stays the user's file's (the key adds `precision`).
-    const sessionFile = compute.precision === 'fp16' ? await float16Model(modelPath, fingerprint, opts.cacheDir ?? defaultCacheDir()) : modelPath;
+    // fp16 / int8: the session runs the converted twin; the fingerprint stays the user's file's (the key adds `precision`).
+    const cacheDir = opts.cacheDir ?? defaultCacheDir();
+    const sessionFile =
+      compute.precision === 'fp16' ? await float16Model(modelPath, fingerprint, cacheDir) : compute.precision === 'int8' ? await int8Model(modelPath, fingerprint, cacheDir) : modelPath;
     const session = await openSession(sessionFile, compute);
     try {
       const input = checkImageInput(card, session, modelPath);
@@ -252,7 +255,7 @@ export class OnnxBackbone implements GridBackbone {
     const edited = await exposeLastBlocks(this.modelPath, this.fingerprint, Math.max(needed, MIN_EXPOSED_BLOCKS), this.opts.cacheDir ?? defaultCacheDir(), {
       needed,
       tokensOutput: this.card.vit?.tokensOutput,
-      fp16: this.compute.precision === 'fp16',
+      precision: this.compute.precision,
     });
     const session = await openSession(edited.file, this.compute);
     await this.session.release();

@@ -10,8 +10,11 @@ export type Device = (typeof DEVICES)[number];
 /** A device a session actually runs on (what `auto` resolves to). */
 export type Provider = Exclude<Device, 'auto'>;
 
-/** The backbone's weights and arithmetic: fp32 (default, the model as exported) or its fp16 conversion (fp16.ts). */
-export const PRECISIONS = ['fp32', 'fp16'] as const;
+/**
+ * The backbone's weights and arithmetic: fp32 (default, the model as exported), its fp16 conversion
+ * (fp16.ts, for GPUs) or its dynamic int8 quantisation (int8.ts, CPU only; an explicit option, never a default).
+ */
+export const PRECISIONS = ['fp32', 'fp16', 'int8'] as const;
 export type Precision = (typeof PRECISIONS)[number];
 
 /** The compute choice of a run: one setting for every ORT session (backbone and engine graphs). */
@@ -34,8 +37,8 @@ export interface Compute {
   interOpThreads: number;
   /** GPU name where the machine reports one (nvidia-smi); ORT's WebGPU provider does not name its adapter. */
   adapter?: string;
-  /** Present only for fp16 backbones, so fp32 provenance and cache keys are the ones written before. */
-  precision?: 'fp16';
+  /** Present only for fp16 / int8 backbones, so fp32 provenance and cache keys are the ones written before. */
+  precision?: Exclude<Precision, 'fp32'>;
 }
 
 export function parseDevice(v: string, flag = 'device'): Device {

@@ -3,7 +3,9 @@ import path from 'node:path';
 import { MedprobeError } from '../../util/errors.js';
 import { blockOutputName } from './block-ref.js';
 import { editedModelPath, writeEditedModel } from './external-data.js';
+import type { Precision } from './device.js';
 import { convertToFloat16 } from './fp16.js';
+import { quantizeDynamicInt8 } from './int8.js';
 import { FLOAT, decodeModel, type GraphProto, type ModelProto, type NodeProto } from './proto.js';
 
 /**
@@ -39,11 +41,11 @@ export async function exposeLastBlocks(
   sha256: string,
   wanted: number,
   cacheDir: string,
-  opts: { tokensOutput?: string; needed?: number; fp16?: boolean } = {},
+  opts: { tokensOutput?: string; needed?: number; precision?: Exclude<Precision, 'fp32'> } = {},
 ): Promise<ExposedBlocks> {
   const dir = path.join(cacheDir, 'models', 'edited');
   const model = decodeModel(await fs.readFile(modelPath));
-  const suffix = opts.fp16 ? '-fp16' : '';
+  const suffix = opts.precision ? `-${opts.precision}` : '';
   const cached = editedModelPath(dir, `${sha256}-${wanted}${suffix}`, model);
   if (await exists(cached)) return { file: cached, exposed: wanted };
   const blocks = findBlockOutputs(model, modelPath, opts.tokensOutput);
@@ -57,7 +59,8 @@ export async function exposeLastBlocks(
   const n = Math.min(wanted, blocks.outputs.length);
   addNormedBlockOutputs(model, blocks, n);
   // Blocks are found and exposed on the fp32 graph, then the whole graph (new outputs included) is converted.
-  if (opts.fp16) convertToFloat16(model, modelPath);
+  if (opts.precision === 'fp16') convertToFloat16(model, modelPath);
+  if (opts.precision === 'int8') quantizeDynamicInt8(model, modelPath);
   const file = editedModelPath(dir, `${sha256}-${n}${suffix}`, model);
   await writeEditedModel(modelPath, model, file);
   return { file, exposed: n };

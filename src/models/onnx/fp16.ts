@@ -2,7 +2,7 @@ import { promises as fs } from 'node:fs';
 import path from 'node:path';
 import { MedprobeError } from '../../util/errors.js';
 import { editedModelPath, externalDataLocations, writeEditedModel } from './external-data.js';
-import { FLOAT, attr, decodeModel, node, onnx, type GraphProto, type ModelProto, type NodeProto, type TensorProto } from './proto.js';
+import { FLOAT, attr, decodeModel, floatValues, node, onnx, type GraphProto, type ModelProto, type NodeProto, type TensorProto } from './proto.js';
 
 /**
  * fp16 models, as an option: the graph's float32 weights and constants become float16, so GPU
@@ -107,16 +107,6 @@ function float32Only(g: GraphProto, producers: Map<string, NodeProto>): Set<stri
     stack.push(...(p.input ?? []).filter(Boolean));
   }
   return keep;
-}
-
-function floatValues(t: TensorProto): Float32Array {
-  if (t.rawData && t.rawData.length) {
-    // Copy into an aligned buffer: rawData is a view into the decoded file (a Buffer, whose slice() is no copy).
-    const raw = new Uint8Array(t.rawData.length);
-    raw.set(t.rawData);
-    return new Float32Array(raw.buffer);
-  }
-  return Float32Array.from(t.floatData ?? []);
 }
 
 function toHalfTensor(t: TensorProto): void {

@@ -42,6 +42,16 @@ export function floatTensor(name: string, dims: readonly number[], data: ArrayLi
   return { name, dims: [...dims], dataType: FLOAT, rawData: new Uint8Array(f.buffer, f.byteOffset, f.byteLength) };
 }
 
+/** A float tensor's values, whichever field holds them (copied: rawData may be an unaligned view into the decoded file). */
+export function floatValues(t: TensorProto): Float32Array {
+  if (t.rawData && t.rawData.length) {
+    const raw = new Uint8Array(t.rawData.length);
+    raw.set(t.rawData);
+    return new Float32Array(raw.buffer);
+  }
+  return Float32Array.from(t.floatData ?? []);
+}
+
 export function int64Tensor(name: string, dims: readonly number[], data: readonly number[]): TensorProto {
   const b = BigInt64Array.from(data.map((v) => BigInt(v)));
   return { name, dims: [...dims], dataType: INT64, rawData: new Uint8Array(b.buffer) };

@@ -4,7 +4,7 @@ import { createRequire } from 'node:module';
 import path from 'node:path';
 import ort from 'onnxruntime-node';
 import { MedprobeError } from '../../util/errors.js';
-import { defaultThreads, parseDevice, parsePrecision, type Compute, type ComputeOptions, type Provider } from './device.js';
+import { defaultThreads, parseDevice, parsePrecision, type Compute, type ComputeOptions, type Device, type Provider } from './device.js';
 import { encodeModel, onnx } from './proto.js';
 
 const AUTO_ORDER: readonly Provider[] = ['cuda', 'webgpu', 'cpu'];
@@ -87,6 +87,11 @@ export function providerUnavailable(p: Exclude<Provider, 'cpu'>, reason: string)
 export async function resolveCompute(opts: ComputeOptions = {}, onPick?: (line: string) => void): Promise<Compute> {
   const requested = opts.device ?? 'cpu';
   parseDevice(String(requested)); // a typo'd device from a library caller gets the same line as --device
+  const precision = parsePrecision(String(opts.precision ?? 'fp32'));
+  // GPU providers have no kernels for the integer ops: ORT would run them on the CPU between copies.
+  const int8OnGpu = (d: Device): MedprobeError =>
+    new MedprobeError(`precision int8 runs on the CPU only (device ${d}${requested === 'auto' ? ', picked by auto' : ''})`, { hint: 'use --device cpu with --precision int8, or --precision fp16 on a GPU' });
+  if (precision === 'int8' && requested !== 'cpu' && requested !== 'auto') throw int8OnGpu(requested);
   const threads = opts.threads ?? defaultThreads();
   if (!Number.isInteger(threads) || threads <= 0) throw new MedprobeError(`threads ${threads} is not a positive integer`, { hint: 'e.g. --threads 4' });
   let device: Provider;
@@ -109,9 +114,9 @@ export async function resolveCompute(opts: ComputeOptions = {}, onPick?: (line: 
       if (problem) throw providerUnavailable(device, problem);
     }
   }
-  const precision = parsePrecision(String(opts.precision ?? 'fp32'));
+  if (precision === 'int8' && device !== 'cpu') throw int8OnGpu(device);
   const adapter = device === 'cpu' ? undefined : gpuName();
-  return { device, requested, intraOpThreads: threads, interOpThreads: 1, ...(adapter ? { adapter } : {}), ...(precision === 'fp16' ? { precision } : {}) };
+  return { device, requested, intraOpThreads: threads, interOpThreads: 1, ...(adapter ? { adapter } : {}), ...(precision !== 'fp32' ? { precision } : {}) };
 }
 
 let gpuNameCache: string | null | undefined;
