@@ -8,7 +8,7 @@
  * (Linux /proc/self/clear_refs), so it is that figure's own peak, not the process high-water mark.
  */
 import { spawn, type ChildProcessWithoutNullStreams } from 'node:child_process';
-import { existsSync, readFileSync, writeFileSync } from 'node:fs';
+import { appendFileSync, existsSync, readFileSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { createInterface } from 'node:readline';
@@ -137,12 +137,17 @@ export class RoundServer {
   }
 }
 
+/** The Python that runs the torch peers: $MEDPROBE_BENCH_PYTHON, else Debian's (which has torch here), else python3. */
+export function benchPython(): string {
+  return process.env.MEDPROBE_BENCH_PYTHON ?? (existsSync('/usr/bin/python3') ? '/usr/bin/python3' : 'python3');
+}
+
 /**
  * The PyTorch peer for `workload` (a `script` under bench/reference/ speaking peer.py's line protocol), with OMP_WAIT_POLICY=PASSIVE and explicit threads; null
  * (after saying why) when Python or torch is absent. Its figure is named "torch <version> <label>".
  */
 export async function startTorchPeer(workload: string, label: string, args: readonly (string | number)[], threads: number, script = 'bench/reference/peer.py'): Promise<RoundServer | null> {
-  const python = process.env.MEDPROBE_BENCH_PYTHON ?? (existsSync('/usr/bin/python3') ? '/usr/bin/python3' : 'python3');
+  const python = benchPython();
   const env = { ...process.env, OMP_WAIT_POLICY: 'PASSIVE', OMP_NUM_THREADS: String(threads), MKL_NUM_THREADS: String(threads) };
   const probe = await RoundServer.start('torch', python, [path.join(repo, script), workload, '--threads', String(threads), ...args.map(String)], env);
   if ('failed' in probe) {
@@ -221,6 +226,7 @@ export function median(v: readonly number[]): number {
  * same alternating run.
  */
 export function printTable(title: string, results: readonly FigureResult[], opts: { unit?: string; perRound?: number; against?: string } = {}): void {
+  recordTable(title, results, opts.against);
   const ref = results.find((r) => r.name === opts.against);
   console.log(`\n${title}  [${loadLine()}]`);
   const rate = opts.unit && opts.perRound ? `${opts.unit}/s` : '';
@@ -231,6 +237,24 @@ export function printTable(title: string, results: readonly FigureResult[], opts
     const perS = rate ? ` ${(opts.perRound! / r.seconds).toFixed(1)} |` : '';
     console.log(`| ${r.name} | ${r.seconds.toFixed(3)} |${perS} ${r.peakRssMB.toFixed(0)} | ${ratio} |`);
   }
+}
+
+/** One printed table, as bench:all collects it (JSON lines in $MEDPROBE_BENCH_RESULTS). */
+export interface RecordedTable {
+  /** Which bench run printed it (bench:all's label, e.g. "extract vit-s"). */
+  bench: string;
+  title: string;
+  results: FigureResult[];
+  against?: string;
+  /** 1-minute load average when the table was printed. */
+  load: number;
+}
+
+function recordTable(title: string, results: readonly FigureResult[], against: string | undefined): void {
+  const file = process.env.MEDPROBE_BENCH_RESULTS;
+  if (!file) return;
+  const t: RecordedTable = { bench: process.env.MEDPROBE_BENCH_LABEL ?? path.basename(process.argv[1] ?? ''), title, results: [...results], against, load: os.loadavg()[0] };
+  appendFileSync(file, JSON.stringify(t) + '\n');
 }
 
 /** The header every bench prints first: versions, threads and load. */
