@@ -128,6 +128,8 @@ export const SegmentationEntrySchema = z
     val: z.number().int().positive().default(4),
     pairs: z.array(z.object({ id: z.string().min(1).optional(), image: z.string().min(1), labels: z.string().min(1), split: z.enum(['train', 'val', 'test']) }).strict()).optional(),
     classes: z.array(z.string().min(1)).min(2).optional(),
+    /** pairs: accept label maps covering a whole-voxel sub-block of the image grid (the image is cropped to it, no interpolation). */
+    cropToLabels: z.boolean().default(false),
     /** 'fundus', 'CT', 'MRI', … (CT/MRI also pick the intensity rule of 3D volumes). */
     modality: z.string().min(1).optional(),
     /** 3D: voxel axis the volumes are cut across (z: axial for RAS data). */
@@ -164,7 +166,7 @@ export const DatasetEntrySchema = z
     if (e.source === 'registry' && REGISTRY.find((d) => d.name === e.name)?.segLoader) {
       // A segmentation dataset of the registry runs through the seg-* protocols like any segmentation entry.
       const { dir, uncertain: _, source: __, recipe: ___, ...rest } = e;
-      return { ...rest, source: 'segmentation' as const, format: 'registry' as const, root: dir, val: 4, axis: 'z' as const, recipe: 'medmnist-default' } satisfies SegmentationEntry;
+      return { ...rest, source: 'segmentation' as const, format: 'registry' as const, root: dir, val: 4, axis: 'z' as const, cropToLabels: false, recipe: 'medmnist-default' } satisfies SegmentationEntry;
     }
     if (e.source === 'registry') return { ...e, recipe: e.recipe ?? REGISTRY.find((d) => d.name === e.name)?.recipe ?? 'medmnist-default' };
     return e;

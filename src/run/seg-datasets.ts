@@ -117,8 +117,11 @@ export async function openSegDataset(entry: SegmentationEntry, ctx: { baseDir: s
     }
     seen.set(id, p.split);
     files.push(image, labels);
-    splits[p.split].push({ id, files: [image, labels], load: async () => finiteVolume(await loadNiftiPair(image, labels, { card, id })) });
+    splits[p.split].push({ id, files: [image, labels], load: async () => finiteVolume(await loadNiftiPair(image, labels, { card, id, cropToLabels: entry.cropToLabels })) });
   }
   for (const s of ['train', 'test'] as const) if (splits[s].length === 0) throw new MedprobeError(`${entry.name}: no ${s} volume listed`, { hint: 'give each pair a split: train, val or test' });
-  return { name: entry.name, root, dims: 3, classes, modality, intensity: modality === 'CT' ? 'ct' : 'mri', axis: entry.axis, ...(await fingerprintOf(root, files, ctx.cacheDir)), splits };
+  const fp = await fingerprintOf(root, files, ctx.cacheDir);
+  // Cropped images are other model inputs: their features must not share cache entries with uncropped ones.
+  const fingerprint = entry.cropToLabels ? hashObject({ files: fp.fingerprint, cropToLabels: true }) : fp.fingerprint;
+  return { name: entry.name, root, dims: 3, classes, modality, intensity: modality === 'CT' ? 'ct' : 'mri', axis: entry.axis, files: fp.files, fingerprint, splits };
 }

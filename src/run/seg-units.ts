@@ -199,6 +199,7 @@ export async function executeSegEval(unit: EvalUnit, res: RunResources): Promise
     ...(out.ci ? { ci: out.ci } : {}),
     extra: {
       ...out.extra,
+      ...(out.cases.some((c) => c.overlay) ? { overlays: out.cases.flatMap((c) => (c.overlay ? [rel(c.overlay)] : [])) } : {}),
       ...(overlap.length ? { warning: `val and test share ${overlap.length} case(s) (${overlap.join(', ')}): the learning rate was chosen on test cases, so the test score is optimistic` } : {}),
     },
     predictions: {

@@ -1,360 +1,191 @@
 import { promises as fs } from 'node:fs';
 import path from 'node:path';
-import { DRIVE_CARD, loadDrive } from '../data/segmentation/drive.js';
-import { loadNiftiPair } from '../data/segmentation/nifti-pair.js';
-import type { SegDataset2D } from '../data/segmentation/types.js';
-import type { SegLossSpec } from '../engine/seg/decoder-spec.js';
-import { computeKeyParts, type GridBackbone } from '../models/backbone.js';
-import { isBlockRef } from '../models/onnx/block-ref.js';
-import { loadCard, type LoadedCard } from '../models/card.js';
-import { defaultSegMaps } from '../protocols/segmentation/maps.js';
-import { segLoss } from '../protocols/segmentation/protocol.js';
-export { defaultSegMaps };
-import { extractTiledFeatures, type TiledFeatureSet } from '../protocols/segmentation/features-2d.js';
-import { runDecoder2D, type DecoderRunConfig, type SegmentationRunResult } from '../protocols/segmentation/run-2d.js';
-import { segmentVolume, type VolumeSegResult } from '../protocols/segmentation/run-3d.js';
-import { openTappedBackbone } from '../protocols/segmentation/tapped-backbone.js';
-import { CT_WINDOW, MRI_PERCENTILES, sliceGeometry, type SegSliceAxis } from '../protocols/segmentation/volume-slices.js';
-import type { Result } from '../results/schema.js';
-import { resultEnvelope, type EnvelopeParts } from '../results/envelope.js';
-import { resultPath, writeResult } from '../results/write.js';
-import { modelFingerprint } from '../models/onnx/external-data.js';
-import { hashFile, hashObject } from '../util/hash.js';
+import { readNifti } from '../data/nifti/read.js';
+import { systematicIndices } from '../data/splits/systematic.js';
 import { MedprobeError } from '../util/errors.js';
-import { runtimeVersions } from '../util/versions.js';
-import { fileHashes } from '../util/file-hashes.js';
+import { parseSuite, type LoadedSuite } from './suite.js';
+
+/**
+ * `medprobe segment drive|nifti`: shortcuts that build a one-model, one-dataset segmentation
+ * suite in memory and run it through the same plan and units as `medprobe run` (features
+ * cached once, lr grid chosen on val, results reused and resumable). Nothing here trains or
+ * scores: every number comes from the seg-* protocols of the registry.
+ */
 
 export type SegDecoderKind = 'linear' | 'unet';
-export type SegLossName = 'dice' | 'dice+ce';
 
-/** Protocol name of a decoder in result files and leaderboards. */
-export function segProtocolName(kind: SegDecoderKind): string {
-  return `seg-${kind}`;
-}
-
-/** The loss of a `--loss` name: the suite protocols' (one definition). */
-export const segLossSpec: (name: SegLossName) => SegLossSpec = segLoss;
-
-
-/** An opened backbone with the feature maps a decoder reads and the hashes a result records. */
-export interface SegModel {
-  loaded: LoadedCard;
-  backbone: GridBackbone;
-  maps: string[];
-  sha256: string;
-  cardSha256: string;
-}
-
-async function openSegModel(cardPath: string, maps: string[] | undefined, cacheDir: string, threads?: number): Promise<SegModel> {
-  const loaded = await loadCard(cardPath);
-  const chosen = maps && maps.length ? maps : defaultSegMaps(loaded);
-  const { file: _file, ...fields } = loaded.card;
-  // Graph outputs stay as they are; any other named tensor is exposed as an extra output.
-  const taps = chosen.filter((m) => !isBlockRef(m));
-  let sha256: string;
-  try {
-    sha256 = await modelFingerprint(loaded.modelPath);
-  } catch {
-    throw new MedprobeError(`model file not found: ${loaded.modelPath}`, { file: loaded.cardPath, hint: 'fix `file:` in the card (it is relative to the card)' });
-  }
-  const backbone = await openTappedBackbone(loaded.modelPath, fields, taps, cacheDir, threads ? { threads } : {});
-  return { loaded, backbone, maps: chosen, sha256, cardSha256: await hashFile(cardPath) };
-}
-
-/** What a segmentation result records besides its numbers (model, data identity, seed, hashes). */
-export interface SegResultProvenance {
-  model: SegModel;
-  datasetName: string;
-  datasetFingerprint: string;
-  classes: string[];
-  dims: 2 | 3;
-  modality?: string;
-  preprocessing: Record<string, unknown>;
-  splitSizes: Record<string, number>;
-  seed: number;
-  startedAt: string;
-  files: Record<string, string>;
-}
-
-/** The envelope of a segmentation result, less its numbers (metrics, predictions, extra). */
-function baseResult(p: SegResultProvenance, protocol: string, config: Record<string, unknown>, wallSeconds: Record<string, number>): Omit<EnvelopeParts, 'metrics' | 'predictions' | 'extra'> {
-  const card = p.model.loaded.card;
-  return {
-    model: {
-      name: card.name,
-      fingerprint: p.model.sha256,
-      inputSize: card.input.size,
-      feature: p.model.maps.join(','),
-      runtime: { name: 'onnxruntime-node', version: runtimeVersions().runtime['onnxruntime-node'] ?? 'unknown' },
-    },
-    dataset: {
-      name: p.datasetName,
-      fingerprint: p.datasetFingerprint,
-      task: { type: p.classes.length === 2 ? 'binary' : 'multi-class', labels: p.classes },
-      dims: p.dims,
-      ...(p.modality ? { modality: p.modality } : {}),
-      preprocessing: p.preprocessing,
-      splitSizes: p.splitSizes,
-    },
-    protocol: { name: protocol, config },
-    // Segmentation decoders are trained with one fixed configuration: nothing is selected.
-    selection: { metric: 'dice', split: 'none', chosen: config, candidates: [] },
-    provenance: {
-      unitKey: hashObject({ model: p.model.sha256, dataset: p.datasetFingerprint, protocol, config, seed: p.seed, ...computeKeyParts(p.model.backbone) }),
-      ...(p.model.backbone.compute ? { compute: p.model.backbone.compute } : {}),
-      seed: p.seed,
-      files: p.files,
-      featureCacheKeys: {},
-      startedAt: p.startedAt,
-      wallSeconds,
-    },
-  };
-}
-
-/** Per-class metrics keyed `<metric>/<class>`, background included only where the policy scored it. */
-function perClass(prefix: string, classes: string[], values: (number | null)[]): Record<string, number | null> {
-  const out: Record<string, number | null> = {};
-  classes.forEach((c, k) => {
-    if (values[k] !== null && values[k] !== undefined) out[`${prefix}/${c}`] = values[k];
-  });
-  return out;
-}
-
-/** A 2D decoder run as a `medprobe.result/v1` object; `dir` is the folder its masks/overlays went to, relative to the result file. */
-export function segmentation2DResult(p: SegResultProvenance, r: SegmentationRunResult, dir: string, extractSeconds: number): Result {
-  const protocol = segProtocolName(r.decoder.kind);
-  const config = { decoder: r.decoder, maps: r.maps, tile: r.tile, tiling: 'native resolution, overlapping tiles averaged', policy: r.policy };
-  const base = baseResult(p, protocol, config, { features: extractSeconds, train: r.wallSeconds.train, predict: r.wallSeconds.predict });
-  const rel = (f: string) => path.posix.join(dir, f.split(path.sep).join('/'));
-  const written = new Set(r.files.map((f) => f.split(path.sep).join('/')));
-  const overlays = r.cases.map((c) => rel(`overlays/${c.id}.png`)).filter((f) => written.has(f));
-  return resultEnvelope({
-    ...base,
-    metrics: {
-      dice: r.metrics.meanDice,
-      iou: r.metrics.meanIoU,
-      ...(r.metrics.pixelAuroc !== null || p.classes.length === 2 ? { auroc: r.metrics.pixelAuroc } : {}),
-      dicePooled: r.metrics.pooledDice,
-      iouPooled: r.metrics.pooledIoU,
-      pixelAccuracy: r.metrics.pixelAccuracy,
-      ...perClass('dice', p.classes, r.metrics.perClassDice),
-    },
-    extra: {
-      overlays,
-      epochLosses: r.epochLosses,
-      metricNotes: 'dice/iou: mean over test cases of the per-case mean over scored classes; dicePooled: all scored test pixels pooled (DRIVE papers\' F1); auroc: pooled pixel AUROC (binary only)',
-    },
-    predictions: {
-      split: 'test',
-      ids: r.cases.map((c) => c.id),
-      labels: r.cases.map(() => []),
-      scores: r.cases.map(() => []),
-      kind: 'segmentation',
-      cases: r.cases.map((c) => {
-        const overlay = rel(`overlays/${c.id}.png`);
-        return { dice: c.dice, iou: c.iou, mask: rel(`masks/${c.id}.png`), ...(written.has(overlay) ? { overlay } : {}) };
-      }),
-    },
-  });
-}
-
-/** Paths relative to the results folder's `<model>/<dataset>/` directory, where the result file sits. */
-function relativeTo(resultFile: string, file: string): string {
-  return path.relative(path.dirname(resultFile), file).split(path.sep).join('/');
-}
-
-export interface SegmentDriveOptions {
-  /** DRIVE root with training/ and test/ as distributed. */
-  data: string;
-  /** Model card (YAML/JSON). */
+/** What both shortcuts set; unset fields take the protocol's defaults (the reference study's). */
+export interface SegmentShortcutOptions {
+  /** Model card (YAML/JSON) of an ONNX backbone. */
   model: string;
   decoders: SegDecoderKind[];
   resultsDir: string;
-  epochs?: number;
-  loss?: SegLossName;
-  /** Feature maps deepest first; default from the card (see defaultSegMaps). */
-  maps?: string[];
+  /** Feature cache; default as `medprobe run` ($MEDPROBE_CACHE or ~/.cache/medprobe). */
+  cacheDir?: string;
+  /** Dataset name in results. */
+  name?: string;
   seed?: number;
+  epochs?: number;
+  /** Learning rates: several are chosen among on val; one is used as is. */
+  lr?: number[];
   batchSize?: number;
-  lr?: number;
-  /** U-Net block widths, one per map (default 128, 64, 32, 16). */
+  loss?: 'dice' | 'dice+ce';
+  maps?: string[];
+  /** U-Net block widths, one per map. */
   widths?: number[];
-  /** Dataset name in results (default `drive`). */
-  name?: string;
-  overlays?: number;
-  cacheDir?: string;
-  threads?: number;
-  /** Called after each result file is written. */
-  onResult?: (file: string, result: Result) => void;
+  /** false: no flips/rotations. */
+  augment?: boolean;
+  log?: (line: string) => void;
 }
 
-/** DRIVE (or any folder in its layout): train on training/, score on test/ inside the FOV; one result file per decoder. */
-export async function runSegmentDrive(o: SegmentDriveOptions): Promise<{ files: string[]; results: Result[] }> {
-  const startedAt = new Date().toISOString();
-  const cacheDir = o.cacheDir ?? path.join(o.resultsDir, '.cache');
-  const root = path.resolve(o.data);
-  const [train, test] = [await loadDrive(root, 'training'), await loadDrive(root, 'test')];
-  const model = await openSegModel(o.model, o.maps, cacheDir, o.threads);
-  const t0 = performance.now();
-  let ftrain: TiledFeatureSet;
-  let ftest: TiledFeatureSet;
-  try {
-    ftrain = await extractTiledFeatures(train, model.backbone, model.maps);
-    ftest = await extractTiledFeatures(test, model.backbone, model.maps);
-  } finally {
-    await model.backbone.dispose();
-  }
-  const extractSeconds = (performance.now() - t0) / 1000;
-  const datasetName = o.name ?? 'drive';
-  const dataFiles = (ds: SegDataset2D) => ds.cases.flatMap((c) => [c.files.image, c.files.mask, ...(c.files.fov ? [c.files.fov] : [])]);
-  const digests = await fileHashes([...dataFiles(train), ...dataFiles(test)], { cacheDir, label: 'hashing DRIVE files' });
-  const datasetFingerprint = hashObject([...digests].map(([f, h]) => [path.relative(root, f).split(path.sep).join('/'), h]).sort());
-  const prov: SegResultProvenance = {
-    model,
-    datasetName,
-    datasetFingerprint,
-    classes: train.classes,
-    dims: 2,
-    // The DRIVE layout (TIFF + 1st_manual + FOV mask) is the retinal fundus benchmark's.
-    modality: 'fundus',
-    preprocessing: { tile: ftrain.tile, tiling: 'native-resolution tiles, overlap averaged', normalisation: model.loaded.card.input, fov: 'scored and trained inside the FOV mask' },
-    splitSizes: { train: train.cases.length, test: test.cases.length },
-    seed: o.seed ?? 0,
-    startedAt,
-    files: { model: model.sha256, card: model.cardSha256 },
-  };
-  const epochs = o.epochs ?? 40;
-  const loss = segLossSpec(o.loss ?? 'dice');
-  const files: string[] = [];
-  const results: Result[] = [];
-  for (const kind of o.decoders) {
-    const protocol = segProtocolName(kind);
-    const file = resultPath(o.resultsDir, model.loaded.card.name, datasetName, protocol);
-    const cfg: DecoderRunConfig = { name: protocol, kind, layers: model.maps.map((_, i) => i), epochs, batchSize: o.batchSize ?? 8, lr: o.lr ?? 1e-3, loss, ...(kind === 'unet' && o.widths ? { widths: o.widths } : {}) };
-    const r = await runDecoder2D(ftrain, ftest, test, cfg, {
-      seed: prov.seed,
-      outDir: path.dirname(file),
-      classes: train.classes.length,
-      maskValues: DRIVE_CARD.classes.map((c) => c.value),
-      overlays: o.overlays ?? 4,
-      summaryJson: false,
-    });
-    const result = segmentation2DResult(prov, r, protocol, extractSeconds);
-    const written = await writeResult(o.resultsDir, result);
-    files.push(written);
-    results.push(result);
-    o.onResult?.(written, result);
-  }
-  return { files, results };
+export interface SegmentDriveOptions extends SegmentShortcutOptions {
+  /** DRIVE root with training/ and test/ as distributed. */
+  data: string;
+  /** Training images held out (every k-th) to choose the learning rate. */
+  val?: number;
 }
 
-export interface SegmentNiftiOptions {
-  image: string;
-  labels: string;
-  model: string;
-  resultsDir: string;
-  axis?: SegSliceAxis;
-  decoder?: SegDecoderKind;
-  intensity?: 'ct' | 'mri';
-  epochs?: number;
-  loss?: SegLossName;
-  maps?: string[];
-  seed?: number;
-  batchSize?: number;
-  lr?: number;
-  /** Dataset name in results (default: the label file's name without .nii/.nii.gz). */
-  name?: string;
-  /** Accept a label map covering a whole-voxel sub-block of the image (crop the image to it). */
+export interface SegmentNiftiOptions extends SegmentShortcutOptions {
+  /** Image volumes: files, or one folder (MSD's imagesTr/). */
+  images: string[];
+  /** Label maps: files in the same order, or one folder whose files have the images' names (labelsTr/). */
+  labels: string[];
+  modality: 'CT' | 'MRI';
+  axis?: 'x' | 'y' | 'z';
+  /** Names of label values 0..K−1; default background, label 1, … up to the largest value found. */
+  classes?: string[];
+  /** Volumes for validation / test, picked systematically by id (default ⌈n/5⌉ each; val 0 with one lr). */
+  val?: number;
+  test?: number;
   cropToLabels?: boolean;
-  overlays?: number;
-  cacheDir?: string;
-  threads?: number;
 }
 
-/** A NIfTI volume's result: trained on even slices, the reported Dice on the odd (held-out) slices stacked. */
-export function segmentation3DResult(p: SegResultProvenance, r: VolumeSegResult, resultFile: string, cfg: Record<string, unknown>, overlays: string[]): Result {
-  const protocol = segProtocolName(cfg.kind as SegDecoderKind);
-  const config = { ...cfg, policy: r.policy, scoring: 'dice/iou on the held-out (odd) slices stacked; *AllSlices on the whole volume' };
-  const base = baseResult(p, protocol, config, { features: r.wallSeconds.features, train: r.wallSeconds.train, predict: r.wallSeconds.predict });
-  const prediction = relativeTo(resultFile, r.prediction);
-  return resultEnvelope({
-    ...base,
-    metrics: {
-      dice: r.heldOut.meanDice,
-      diceAllSlices: r.volume.meanDice,
-      iouAllSlices: r.volume.meanIoU,
-      ...perClass('dice', p.classes, r.heldOut.perClassDice),
-    },
-    extra: { overlays, epochLosses: r.epochLosses, heldOutSlices: r.heldOut.slices, roundTrip: r.roundTrip, axis: r.axis },
-    predictions: {
-      split: 'held-out slices',
-      ids: [r.id],
-      labels: [[]],
-      scores: [[]],
-      kind: 'segmentation',
-      cases: [{ dice: r.heldOut.perClassDice, mask: prediction }],
-    },
-  });
-}
-
-function niftiStem(file: string): string {
-  return path.basename(file).replace(/\.nii(\.gz)?$/i, '');
-}
-
-/** One NIfTI image + label map, sliced along `axis`: one result file. */
-export async function runSegmentNifti(o: SegmentNiftiOptions): Promise<{ file: string; result: Result }> {
-  const startedAt = new Date().toISOString();
-  const cacheDir = o.cacheDir ?? path.join(o.resultsDir, '.cache');
-  const datasetName = o.name ?? niftiStem(o.labels);
-  const pair = await loadNiftiPair(o.image, o.labels, { id: niftiStem(o.image), cropToLabels: o.cropToLabels });
-  const axis = o.axis ?? 'z';
-  const count = sliceGeometry(pair.image, axis).count;
-  if (count < 2) throw new MedprobeError(`${o.image} has ${count} slice along ${axis}: nothing to hold out`, { file: o.image, hint: 'pick another --axis' });
-  const model = await openSegModel(o.model, o.maps, cacheDir, o.threads);
-  const kind = o.decoder ?? 'unet';
-  const protocol = segProtocolName(kind);
-  const file = resultPath(o.resultsDir, model.loaded.card.name, datasetName, protocol);
-  const intensity = o.intensity === 'ct' ? CT_WINDOW : MRI_PERCENTILES;
-  const cfg = { kind, maps: model.maps, axis, intensity: o.intensity ?? 'mri', epochs: o.epochs ?? 50, batchSize: o.batchSize ?? 8, lr: o.lr ?? 1e-3, loss: segLossSpec(o.loss ?? 'dice+ce'), trainSlices: 'even' };
-  const outDir = path.join(path.dirname(file), protocol);
-  let r: VolumeSegResult;
-  try {
-    r = await segmentVolume(pair, model.backbone, {
-      axis,
-      intensity,
-      maps: model.maps,
-      kind,
-      epochs: cfg.epochs,
-      batchSize: cfg.batchSize,
-      lr: cfg.lr,
-      loss: cfg.loss,
-      seed: o.seed ?? 0,
-      trainSlices: Array.from({ length: count }, (_, s) => s).filter((s) => s % 2 === 0),
-      outDir,
-      overlays: o.overlays ?? 4,
-      summaryJson: false,
-    });
-  } finally {
-    await model.backbone.dispose();
-  }
-  const overlayDir = path.join(outDir, 'overlays');
-  const overlayNames = (await fs.readdir(overlayDir).catch(() => [] as string[])).filter((n) => n.endsWith('.png')).sort();
-  const overlays = overlayNames.map((n) => relativeTo(file, path.join(overlayDir, n)));
-  const [imageSha, labelSha] = [await hashFile(o.image), await hashFile(o.labels)];
-  const prov: SegResultProvenance = {
-    model,
-    datasetName,
-    datasetFingerprint: hashObject({ image: imageSha, labels: labelSha, cropToLabels: !!o.cropToLabels }),
-    classes: pair.classes,
-    dims: 3,
-    // The intensity rule is the user's statement of what the volume is.
-    modality: o.intensity === 'ct' ? 'CT' : 'MRI',
-    preprocessing: { axis, intensity: o.intensity ?? 'mri', sliceResize: 'bilinear to the backbone input; decoder outputs at native slice size', cropToLabels: !!o.cropToLabels },
-    splitSizes: { trainSlices: Math.ceil(count / 2), heldOutSlices: r.heldOut.slices },
-    seed: o.seed ?? 0,
-    startedAt,
-    files: { model: model.sha256, card: model.cardSha256, image: imageSha, labels: labelSha },
+function protocolsFor(o: SegmentShortcutOptions): Record<string, Record<string, unknown>> {
+  const common = {
+    ...(o.lr ? { lr: o.lr } : {}),
+    ...(o.epochs ? { epochs: o.epochs } : {}),
+    ...(o.batchSize ? { batchSize: o.batchSize } : {}),
+    ...(o.loss ? { loss: o.loss } : {}),
+    ...(o.maps?.length ? { maps: o.maps } : {}),
+    ...(o.augment === false ? { augment: false } : {}),
   };
-  const result = segmentation3DResult(prov, r, file, cfg, overlays);
-  return { file: await writeResult(o.resultsDir, result), result };
+  return Object.fromEntries(o.decoders.map((k) => [`seg-${k}`, { ...common, ...(k === 'unet' && o.widths ? { widths: o.widths } : {}) }]));
 }
+
+function shortcutSuite(o: SegmentShortcutOptions, name: string, dataset: Record<string, unknown>): LoadedSuite {
+  const raw = {
+    name,
+    seed: o.seed ?? 0,
+    resultsDir: path.resolve(o.resultsDir),
+    ...(o.cacheDir ? { cacheDir: path.resolve(o.cacheDir) } : {}),
+    models: [{ card: path.resolve(o.model) }],
+    datasets: [dataset],
+    protocols: protocolsFor(o),
+  };
+  // Paths are absolute, so the suite does not depend on a folder of its own.
+  return { suite: parseSuite(raw, `medprobe ${name.replace('-', ' ')}`), file: path.resolve(o.resultsDir, `${name}.yaml`), baseDir: process.cwd() };
+}
+
+/** The suite `segment drive` runs: DRIVE's training/ (less `val` images) and test/. */
+export function segmentDriveSuite(o: SegmentDriveOptions): LoadedSuite {
+  return shortcutSuite(o, 'segment-drive', { source: 'segmentation', name: o.name ?? 'drive', format: 'drive', root: path.resolve(o.data), ...(o.val ? { val: o.val } : {}) });
+}
+
+const NIFTI = /\.nii(\.gz)?$/i;
+const stem = (f: string) => path.basename(f).replace(NIFTI, '');
+
+async function isDir(p: string): Promise<boolean> {
+  try {
+    return (await fs.stat(p)).isDirectory();
+  } catch (e) {
+    throw new MedprobeError(`not found: ${p}`, { file: p, hint: `${(e as NodeJS.ErrnoException).code ?? ''} — give an existing NIfTI file or folder`.trim() });
+  }
+}
+
+async function niftiFiles(dir: string): Promise<string[]> {
+  // macOS copies leave '._name.nii.gz' resource forks beside the volumes: never NIfTI.
+  return (await fs.readdir(dir)).filter((f) => NIFTI.test(f) && !f.startsWith('._')).sort().map((f) => path.join(dir, f));
+}
+
+/** Image/label pairs from two folders (same file names) or two equally long file lists (same order). */
+async function pairUp(images: string[], labels: string[]): Promise<{ id: string; image: string; labels: string }[]> {
+  const dirs = images.length === 1 && labels.length === 1 && (await isDir(images[0])) && (await isDir(labels[0]));
+  if (dirs) {
+    const [imgs, labs] = [await niftiFiles(path.resolve(images[0])), await niftiFiles(path.resolve(labels[0]))];
+    const byName = new Map(labs.map((f) => [path.basename(f), f]));
+    const missing = imgs.filter((f) => !byName.has(path.basename(f)));
+    if (missing.length) throw new MedprobeError(`${missing.length} image(s) in ${images[0]} have no label map of the same name in ${labels[0]} (first: ${path.basename(missing[0])})`, { file: missing[0], hint: 'give label maps named as their images (MSD: imagesTr/x.nii.gz ↔ labelsTr/x.nii.gz)' });
+    return imgs.map((f) => ({ id: stem(f), image: f, labels: byName.get(path.basename(f))! }));
+  }
+  if (images.length !== labels.length) throw new MedprobeError(`${images.length} --image and ${labels.length} --labels given`, { hint: 'give one --labels per --image, in the same order (or one folder each)' });
+  for (const f of [...images, ...labels]) if (await isDir(f)) throw new MedprobeError(`${f} is a folder, and the other side is a list of files`, { file: f, hint: 'give one folder for --image and one for --labels, or files for both' });
+  const pairs = images.map((f, i) => ({ id: stem(f), image: path.resolve(f), labels: path.resolve(labels[i]) }));
+  const seen = new Set<string>();
+  for (const p of pairs) {
+    if (seen.has(p.id)) throw new MedprobeError(`two images are named ${p.id}`, { file: p.image, hint: 'volume ids come from the image file names: rename one' });
+    seen.add(p.id);
+  }
+  return pairs;
+}
+
+function commonFolder(files: string[]): string {
+  let dir = path.dirname(files[0]);
+  while (dir !== path.dirname(dir) && !files.every((f) => f.startsWith(dir + path.sep))) dir = path.dirname(dir);
+  return dir;
+}
+
+/** Class names of the label values found in the label maps: background, label 1, … (values must be 0..K−1). */
+async function classesFromLabels(files: string[]): Promise<string[]> {
+  const seen = new Set<number>();
+  for (const f of files) {
+    const v = await readNifti(f);
+    for (let i = 0; i < v.data.length; i++) seen.add(v.data[i]);
+  }
+  const values = [...seen].sort((x, y) => x - y);
+  if (values.length < 2 || values.some((v, k) => v !== k)) {
+    throw new MedprobeError(`the label maps hold values ${values.slice(0, 8).join(', ')}${values.length > 8 ? ', …' : ''}: segment nifti needs classes numbered 0..K−1 with some foreground`, {
+      file: files[0],
+      hint: 'relabel the maps to 0..K−1 (0 background), or list the classes in a suite (docs/segmentation.md)',
+    });
+  }
+  return ['background', ...values.slice(1).map((v) => `label ${v}`)];
+}
+
+/**
+ * The suite `segment nifti` runs: whole volumes in train, val and test, never slices of one
+ * volume on both sides (slices of a volume are correlated, so an even/odd slice split scores
+ * the decoder on what it trained on). Val and test volumes are picked systematically by id.
+ */
+export async function segmentNiftiSuite(o: SegmentNiftiOptions): Promise<LoadedSuite> {
+  const pairs = (await pairUp(o.images, o.labels)).sort((a, b) => (a.id < b.id ? -1 : a.id > b.id ? 1 : 0));
+  const grid = (o.lr?.length ?? 4) > 1;
+  const n = pairs.length;
+  const test = o.test ?? Math.max(1, Math.ceil(n / 5));
+  const val = o.val ?? (grid ? Math.max(1, Math.ceil(n / 5)) : 0);
+  if (grid && val === 0) throw new MedprobeError('--val 0 leaves no volume to choose the learning rate on', { hint: 'give --val ≥ 1, or one --lr' });
+  if (n < test + val + 1) {
+    throw new MedprobeError(`segment nifti needs whole volumes for train, ${grid ? 'val and ' : ''}test: ${n} image/label pair(s) cannot give ${test} test${grid ? ` + ${val} val` : ''} + 1 training volume(s) (slices of one volume are never split between training and scoring)`, {
+      hint: `give at least ${test + val + 1} pairs (repeat --image/--labels, or pass the imagesTr/ and labelsTr/ folders)${grid ? ', or one --lr to need no val volume' : ''}`,
+    });
+  }
+  const testAt = new Set(systematicIndices(n, test));
+  const rest = pairs.map((_, i) => i).filter((i) => !testAt.has(i));
+  const valAt = new Set(systematicIndices(rest.length, val).map((j) => rest[j]));
+  const split = (i: number) => (testAt.has(i) ? 'test' : valAt.has(i) ? 'val' : 'train');
+  const classes = o.classes ?? (await classesFromLabels(pairs.map((p) => p.labels)));
+  // Files are named relative to the folder holding them all, so the data fingerprint (and the feature cache) does not depend on where the data or the shell is.
+  const root = commonFolder(pairs.flatMap((p) => [p.image, p.labels]));
+  const dataset = {
+    source: 'segmentation',
+    name: o.name ?? 'nifti',
+    format: 'pairs',
+    root,
+    modality: o.modality,
+    axis: o.axis ?? 'z',
+    classes,
+    ...(o.cropToLabels ? { cropToLabels: true } : {}),
+    pairs: pairs.map((p, i) => ({ id: p.id, image: path.relative(root, p.image), labels: path.relative(root, p.labels), split: split(i) })),
+  };
+  return shortcutSuite(o, 'segment-nifti', dataset);
+}
+

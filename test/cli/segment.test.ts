@@ -1,8 +1,10 @@
 /**
- * `medprobe segment` end to end through the real CLI binary, on a generated DRIVE-layout folder
- * (TIFF images, GIF vessel masks and FOV masks) and a generated NIfTI pair, with the tiny ONNX CNN:
- * result files validate as medprobe.result/v1, per-case Dice is recomputed here from the written
- * mask PNGs, the leaderboard puts them in segmentation tables and the site shows the overlays.
+ * `medprobe segment drive|nifti` end to end through the real CLI binary: shortcuts that build a
+ * one-dataset suite and run it through the plan. On a generated DRIVE-layout folder (TIFF images,
+ * GIF vessel masks and FOV masks) and generated NIfTI volumes, with the tiny ONNX CNN: results are
+ * those of the same suite run by `medprobe run`, per-case Dice is recomputed from the written mask
+ * PNGs, the leaderboard puts them in segmentation tables and the site shows the overlays; one
+ * NIfTI pair (which cannot be split into volumes) is refused in one line.
  */
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
@@ -18,6 +20,7 @@ import { buildLeaderboard } from '../../src/results/leaderboard.js';
 import { buildSite } from '../../src/report/site.js';
 import { createRng } from '../../src/util/random.js';
 import { writeGrayGif, writeNifti, writeTiff } from '../segmentation/fixtures.js';
+import { stripVolatile } from '../run/plan-fixture.js';
 
 const repo = path.resolve(path.dirname(new URL(import.meta.url).pathname), '../..');
 const bin = path.join(repo, 'bin/medprobe.js');
@@ -65,28 +68,28 @@ after(async () => {
   await fs.rm(dir, { recursive: true, force: true });
 });
 
-const TRAIN = ['--model', 'tiny.json', '--maps', 'feature_map,relu0', '--epochs', '25', '--lr', '0.01', '--out', 'res'];
+const TRAIN = ['--model', 'tiny.json', '--maps', 'feature_map,relu0', '--epochs', '25', '--lr', '0.01,0.05', '--cache-dir', 'cache', '--out', 'res'];
 
-test('segment drive: seg-linear and seg-unet result files, Dice recomputed from the written masks, leaderboard table, site overlays', async () => {
-  const r = cli('segment', 'drive', '--data', 'drive', ...TRAIN, '--decoder', 'both', '--loss', 'dice+ce', '--widths', '8,8');
+test('segment drive: a suite with seg-linear and seg-unet, lr chosen on val, the same results as `medprobe run`, Dice recomputed from the masks, leaderboard table, site overlays', async () => {
+  const r = cli('segment', 'drive', '--data', 'drive', ...TRAIN, '--val', '2', '--decoder', 'both', '--loss', 'dice+ce', '--widths', '8,8');
   assert.equal(r.status, 0, r.stderr);
-  assert.match(r.stdout, /seg-linear: dice 0\.\d+/);
-  assert.match(r.stdout, /seg-unet: dice 0\.\d+/);
+  assert.match(r.stdout, /seg-linear: diceJaccard 0\.\d+ dice 0\.\d+ iou 0\.\d+ dicePooled 0\.\d+ \(lr 0\.0[15], chosen on val\)/);
+  assert.match(r.stdout, /seg-unet: diceJaccard 0\.\d+/);
   const base = path.join(dir, 'res', 'tiny-cnn', 'drive');
   for (const protocol of ['seg-linear', 'seg-unet']) {
     const result: Result = ResultSchema.parse(JSON.parse(await fs.readFile(path.join(base, `${protocol}.json`), 'utf8')));
     assert.equal(result.protocol.name, protocol);
     assert.deepEqual(result.dataset.task, { type: 'binary', labels: ['background', 'vessel'] });
-    assert.deepEqual(result.dataset.splitSizes, { train: 6, test: 2 });
+    assert.deepEqual(result.dataset.splitSizes, { train: 4, val: 2, test: 2 });
     assert.equal(result.dataset.modality, 'fundus');
-    assert.equal((result.protocol.config.policy as { includeBackground: boolean }).includeBackground, false);
-    assert.equal((result.protocol.config.policy as { fov: boolean }).fov, true);
+    assert.equal(result.protocol.config.loss, 'dice+ce');
+    assert.deepEqual(result.selection.candidates.map((c) => c.params.lr), [0.01, 0.05]);
+    assert.equal(result.selection.split, 'val');
     assert.equal(result.predictions.kind, 'segmentation');
     assert.deepEqual(result.predictions.ids, ['01', '02']);
     assert.ok(!('dice/background' in result.metrics), 'background is not scored');
-    for (const k of ['dice', 'iou', 'auroc', 'dicePooled', 'dice/vessel']) assert.equal(typeof result.metrics[k], 'number', k);
-    assert.ok(result.provenance.files.model.length === 64 && result.model.fingerprint === result.provenance.files.model);
-    assert.ok(result.provenance.wallSeconds.train > 0);
+    for (const k of ['diceJaccard', 'dice', 'iou', 'dicePooled', 'dice/vessel']) assert.equal(typeof result.metrics[k], 'number', k);
+    assert.equal(typeof result.provenance.wallSeconds.train, 'number');
 
     // Independent check: Dice of each written mask PNG (0/255) against the generated truth, inside the FOV.
     const dices: number[] = [];
@@ -116,19 +119,39 @@ test('segment drive: seg-linear and seg-unet result files, Dice recomputed from 
       dices.push(dice);
     }
     assert.ok(Math.abs(result.metrics.dice! - (dices[0] + dices[1]) / 2) < 1e-9, 'dice = mean over cases');
-    assert.equal(result.metrics['dice/vessel'], result.metrics.dice, 'one scored class: its mean over cases is the reported Dice');
     assert.ok(Math.abs(result.metrics.dicePooled! - (2 * pi) / (pp + pg)) < 1e-9, 'pooled Dice over all FOV pixels of both cases');
-    assert.deepEqual(result.extra!.overlays, [`${protocol}/overlays/01.png`, `${protocol}/overlays/02.png`]);
+    assert.deepEqual(result.extra!.overlays, [`${protocol}-predictions/overlays/01.png`, `${protocol}-predictions/overlays/02.png`]);
   }
   const unet = ResultSchema.parse(JSON.parse(await fs.readFile(path.join(base, 'seg-unet.json'), 'utf8')));
-  assert.ok(unet.metrics.dice! > 0.8, `U-Net Dice ${unet.metrics.dice} on an easy task`);
+  assert.ok(unet.metrics.dice! > 0.6, `U-Net Dice ${unet.metrics.dice} on an easy task`);
+
+  // The shortcut is a suite: `medprobe run` of the same suite gives the same results, and a second `segment drive` reuses them.
+  await fs.writeFile(
+    path.join(dir, 'drive-suite.yaml'),
+    `seed: 0
+models: [{ card: tiny.json }]
+datasets: [{ source: segmentation, name: drive, format: drive, root: drive, val: 2 }]
+protocols:
+  seg-linear: { lr: [0.01, 0.05], epochs: 25, loss: dice+ce, maps: [feature_map, relu0] }
+  seg-unet: { lr: [0.01, 0.05], epochs: 25, loss: dice+ce, maps: [feature_map, relu0], widths: [8, 8] }
+`,
+  );
+  const viaRun = cli('run', 'drive-suite.yaml', '--cache-dir', 'cache', '--out', 'res-run');
+  assert.equal(viaRun.status, 0, viaRun.stderr);
+  for (const protocol of ['seg-linear', 'seg-unet']) {
+    const a = stripVolatile(await fs.readFile(path.join(base, `${protocol}.json`), 'utf8'));
+    const b = stripVolatile(await fs.readFile(path.join(dir, 'res-run', 'tiny-cnn', 'drive', `${protocol}.json`), 'utf8'));
+    assert.deepEqual(a, b, `${protocol}: segment drive and medprobe run differ`);
+  }
+  const again = cli('segment', 'drive', '--data', 'drive', ...TRAIN, '--val', '2', '--loss', 'dice+ce', '--widths', '8,8');
+  assert.equal(again.status, 0, again.stderr);
+  assert.equal(again.stdout.match(/\[reused\]/g)?.length, 2, again.stdout);
 
   const results = await loadResults(path.join(dir, 'res'));
   assert.equal(results.length, 2, 'masks/overlays beside the results are not read as result files');
   const lb = buildLeaderboard(results);
   for (const protocol of ['seg-linear', 'seg-unet']) {
     const table = lb.protocols.find((t) => t.protocol === protocol)!;
-    assert.equal(table.metric, 'dice');
     assert.deepEqual(table.tasks.map((t) => [t.dataset, t.kind]), [['drive', 'segmentation']]);
     assert.deepEqual(table.models, ['tiny-cnn']);
   }
@@ -143,45 +166,67 @@ test('segment drive: seg-linear and seg-unet result files, Dice recomputed from 
   assert.deepEqual([copied.width, copied.height], [3 * W, H], 'image | truth | prediction panels');
 });
 
-test('segment nifti: one volume, trained on even slices, held-out Dice, prediction NIfTI beside the result', async () => {
+/** A disc of label 1 drifting through the slices, brighter than its surroundings. */
+async function writeVolume(name: string, seed: number): Promise<void> {
   const [nx, ny, nz] = [20, 18, 8];
-  const rng = createRng(4);
+  const rng = createRng(seed);
   const img = new Int16Array(nx * ny * nz);
   const lab = new Uint8Array(nx * ny * nz);
+  const cx = 7 + rng.int(4);
   for (let z = 0; z < nz; z++)
     for (let y = 0; y < ny; y++)
       for (let x = 0; x < nx; x++) {
         const i = (z * ny + y) * nx + x;
-        const inside = Math.hypot(x - 9 - z * 0.3, y - 8) < 5;
-        lab[i] = inside ? 2 : 0;
+        const inside = Math.hypot(x - cx - z * 0.3, y - 8) < 5;
+        lab[i] = inside ? 1 : 0;
         img[i] = (inside ? 900 : 100) + rng.int(200);
       }
   const affine = [-1.5, 0, 0, 30, 0, 1.5, 0, -20, 0, 0, 2.5, 7, 0, 0, 0, 1];
-  await writeNifti(path.join(dir, 'vol.nii.gz'), [nx, ny, nz], img, affine);
-  await writeNifti(path.join(dir, 'vol_labels.nii.gz'), [nx, ny, nz], lab, affine);
-  const r = cli('segment', 'nifti', '--image', 'vol.nii.gz', '--labels', 'vol_labels.nii.gz', ...TRAIN, '--epochs', '30', '--batch-size', '4', '--out', 'res3d');
+  await writeNifti(path.join(dir, 'vols', 'imagesTr', `${name}.nii.gz`), [nx, ny, nz], img, affine);
+  await writeNifti(path.join(dir, 'vols', 'labelsTr', `${name}.nii.gz`), [nx, ny, nz], lab, affine);
+}
+
+test('segment nifti: whole volumes in train/val/test, scored per volume; one pair is refused in one line; --intensity is deprecated', async () => {
+  for (let i = 1; i <= 5; i++) await writeVolume(`case_00${i}`, 10 + i);
+  const args = ['--model', 'tiny.json', '--maps', 'feature_map,relu0', '--epochs', '15', '--lr', '0.01,0.05', '--batch-size', '8', '--decoder', 'unet', '--widths', '8,8', '--cache-dir', 'cache', '--out', 'res3d'];
+  const r = cli('segment', 'nifti', '--image', 'vols/imagesTr', '--labels', 'vols/labelsTr', '--intensity', 'mri', ...args);
   assert.equal(r.status, 0, r.stderr);
-  const file = path.join(dir, 'res3d', 'tiny-cnn', 'vol_labels', 'seg-unet.json');
+  assert.match(r.stderr, /--intensity is deprecated, use --modality/);
+  const file = path.join(dir, 'res3d', 'tiny-cnn', 'nifti', 'seg-unet.json');
   const result = ResultSchema.parse(JSON.parse(await fs.readFile(file, 'utf8')));
   assert.equal(result.dataset.dims, 3);
   assert.equal(result.dataset.modality, 'MRI');
-  assert.deepEqual(result.dataset.splitSizes, { trainSlices: 4, heldOutSlices: 4 });
-  assert.ok(result.metrics.dice! > 0.7, `held-out Dice ${result.metrics.dice}`);
-  assert.equal(typeof result.metrics.diceAllSlices, 'number');
-  assert.equal(result.metrics['dice/label 2'], result.metrics.dice, 'one foreground class: its Dice is the mean');
+  assert.deepEqual(result.dataset.task.labels, ['background', 'label 1']);
+  // 5 volumes: ⌈5/5⌉ = 1 test (systematic: the first id), 1 val, 3 train — never slices of one volume on both sides.
+  assert.deepEqual(result.dataset.splitSizes, { train: 3, val: 1, test: 1 });
+  assert.deepEqual(result.predictions.ids, ['case_001']);
+  assert.equal(result.selection.split, 'val');
+  assert.equal(typeof result.metrics['diceJaccard/label 1'], 'number');
   await fs.access(path.join(path.dirname(file), result.predictions.cases![0].mask!));
-  assert.ok((result.extra!.overlays as string[]).length > 0);
-  for (const o of result.extra!.overlays as string[]) await fs.access(path.join(path.dirname(file), o));
   assert.equal(buildLeaderboard(await loadResults(path.join(dir, 'res3d'))).protocols[0].tasks[0].kind, 'segmentation');
+
+  // The same volumes given as files pair up in order and make the same suite, hence the same (reused) result.
+  const files = (sub: string) => [1, 2, 3, 4, 5].flatMap((i) => [sub === 'imagesTr' ? '--image' : '--labels', `vols/${sub}/case_00${i}.nii.gz`]);
+  const again = cli('segment', 'nifti', ...files('imagesTr'), ...files('labelsTr'), ...args);
+  assert.equal(again.status, 0, again.stderr);
+  assert.match(again.stdout, /seg-unet: .*\[reused\]/);
+
+  const one = cli('segment', 'nifti', '--image', 'vols/imagesTr/case_001.nii.gz', '--labels', 'vols/labelsTr/case_001.nii.gz', ...args.map((a) => (a === 'res3d' ? 'res-one' : a)));
+  assert.equal(one.status, 1, one.stderr);
+  assert.match(one.stderr, /^medprobe: error: segment nifti needs whole volumes for train, val and test: 1 image\/label pair\(s\) cannot give 1 test \+ 1 val \+ 1 training volume/);
+  assert.match(one.stderr, /give at least 3 pairs/);
+  assert.equal(one.stderr.trim().split('\n').length <= 2, true, one.stderr);
+  await assert.rejects(fs.access(path.join(dir, 'res-one', 'tiny-cnn')), 'no result written');
 });
 
 test('segment: bad inputs give one line and exit 1, no result files', async () => {
   const cases: [string[], RegExp][] = [
-    [['segment', 'drive', '--data', 'nowhere', ...TRAIN], /^medprobe: error: DRIVE training images not found under .*nowhere/],
-    [['segment', 'drive', '--data', 'drive', '--model', 'tiny.json', '--out', 'bad'], /^medprobe: error: no default feature maps for model tiny-cnn/],
+    [['segment', 'drive', '--data', 'nowhere', ...TRAIN], /^medprobe: error: .*nowhere/],
+    [['segment', 'drive', '--data', 'drive', '--model', 'tiny.json', '--cache-dir', 'cache', '--out', 'bad'], /^medprobe: error: no default feature maps for model tiny-cnn/],
     [['segment', 'drive', '--data', 'drive', ...TRAIN, '--maps', 'feature_map,nope'], /^medprobe: error: .*has no tensor named 'nope'/],
     [['segment', 'drive', '--data', 'drive', ...TRAIN, '--decoder', 'mlp'], /^medprobe: error: --decoder must be linear or unet or both, got 'mlp'/],
-    [['segment', 'nifti', '--image', 'missing.nii', '--labels', 'missing.nii', ...TRAIN], /^medprobe: error: /],
+    [['segment', 'drive', '--data', 'drive', ...TRAIN, '--lr', '0.01,x'], /^medprobe: error: --lr x is not a positive number/],
+    [['segment', 'nifti', '--image', 'missing.nii', '--labels', 'missing.nii', ...TRAIN], /^medprobe: error: not found: .*missing\.nii/],
   ];
   for (const [args, pattern] of cases) {
     const r = cli(...args.map((a) => (a === 'res' ? 'bad' : a)));
@@ -190,5 +235,5 @@ test('segment: bad inputs give one line and exit 1, no result files', async () =
     assert.ok(!r.stderr.includes('    at '), 'no stack trace');
   }
   const bad = await fs.readdir(path.join(dir, 'bad')).catch(() => [] as string[]);
-  assert.deepEqual(bad.filter((n) => !n.startsWith('.')), [], 'no result folders');
+  assert.deepEqual(bad.filter((n) => !n.startsWith('.') && n !== '_datasets'), [], 'no result folders');
 });

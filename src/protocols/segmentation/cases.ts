@@ -10,7 +10,7 @@ import { caseOverlap, type CaseOverlap, type EmptyTruthPolicy } from '../../metr
 import { addOverlapCounts, emptyOverlapCounts, type OverlapCounts } from '../../metrics/segmentation.js';
 import { MedprobeError } from '../../util/errors.js';
 import { createProgress } from '../../util/progress.js';
-import { writeMaskPng } from './outputs.js';
+import { toDisplay8, writeMaskPng, writeSegmentationOverlay } from './outputs.js';
 import { TileStitcher, argmaxClasses, cropPlane, tileInput, tileInside, tileOrigins, type TileOrigin } from './tiling.js';
 import { IGNORE_LABEL, type SegFeatureSet } from './train.js';
 import { getSlice, putSlice, sliceGeometry, sliceImage, volumeTo255, CT_WINDOW, MRI_PERCENTILES, type SegSliceAxis } from './volume-slices.js';
@@ -177,7 +177,12 @@ export interface ScoredCase extends CaseOverlap {
   counts: OverlapCounts;
   /** Written prediction (mask PNG or NIfTI), when an output folder was given. */
   file?: string;
+  /** 2D: image | truth | prediction PNG, for the first OVERLAY_CASES cases of an output folder. */
+  overlay?: string;
 }
+
+/** 2D cases (in split order) that also get an overlay PNG when predictions are written: enough to look at, few enough to keep results small. */
+export const OVERLAY_CASES = 4;
 
 /**
  * Predicts every item, reassembles each case at its native grid (2D: tiles averaged; 3D: slices
@@ -213,6 +218,7 @@ export async function predictAndScore(
         m,
       );
     let file: string | undefined;
+    let overlay: string | undefined;
     if (is3D(c)) {
       const g = sliceGeometry(c.image, layout.axis);
       const plane = g.height * g.width;
@@ -262,9 +268,13 @@ export async function predictAndScore(
       if (opts.outDir) {
         file = path.join(opts.outDir, `${c.id}.png`);
         await writeMaskPng(file, pred, width, height, opts.maskValues ?? Array.from({ length: K }, (_, k) => k));
+        if (ci < OVERLAY_CASES) {
+          overlay = path.join(opts.outDir, 'overlays', `${c.id}.png`);
+          await writeSegmentationOverlay(overlay, toDisplay8(c.image), c.mask, pred, c.fov, IGNORE_LABEL);
+        }
       }
     }
-    out.push({ id: c.id, counts, ...caseOverlap(counts, opts.emptyTruth), ...(file ? { file } : {}) });
+    out.push({ id: c.id, counts, ...caseOverlap(counts, opts.emptyTruth), ...(file ? { file } : {}), ...(overlay ? { overlay } : {}) });
   }
   return out;
 }
