@@ -71,7 +71,7 @@ export const bitfitProtocol = defineProtocol({
 export const loraProtocol = defineProtocol({
   ...shared,
   name: 'lora',
-  description: 'LoRA adapters (r 48, α 16, dropout 0.1) on the attention projections plus a new linear head',
+  description: 'LoRA adapters (r 48, α 16, dropout 0.1) on the attention projections (or other Linear / 1×1 Conv targets) plus a new linear head',
   options: LoraOptions,
   run: (input) => runFineTune(input, { kind: 'lora', rank: input.config.rank, alpha: input.config.alpha, dropout: input.config.dropout, targets: input.config.targets }, 'lora'),
 });
