@@ -8,7 +8,7 @@
  * except bench:extract, whose medprobe figures share one process): extraction (ViT-S, ViT-B,
  * MobileNetV2), the linear-probe grid, kNN, the U-Net and linear decoder steps, and the
  * fine-tuning steps (LoRA, BitFit, full). The default sizes are short, so the whole run fits a
- * loaded 2-core machine in about a quarter of an hour; `--full` runs each bench at its own default
+ * loaded 2-core machine in about ten minutes; `--full` runs each bench at its own default
  * size instead (much longer: ViT-S fine-tuning alone takes minutes per round on 2 cores).
  * Every bench's own output is printed too, as it runs.
  *
@@ -31,10 +31,10 @@ interface Run {
 }
 
 const RUNS: Run[] = [
-  { label: 'extract vit-s', script: 'extract', quick: ['--model', 'vit-s', '--images', '8', '--batch', '8', '--rounds', '2'], full: ['--model', 'vit-s'] },
-  { label: 'extract vit-b', script: 'extract', quick: ['--model', 'vit-b', '--images', '8', '--batch', '8', '--rounds', '2'], full: ['--model', 'vit-b'] },
-  { label: 'extract mobilenetv2', script: 'extract', quick: ['--model', 'mobilenetv2', '--images', '64', '--batch', '32', '--rounds', '2'], full: ['--model', 'mobilenetv2'] },
-  { label: 'probe', script: 'probe', quick: ['--rows', '20000', '--rounds', '2'], full: [] },
+  { label: 'extract vit-s', script: 'extract', quick: ['--model', 'vit-s', '--images', '16', '--batch', '8', '--rounds', '3'], full: ['--model', 'vit-s'] },
+  { label: 'extract vit-b', script: 'extract', quick: ['--model', 'vit-b', '--images', '8', '--batch', '8', '--rounds', '3'], full: ['--model', 'vit-b'] },
+  { label: 'extract mobilenetv2', script: 'extract', quick: ['--model', 'mobilenetv2', '--images', '64', '--batch', '32', '--rounds', '3'], full: ['--model', 'mobilenetv2'] },
+  { label: 'probe', script: 'probe', quick: ['--rows', '20000', '--rounds', '3'], full: [] },
   { label: 'knn', script: 'knn', quick: ['--bank', '50000', '--queries', '1000', '--rounds', '2'], full: [] },
   { label: 'decoder', script: 'decoder', quick: ['--rounds', '2'], full: [] },
   // ViT-S/14 fine-tuning takes minutes per step here; the short run uses issue 14's small shape.
