@@ -1,6 +1,7 @@
 import type { Matrix } from '../util/matrix.js';
 import type { ModelCard } from './card.js';
 import type { Compute } from './onnx/device.js';
+import type { MemoryProfile } from './batch-memory.js';
 
 /**
  * A frozen feature extractor. Input batches are always NCHW float32, already preprocessed
@@ -22,6 +23,11 @@ export interface Backbone {
   readonly compute?: Compute;
   /** One forward pass over `n` images; returns each requested feature as an [n × dim] matrix. */
   run(batch: Float32Array, n: number, features: readonly string[]): Promise<Record<string, Matrix>>;
+  /**
+   * What a forward pass for these features (or `block:` maps) holds in memory, for the run's batch
+   * choice (batch-memory.ts); absent where the backbone cannot estimate it (CNNs, TF.js).
+   */
+  memoryProfile?(features: readonly string[]): MemoryProfile | undefined;
   dispose(): Promise<void>;
 }
 

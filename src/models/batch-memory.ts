@@ -1,6 +1,5 @@
-import { readFileSync } from 'node:fs';
-import os from 'node:os';
 import { MedprobeError } from '../util/errors.js';
+import type { MemoryBudget } from '../util/memory-budget.js';
 
 /**
  * Memory-aware batch sizes: a ViT's peak activation memory grows with batch × tokens², so the
@@ -40,11 +39,25 @@ export function vitActivationBytesPerImage(s: VitShape): number {
   return (attention + perToken * s.tokens) * b;
 }
 
+/** Extraction batch when the model gives no activation estimate (not a ViT card) and none is given: the old suite default. */
+export const DEFAULT_BATCH = 32;
+
+/** What one forward pass holds in memory, as a backbone estimates it (Backbone.memoryProfile). */
+export interface MemoryProfile {
+  /** Weights the session holds (the model file and its external data). */
+  weightBytes: number;
+  /** Peak activation bytes each image of a batch adds. */
+  perImageBytes: number;
+  /** How the estimate was made, as the plan prints it (e.g. "ViT 1025 tokens × 1024"). */
+  basis: string;
+}
+
 export interface BatchChoice {
   batchSize: number;
-  /** `given`: the user's batch (checked against the budget); `memory`: chosen here. */
-  source: 'given' | 'memory';
-  expectedPeakBytes: number;
+  /** `given`: the user's batch (checked against the budget); `memory`: chosen here; `default`: no estimate for this model. */
+  source: 'given' | 'memory' | 'default';
+  /** Weights + batch × activations; absent where the model gives no estimate. */
+  expectedPeakBytes?: number;
   budgetBytes: number;
   /** A given batch whose expected peak exceeds the budget: say so, do not change it. */
   overBudget: boolean;
@@ -55,10 +68,10 @@ export interface BatchChoice {
  * least 1; a given batch is kept (flagged when over budget). Pure: callers pass the budget.
  */
 export function chooseBatchSize(o: { given?: number; perImageBytes: number; fixedBytes: number; budgetBytes: number; max?: number }): BatchChoice {
-  const max = o.max ?? 32;
+  const max = o.max ?? DEFAULT_BATCH;
   const peak = (n: number): number => o.fixedBytes + n * o.perImageBytes;
   if (o.given !== undefined) {
-    if (!Number.isInteger(o.given) || o.given < 1) throw new MedprobeError(`batch size ${o.given} is not a positive integer`, { hint: 'e.g. batchSize: 16' });
+    checkGiven(o.given);
     return { batchSize: o.given, source: 'given', expectedPeakBytes: peak(o.given), budgetBytes: o.budgetBytes, overBudget: peak(o.given) > o.budgetBytes };
   }
   const fits = Math.floor((o.budgetBytes - o.fixedBytes) / o.perImageBytes);
@@ -66,20 +79,28 @@ export function chooseBatchSize(o: { given?: number; perImageBytes: number; fixe
   return { batchSize, source: 'memory', expectedPeakBytes: peak(batchSize), budgetBytes: o.budgetBytes, overBudget: peak(batchSize) > o.budgetBytes };
 }
 
-/**
- * The memory budget for one backbone: `$MEDPROBE_MEMORY_BUDGET_MB`, else half of what the
- * machine has available now (MemAvailable; os.freemem elsewhere), leaving room for the data,
- * the cache writes and other processes.
- */
-export function memoryBudgetBytes(): number {
-  const env = Number(process.env.MEDPROBE_MEMORY_BUDGET_MB ?? 0);
-  if (env > 0) return env * 2 ** 20;
-  let available = os.freemem();
-  try {
-    const m = /MemAvailable:\s+(\d+) kB/.exec(readFileSync('/proc/meminfo', 'utf8'));
-    if (m) available = Number(m[1]) * 1024;
-  } catch {
-    // not Linux
+/** A run's extraction batch for one backbone: from its memory profile and the budget, or given, or the default where it has no profile. */
+export function chooseBatch(profile: MemoryProfile | undefined, o: { given?: number; budget: MemoryBudget; fallback?: number }): BatchChoice {
+  if (profile) return chooseBatchSize({ given: o.given, perImageBytes: profile.perImageBytes, fixedBytes: profile.weightBytes, budgetBytes: o.budget.bytes });
+  if (o.given !== undefined) checkGiven(o.given);
+  return { batchSize: o.given ?? o.fallback ?? DEFAULT_BATCH, source: o.given !== undefined ? 'given' : 'default', budgetBytes: o.budget.bytes, overBudget: false };
+}
+
+function checkGiven(given: number): void {
+  if (!Number.isInteger(given) || given < 1) throw new MedprobeError(`batch size ${given} is not a positive integer`, { hint: 'e.g. batchSize: 16' });
+}
+
+const GiB = 2 ** 30;
+const gb = (b: number): string => (b < GiB ? `${(b / 2 ** 20).toFixed(1)} MB` : `${(b / GiB).toFixed(b < 10 * GiB ? 2 : 1)} GB`);
+
+/** One line for the plan: the batch, where it came from, the expected peak against the budget. */
+export function describeBatch(c: BatchChoice, budgetSource: string, basis?: string): string {
+  const budget = `${gb(c.budgetBytes)} budget (${budgetSource})`;
+  if (c.expectedPeakBytes === undefined) {
+    return `batch ${c.batchSize} (${c.source === 'given' ? 'given' : 'default'}; no memory estimate for this model: not a ViT card)`;
   }
-  return Math.floor(available / 2);
+  const peak = `expected peak ${gb(c.expectedPeakBytes)}${basis ? ` [${basis}]` : ''}`;
+  if (c.overBudget && c.source === 'given') return `batch ${c.batchSize} (given) · ${peak} OVER the ${budget}: lower batchSize, or raise MEDPROBE_MEMORY_BUDGET_MB if the machine has the memory`;
+  if (c.overBudget) return `batch ${c.batchSize} (memory) · ${peak} OVER the ${budget}, even at batch 1: the model may not fit this machine`;
+  return `batch ${c.batchSize} (${c.source === 'given' ? 'given' : 'from memory'}) · ${peak} of the ${budget}`;
 }

@@ -14,6 +14,8 @@ export interface EnvelopeProvenance {
   runtime?: Record<string, string>;
   /** Device and threads of the run (backbone sessions; engine graphs use the same process choice). */
   compute?: Result['provenance']['compute'];
+  /** Extraction batch of the features read (plan.ts). */
+  batch?: Result['provenance']['batch'];
   startedAt?: string;
   /** Folder that file names are written relative to (the suite file's); default: the working directory. */
   baseDir?: string;
@@ -51,6 +53,7 @@ export function resultEnvelope(p: EnvelopeParts): Result {
       node: versions.node,
       runtime: { ...versions.runtime, ...provenance.runtime },
       ...(provenance.compute ? { compute: provenance.compute } : {}),
+      ...(provenance.batch ? { batch: provenance.batch } : {}),
       seed: provenance.seed,
       files: Object.fromEntries(Object.entries(provenance.files).map(([f, h]) => [provenancePath(f, provenance.baseDir), h])),
       featureCacheKeys: provenance.featureCacheKeys,

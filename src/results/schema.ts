@@ -30,6 +30,15 @@ export const ComputeSchema = z.object({
   precision: z.enum(['fp16', 'int8']).optional(),
 });
 
+/** The extraction batch of the features a result reads (features do not depend on it; recorded for memory questions). */
+export const BatchSchema = z.object({
+  size: z.number().int().positive(),
+  /** given (suite/flag), memory (chosen from the model's activation estimate and the budget), default (no estimate). */
+  source: z.enum(['given', 'memory', 'default']),
+  expectedPeakBytes: z.number().nonnegative().optional(),
+  overBudget: z.boolean(),
+});
+
 export const ResultSchema = z.object({
   schema: z.literal(RESULT_SCHEMA_VERSION),
   model: z.object({
@@ -100,6 +109,8 @@ export const ResultSchema = z.object({
     runtime: z.record(z.string(), z.string()),
     /** Absent in results written before devices were recorded (all CPU). */
     compute: ComputeSchema.optional(),
+    /** Absent in results written before batches were recorded, and for protocols that read images. */
+    batch: BatchSchema.optional(),
     seed: z.number().int(),
     files: z.record(z.string(), z.string()),
     featureCacheKeys: z.record(z.string(), z.string()),

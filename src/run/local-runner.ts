@@ -36,13 +36,13 @@ export async function runPlanLocally(plan: RunPlan, res: RunResources, opts: { l
       let computedShards = 0;
       for (const u of shards) {
         if (u.cached) continue;
-        const out = await executeExtract(u, res, { batchSize: plan.batchSize, run });
+        const out = await executeExtract(u, res, { run });
         seconds += out.seconds;
         if (!out.cached) computedShards++;
       }
       const computed = computedShards > 0;
       // Shards found on disk from an interrupted run still need their merge.
-      if (shards[0].shard.count > 1 && shards.every((u) => u.cached)) await executeExtract(shards[shards.length - 1], res, { batchSize: plan.batchSize });
+      if (shards[0].shard.count > 1 && shards.every((u) => u.cached)) await executeExtract(shards[shards.length - 1], res);
       const n = shards.reduce((a, u) => a + u.shard.end - u.shard.start, 0);
       if (shards.some((u) => !u.cached)) summary.extractedSplits++;
       else summary.cachedSplits++;

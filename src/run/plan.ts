@@ -17,6 +17,9 @@ import type { Preparer } from './preprocessing.js';
 import { kindMismatch, protocolModule, type ProtocolName } from '../protocols/registry.js';
 import { mapsFor, segCardOf, segFeatureKey, segLayout } from './seg-units.js';
 import type { RunLocation, RunResources } from './resources.js';
+import { chooseBatch, describeBatch, type BatchChoice } from '../models/batch-memory.js';
+import type { Backbone } from '../models/backbone.js';
+import { memoryBudget, type MemoryBudget } from '../util/memory-budget.js';
 
 /**
  * A run is a plan of units, executed the same way in-process (local-runner.ts) or by queue
@@ -29,6 +32,9 @@ import type { RunLocation, RunResources } from './resources.js';
 
 /** Samples per extraction shard by default: large enough that shard overhead is noise, small enough to resume quickly. */
 export const DEFAULT_SHARD_SIZE = 2048;
+
+/** Segmentation extraction batch for models without a memory estimate (its default before batches were chosen). */
+const SEG_DEFAULT_BATCH = 16;
 
 export interface ShardRange {
   index: number;
@@ -47,6 +53,8 @@ export interface ExtractUnit {
   datasetName: string;
   split: SplitName;
   shard: ShardRange;
+  /** Images per forward pass (the model's planned batch). */
+  batchSize: number;
   /** Samples in the whole split and per shard: every shard's range follows from these (see shardRanges). */
   splitSize: number;
   shardStep: number;
@@ -79,6 +87,21 @@ export interface EvalUnit {
   samples: number;
   /** Expected seconds from this host's evaluation history; absent when there is none. */
   estimate?: EvalEstimate;
+  /** The extraction batch of the features it reads, for provenance (protocols that read images have none). */
+  batch?: ProvenanceBatch;
+}
+
+/** A batch choice as a result's provenance records it: no budget (it is this machine's, now). */
+export interface ProvenanceBatch {
+  size: number;
+  source: BatchChoice['source'];
+  expectedPeakBytes?: number;
+  overBudget: boolean;
+}
+
+/** A model's planned extraction batch and how its expected peak was estimated. */
+export interface PlannedBatch extends BatchChoice {
+  basis?: string;
 }
 
 export type PlanUnit = ExtractUnit | EvalUnit;
@@ -92,11 +115,15 @@ export interface PlannedModel {
   /** Measured images/s on this host (an earlier run's extraction or `medprobe models bench`), when known. */
   imagesPerSecond?: number;
   throughputSource?: ThroughputSource;
+  /** Extraction batch of its classification features, and of its segmentation maps where the suite has segmentation datasets. */
+  batch: PlannedBatch;
+  segBatch?: PlannedBatch;
 }
 
 export interface RunPlan {
   location: RunLocation;
-  batchSize: number;
+  /** The memory budget the batches were chosen against. */
+  memoryBudget: MemoryBudget;
   shardSize: number;
   models: PlannedModel[];
   extract: ExtractUnit[];
@@ -179,9 +206,9 @@ async function slicesPerVolume(dataset: DatasetSource, split: SplitName, prepare
 export async function buildPlan(res: RunResources, opts: PlanOptions = {}): Promise<RunPlan> {
   const { suite, cacheDir, resultsDir } = res.location;
   const cache = new FeatureCache(path.join(cacheDir, 'features'));
-  const batchSize = suite.batchSize;
   const shardSize = opts.shardSize ?? DEFAULT_SHARD_SIZE;
-  const plan: RunPlan = { location: res.location, batchSize, shardSize, models: [], extract: [], eval: [], skipped: [] };
+  const budget = memoryBudget();
+  const plan: RunPlan = { location: res.location, memoryBudget: budget, shardSize, models: [], extract: [], eval: [], skipped: [] };
   const host = hostId();
   const history = await readEvalHistory(cacheDir);
 
@@ -189,7 +216,9 @@ export async function buildPlan(res: RunResources, opts: PlanOptions = {}): Prom
     const model = await res.model(mi);
     const backbone = model.backbone;
     const measured = await lookupThroughput(cacheDir, { fingerprint: backbone.fingerprint, inputSize: backbone.inputSize, threads: threadsOf(backbone), host, ...computeKeyParts(backbone) });
-    plan.models.push({ index: mi, name: model.name, fingerprint: backbone.fingerprint, inputSize: backbone.inputSize, features: model.features, imagesPerSecond: measured?.imagesPerSecond, throughputSource: measured ? (measured.source ?? 'bench') : undefined });
+    const batch = planBatch(backbone, model.features, suite.batchSize, budget);
+    const batchSize = batch.batchSize;
+    plan.models.push({ index: mi, name: model.name, fingerprint: backbone.fingerprint, inputSize: backbone.inputSize, features: model.features, imagesPerSecond: measured?.imagesPerSecond, throughputSource: measured ? (measured.source ?? 'bench') : undefined, batch });
     const feature = model.features[0];
 
     for (let di = 0; di < suite.datasets.length; di++) {
@@ -226,7 +255,7 @@ export async function buildPlan(res: RunResources, opts: PlanOptions = {}): Prom
           const shardKeys = Object.fromEntries(Object.entries(featureKeys).map(([f, k]) => [f, shardEntryKey(k, shard)]));
           const cached = mergedCached || (await Promise.all(Object.values(shardKeys).map((k) => cache.has(k)))).every(Boolean);
           const key = hashObject({ unit: 'extract', featureKeys, shard, batchSize });
-          plan.extract.push({ kind: 'extract', key, model: mi, dataset: di, modelName: model.name, datasetName: dataset.name, split, shard, splitSize: src.size, shardStep: step, featureKeys, shardKeys, images: (shard.end - shard.start) * perVolume, cached });
+          plan.extract.push({ kind: 'extract', key, model: mi, dataset: di, modelName: model.name, datasetName: dataset.name, split, shard, batchSize, splitSize: src.size, shardStep: step, featureKeys, shardKeys, images: (shard.end - shard.start) * perVolume, cached });
           if (!cached) pending.push(key);
         }
       }
@@ -255,12 +284,22 @@ export async function buildPlan(res: RunResources, opts: PlanOptions = {}): Prom
         const done = await resultDone(resultFile, key);
         const samples = Object.values(dataset.splits).reduce((a, s) => a + (s?.size ?? 0), 0);
         const estimate = estimateEval(history, { key, protocol: name, modelFingerprint: backbone.fingerprint, samples }, host);
-        plan.eval.push({ kind: 'eval', key, model: mi, dataset: di, modelName: model.name, datasetName: dataset.name, protocol: name, resultFile, needs: frozen ? needs : {}, dependsOn: frozen ? pending : [], done, samples, ...(estimate ? { estimate } : {}) });
+        plan.eval.push({ kind: 'eval', key, model: mi, dataset: di, modelName: model.name, datasetName: dataset.name, protocol: name, resultFile, needs: frozen ? needs : {}, dependsOn: frozen ? pending : [], done, samples, ...(estimate ? { estimate } : {}), ...(frozen ? { batch: provenanceBatch(batch) } : {}) });
       }
     }
   }
   refuseSharedResultFiles(plan);
   return plan;
+}
+
+/** A backbone's extraction batch for these features (or maps): the suite's, else from its memory profile and the budget. */
+function planBatch(backbone: Backbone, features: readonly string[], given: number | undefined, budget: MemoryBudget, fallback?: number): PlannedBatch {
+  const profile = backbone.memoryProfile?.(features);
+  return { ...chooseBatch(profile, { given, budget, fallback }), ...(profile ? { basis: profile.basis } : {}) };
+}
+
+export function provenanceBatch(b: BatchChoice): ProvenanceBatch {
+  return { size: b.batchSize, source: b.source, ...(b.expectedPeakBytes !== undefined ? { expectedPeakBytes: b.expectedPeakBytes } : {}), overBudget: b.overBudget };
 }
 
 /**
@@ -301,6 +340,10 @@ async function planSegmentation(res: RunResources, plan: RunPlan, mi: number, di
   const card = await segCardOf(res, mi);
   const layout = segLayout(seg, model);
   const maps = [...new Set(segNames.flatMap((n) => mapsFor(n, suite.protocols[n], card)))];
+  // Maps are read through a tapped copy of the graph; its memory is the backbone's plus the exposed blocks (16 where there is no estimate, as before).
+  const batch = planBatch(model.backbone, maps, suite.batchSize, plan.memoryBudget, SEG_DEFAULT_BATCH);
+  const planned = plan.models.find((m) => m.index === mi);
+  if (planned) planned.segBatch = batch;
   const pending: string[] = [];
   const needs: Partial<Record<SplitName, string>> = {};
   for (const split of ['train', 'val', 'test'] as const) {
@@ -311,7 +354,7 @@ async function planSegmentation(res: RunResources, plan: RunPlan, mi: number, di
     const cached = (await Promise.all(Object.values(featureKeys).map((k) => cache.has(k)))).every(Boolean);
     const shard = { index: 0, count: 1, start: 0, end: size };
     const key = hashObject({ unit: 'seg-extract', featureKeys });
-    plan.extract.push({ kind: 'extract', key, model: mi, dataset: di, modelName: model.name, datasetName: seg.name, split, shard, splitSize: size, shardStep: size, featureKeys, shardKeys: featureKeys, images: size, cached });
+    plan.extract.push({ kind: 'extract', key, model: mi, dataset: di, modelName: model.name, datasetName: seg.name, split, shard, batchSize: batch.batchSize, splitSize: size, shardStep: size, featureKeys, shardKeys: featureKeys, images: size, cached });
     if (!cached) pending.push(key);
   }
   for (const name of segNames) {
@@ -320,7 +363,7 @@ async function planSegmentation(res: RunResources, plan: RunPlan, mi: number, di
     const resultFile = resultPath(resultsDir, model.name, seg.name, name);
     const samples = seg.splits.train.length + seg.splits.val.length + seg.splits.test.length;
     const est = estimate(key, name, samples);
-    plan.eval.push({ kind: 'eval', key, model: mi, dataset: di, modelName: model.name, datasetName: seg.name, protocol: name, resultFile, needs, dependsOn: pending, done: await resultDone(resultFile, key), samples, ...(est ? { estimate: est } : {}) });
+    plan.eval.push({ kind: 'eval', key, model: mi, dataset: di, modelName: model.name, datasetName: seg.name, protocol: name, resultFile, needs, dependsOn: pending, done: await resultDone(resultFile, key), samples, ...(est ? { estimate: est } : {}), batch: provenanceBatch(batch) });
   }
 }
 
@@ -355,7 +398,11 @@ export function describePlan(plan: RunPlan): string[] {
   const todoEx = ex.filter((u) => !u.cached);
   const todoEval = plan.eval.filter((u) => !u.done);
   lines.push(`plan: ${plan.location.suite.name} · ${plan.models.length} model(s) × ${plan.location.suite.datasets.length} dataset(s)`);
-  lines.push(`cache ${plan.location.cacheDir} · results ${plan.location.resultsDir} · shard size ${plan.shardSize}, batch ${plan.batchSize}`);
+  lines.push(`cache ${plan.location.cacheDir} · results ${plan.location.resultsDir} · shard size ${plan.shardSize}`);
+  for (const m of plan.models) {
+    lines.push(`  ${m.name}: ${describeBatch(m.batch, plan.memoryBudget.source, m.batch.basis)}`);
+    if (m.segBatch) lines.push(`  ${m.name} (segmentation maps): ${describeBatch(m.segBatch, plan.memoryBudget.source, m.segBatch.basis)}`);
+  }
   lines.push(`extraction: ${ex.length} shard unit(s), ${ex.length - todoEx.length} cached, ${todoEx.length} to compute (${todoEx.reduce((a, u) => a + u.images, 0)} model inputs)`);
   const splits = new Map<string, ExtractUnit[]>();
   for (const u of ex) {

@@ -104,7 +104,7 @@ export async function executeSegExtract(unit: ExtractUnit, res: RunResources): P
   const backbone = await openTappedBackbone(card.modelPath, (({ file: _f, ...rest }) => rest)(card.card), maps.filter((m) => !isBlockRef(m)), res.location.cacheDir);
   let out;
   try {
-    out = await extractSegGrids(cases, items, layout, backbone, maps, { label: `${unit.modelName} · ${unit.datasetName}/${split}` });
+    out = await extractSegGrids(cases, items, layout, backbone, maps, { batchSize: unit.batchSize, label: `${unit.modelName} · ${unit.datasetName}/${split}` });
   } finally {
     await backbone.dispose();
   }
@@ -220,6 +220,7 @@ export async function executeSegEval(unit: EvalUnit, res: RunResources): Promise
       unitKey: unit.key,
       runtime: { [model.backbone.runtime.name]: model.backbone.runtime.version },
       ...(model.backbone.compute ? { compute: model.backbone.compute } : {}),
+      ...(unit.batch ? { batch: unit.batch } : {}),
       seed: suite.seed,
       files: { ...model.files, ...Object.fromEntries(Object.entries(seg.files).map(([f, h]) => [path.join(seg.root, f), h])) },
       featureCacheKeys: cacheKeys,

@@ -46,7 +46,12 @@ export const SuiteSchema = z
     cacheDir: z.string().optional(),
     /** Where result JSONs go; default `results/` next to the suite file. */
     resultsDir: z.string().optional(),
-    batchSize: z.number().int().positive().default(32),
+    /**
+     * Extraction batch. Absent: chosen per model from its activation size at the run's input size
+     * and the memory budget (models/batch-memory.ts; 32 for models without an estimate). Given: kept,
+     * and the plan flags it when its expected peak exceeds the budget. Features do not depend on it.
+     */
+    batchSize: z.number().int().positive().optional(),
     /** Metric used to choose hyperparameters on the validation split. */
     selectionMetric: z.enum(['auroc', 'accuracy', 'balancedAccuracy', 'macroF1']).default('auroc'),
     bootstrap: z.object({ resamples: z.number().int().nonnegative().default(1000), level: z.number().gt(0).lt(1).default(0.95) }).strict().default({ resamples: 1000, level: 0.95 }),

@@ -76,7 +76,7 @@ export interface ExtractOutcome {
 }
 
 /** Embed one shard of a split into the cache; when it completes the split, merge the shards. */
-export async function executeExtract(unit: ExtractUnit, res: RunResources, opts: { batchSize: number; run?: RunProgress }): Promise<ExtractOutcome> {
+export async function executeExtract(unit: ExtractUnit, res: RunResources, opts: { run?: RunProgress } = {}): Promise<ExtractOutcome> {
   if (res.location.suite.datasets[unit.dataset].source === 'segmentation') return executeSegExtract(unit, res);
   const cache = featureCacheOf(res);
   const featureKeys = Object.values(unit.featureKeys);
@@ -105,13 +105,13 @@ export async function executeExtract(unit: ExtractUnit, res: RunResources, opts:
     let out;
     try {
       run?.shardStarted(unit.model);
-      out = await extractFeatures({ backbone: model.backbone, split: splitView(src, start, end, labelWidth(dataset.task)), features, prepare: preparer.spec, batchSize: opts.batchSize, progress });
+      out = await extractFeatures({ backbone: model.backbone, split: splitView(src, start, end, labelWidth(dataset.task)), features, prepare: preparer.spec, batchSize: unit.batchSize, progress });
     } finally {
       progress.stop();
       run?.shardStopped(unit.model);
     }
     seconds = (performance.now() - t0) / 1000;
-    await recordRunThroughput(res, model, out.matrices[features[0]].rows, seconds, opts.batchSize);
+    await recordRunThroughput(res, model, out.matrices[features[0]].rows, seconds, unit.batchSize);
     const ids = idsHash(unit.shard.count === 1 ? src.ids : src.ids.slice(start, end));
     for (const f of features) {
       await cache.write(
@@ -417,6 +417,7 @@ function buildResult(a: {
       unitKey: a.unit.key,
       runtime: { [model.backbone.runtime.name]: model.backbone.runtime.version },
       ...(model.backbone.compute ? { compute: model.backbone.compute } : {}),
+      ...(a.unit.batch ? { batch: a.unit.batch } : {}),
       seed: suite.seed,
       files: { ...model.files, ...Object.fromEntries(dataset.files.map((f) => [f, dataset.fingerprint])) },
       featureCacheKeys: a.cacheKeys,

@@ -5,7 +5,8 @@
  */
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { chooseBatchSize, memoryBudgetBytes, vitActivationBytesPerImage } from '../../src/models/batch-memory.js';
+import { chooseBatchSize, vitActivationBytesPerImage } from '../../src/models/batch-memory.js';
+import { memoryBudget, memoryBudgetBytes } from '../../src/util/memory-budget.js';
 
 const GB = 2 ** 30;
 const MB = 2 ** 20;
@@ -31,8 +32,8 @@ test('chooser: ViT-L at 448 fits 8 GB; 224 px keeps the default 32; a given batc
   const l448 = chooseBatchSize({ perImageBytes: vitActivationBytesPerImage({ tokens: tokens(448), dim: 1024 }), fixedBytes: weightsL, budgetBytes: 8 * GB });
   assert.equal(l448.source, 'memory');
   assert.ok(l448.batchSize >= 1 && l448.batchSize < 32, `batch ${l448.batchSize}`);
-  assert.ok(l448.expectedPeakBytes <= 8 * GB && !l448.overBudget);
-  assert.ok(l448.expectedPeakBytes + vitActivationBytesPerImage({ tokens: tokens(448), dim: 1024 }) > 8 * GB, 'the largest batch that fits');
+  assert.ok(l448.expectedPeakBytes! <= 8 * GB && !l448.overBudget);
+  assert.ok(l448.expectedPeakBytes! + vitActivationBytesPerImage({ tokens: tokens(448), dim: 1024 }) > 8 * GB, 'the largest batch that fits');
 
   const s224 = chooseBatchSize({ perImageBytes: vitActivationBytesPerImage({ tokens: tokens(224), dim: 384 }), fixedBytes: 0.1 * GB, budgetBytes: 8 * GB });
   assert.equal(s224.batchSize, 32);
@@ -50,8 +51,10 @@ test('budget: MEDPROBE_MEMORY_BUDGET_MB wins, else half of available memory', ()
   try {
     process.env.MEDPROBE_MEMORY_BUDGET_MB = '8192';
     assert.equal(memoryBudgetBytes(), 8 * GB);
+    assert.equal(memoryBudget().source, '$MEDPROBE_MEMORY_BUDGET_MB');
     delete process.env.MEDPROBE_MEMORY_BUDGET_MB;
     assert.ok(memoryBudgetBytes() > 0);
+    assert.match(memoryBudget().source, /^half of (MemAvailable|free memory)$/);
   } finally {
     if (saved === undefined) delete process.env.MEDPROBE_MEMORY_BUDGET_MB;
     else process.env.MEDPROBE_MEMORY_BUDGET_MB = saved;

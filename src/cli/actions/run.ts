@@ -1,7 +1,7 @@
 import { loadSuite } from '../../run/suite.js';
 import { requireSuiteData } from '../../run/preflight.js';
 import { planSuite, runSuite, type RunSummary } from '../../run/runner.js';
-import { buildPlan, describePlan, estimateSeconds, type RunPlan } from '../../run/plan.js';
+import { buildPlan, describePlan, estimateSeconds, type PlannedBatch, type RunPlan } from '../../run/plan.js';
 import { RunResources, resolveRunLocation } from '../../run/resources.js';
 import { loadResults } from '../../results/store.js';
 import { MedprobeError } from '../../util/errors.js';
@@ -11,6 +11,7 @@ import type { RunFlags } from '../commands/run.js';
 
 export async function runCommand(file: string, o: RunFlags): Promise<void> {
   const suite = await loadSuite(file, { models: o.model, medmnistSize: o.size, protocols: o.protocols });
+  if (o.batchSize !== undefined) suite.suite.batchSize = o.batchSize;
   const where = { cacheDir: o.cacheDir, resultsDir: o.out, verify: o.verify, limit: o.limit };
   const location = resolveRunLocation(suite, where);
   await requireSuiteData(location);
@@ -39,12 +40,17 @@ function planJson(plan: RunPlan): unknown {
     cacheDir: plan.location.cacheDir,
     resultsDir: plan.location.resultsDir,
     ...(plan.location.limit ? { limit: plan.location.limit } : {}),
-    models: plan.models.map((m) => ({ name: m.name, imagesPerSecond: m.imagesPerSecond ?? null, throughputSource: m.throughputSource ?? null })),
+    memoryBudget: { bytes: plan.memoryBudget.bytes, source: plan.memoryBudget.source },
+    models: plan.models.map((m) => ({ name: m.name, imagesPerSecond: m.imagesPerSecond ?? null, throughputSource: m.throughputSource ?? null, batch: batchJson(m.batch), ...(m.segBatch ? { segBatch: batchJson(m.segBatch) } : {}) })),
     extract: plan.extract.map((u) => ({ model: u.modelName, dataset: u.datasetName, split: u.split, shard: u.shard.index, start: u.shard.start, end: u.shard.end, inputs: u.images, cached: u.cached })),
     eval: plan.eval.map((u) => ({ model: u.modelName, dataset: u.datasetName, protocol: u.protocol, key: u.key, done: u.done, estimatedSeconds: u.estimate?.seconds ?? null, estimateBasis: u.estimate?.basis ?? null })),
     skipped: plan.skipped,
     estimate: { extractionSeconds: est.unknownModels.length ? null : est.seconds, noHistoryModels: est.unknownModels, evaluationSeconds: est.evalSeconds, evaluationUnitsWithoutHistory: est.unknownEvals },
   };
+}
+
+function batchJson(b: PlannedBatch): unknown {
+  return { size: b.batchSize, source: b.source, expectedPeakBytes: b.expectedPeakBytes ?? null, overBudget: b.overBudget, basis: b.basis ?? null };
 }
 
 /** `run --json`: each result's file, whether it was reused, and its test metrics. */

@@ -1,6 +1,6 @@
 import type { Command } from 'commander';
 import { withComputeFlags } from '../compute-flags.js';
-import { cacheDirOption, jsonOption, limitOption, medmnistSize, outOption, positiveInt, protocolsOption, repeatable, type MedMNISTSizeFlag } from '../flags.js';
+import { batchSizeOption, cacheDirOption, jsonOption, limitOption, medmnistSize, outOption, positiveInt, protocolsOption, repeatable, type MedMNISTSizeFlag } from '../flags.js';
 
 interface RunFlags {
   model: string[];
@@ -15,6 +15,7 @@ interface RunFlags {
   limit?: number;
   protocols?: string[];
   json?: boolean;
+  batchSize?: number;
 }
 
 export function registerRun(program: Command): void {
@@ -26,6 +27,7 @@ export function registerRun(program: Command): void {
   outOption(cmd, 'where result JSONs go (default: the suite\'s resultsDir or results/ beside it; with --limit n, that folder + "-limit-n")');
   limitOption(cmd, 'at most n samples per split (classes taken in turn): a quick end-to-end check, cached and stored apart from full runs');
   protocolsOption(cmd, 'run only these of the suite\'s protocols, comma-separated (e.g. knn,linear)');
+  batchSizeOption(cmd, "extraction batch for every model, over the suite's batchSize (default: chosen per model from its activation size and the memory budget, $MEDPROBE_MEMORY_BUDGET_MB or half of available memory; the plan prints the expected peak)");
   jsonOption(cmd, 'print the results (or, with --dry-run, the plan) as JSON on stdout instead of the Markdown leaderboard');
   cmd
     .option('--model <id-or-path>', 'a catalog id, model card or hub folder to run (repeatable; replaces the suite\'s models)', repeatable, [] as string[])

@@ -1,14 +1,16 @@
 import { promises as fs } from 'node:fs';
 import { createRequire } from 'node:module';
+import path from 'node:path';
 import ort from 'onnxruntime-node';
 import { MedprobeError } from '../../util/errors.js';
 import { defaultCacheDir } from '../../util/paths.js';
 import { concatCols, matrix, type Matrix } from '../../util/matrix.js';
 import type { GridBackbone, Tensor4 } from '../backbone.js';
+import { vitActivationBytesPerImage, type MemoryProfile } from '../batch-memory.js';
 import type { LoadedCard, ModelCard, TokenView } from '../card.js';
 import { blockOutputName, isBlockRef, parseBlockRef } from './block-ref.js';
 import { exposeLastBlocks } from './expose-blocks.js';
-import { modelFingerprint } from './external-data.js';
+import { externalDataLocationsOf, modelFingerprint } from './external-data.js';
 import { float16Model } from './fp16.js';
 import { int8Model } from './int8.js';
 import { checkImageInput, resolveInputSize } from './input-check.js';
@@ -59,6 +61,8 @@ export class OnnxBackbone implements GridBackbone {
     readonly inputSize: number,
     readonly modelPath: string,
     readonly compute: Compute,
+    /** Bytes of the weights the session holds (its .onnx file and external data). */
+    private readonly weightBytes: number,
     session: ort.InferenceSession,
     private readonly fixedBatch: number | null,
     private readonly opts: OnnxBackboneOptions,
@@ -89,7 +93,7 @@ export class OnnxBackbone implements GridBackbone {
     try {
       const input = checkImageInput(card, session, modelPath);
       const inputSize = resolveInputSize(card, input, opts.inputSize, modelPath);
-      return new OnnxBackbone(card, fingerprint, inputSize, modelPath, compute, session, input.fixedBatch, opts);
+      return new OnnxBackbone(card, fingerprint, inputSize, modelPath, compute, await weightBytesOf(sessionFile), session, input.fixedBatch, opts);
     } catch (e) {
       await session.release();
       throw e;
@@ -133,6 +137,30 @@ export class OnnxBackbone implements GridBackbone {
       }
     });
     return result;
+  }
+
+  /**
+   * A ViT card's activation estimate (batch-memory.ts) at this input size: tokens from the patch
+   * grid, CLS and registers, D from the token output's shape, plus the block outputs the features
+   * need exposed. Other models (CNNs, a token output without a static D) give none.
+   */
+  memoryProfile(features: readonly string[]): MemoryProfile | undefined {
+    const vit = this.card.vit;
+    if (!vit) return undefined;
+    const meta = this.session.outputMetadata.find((m) => m.name === vit.tokensOutput);
+    const dim = meta?.isTensor ? meta.shape[meta.shape.length - 1] : undefined;
+    if (typeof dim !== 'number' || dim <= 0) return undefined;
+    const grid = Math.floor(this.inputSize / vit.patchSize);
+    const tokens = grid * grid + (vit.hasClsToken ? 1 : 0) + vit.numRegisterTokens;
+    const needed = Math.max(0, ...features.flatMap((f) => (this.specs.get(f)?.blocks ?? (isBlockRef(f) ? parseBlockRef(f) ?? [] : [])).map((k) => -k)));
+    const exposedBlocks = needed > 0 ? Math.max(needed, MIN_EXPOSED_BLOCKS) : 0;
+    // fp16 activations are 2 bytes only where the provider runs fp16 kernels; the CPU provider casts around most ops.
+    const bytesPerValue = this.compute.precision === 'fp16' && this.compute.device !== 'cpu' ? 2 : 4;
+    return {
+      weightBytes: this.weightBytes,
+      perImageBytes: vitActivationBytesPerImage({ tokens, dim, exposedBlocks, bytesPerValue }),
+      basis: `ViT ${tokens} tokens × ${dim}${exposedBlocks ? `, ${exposedBlocks} blocks exposed` : ''}`,
+    };
   }
 
   async dispose(): Promise<void> {
@@ -262,6 +290,13 @@ export class OnnxBackbone implements GridBackbone {
     this.session = session;
     this.exposedBlocks = edited.exposed;
   }
+}
+
+/** Size of a model's .onnx file plus its external data files (what ORT loads as weights). */
+async function weightBytesOf(modelPath: string): Promise<number> {
+  let total = (await fs.stat(modelPath)).size;
+  for (const loc of await externalDataLocationsOf(modelPath)) total += (await fs.stat(path.resolve(path.dirname(modelPath), loc))).size;
+  return total;
 }
 
 function nchwToNhwc(x: Float32Array, n: number, s: number): Float32Array {

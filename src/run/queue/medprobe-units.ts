@@ -20,7 +20,7 @@ export type MedprobeUnitKind = (typeof MEDPROBE_UNIT_KINDS)[number];
 
 interface ExtractJob {
   location: RunLocation;
-  batchSize: number;
+  /** Runs at the planner's batch (`unit.batchSize`), chosen against the planner's memory budget. */
   unit: ExtractUnit;
 }
 
@@ -48,7 +48,7 @@ export function medprobeHandlers(): Record<MedprobeUnitKind, UnitHandler> {
       const res = await resourcesFor(job.location);
       await res.lease(job.unit.model);
       try {
-        return await executeExtract(job.unit, res, { batchSize: job.batchSize });
+        return await executeExtract(job.unit, res);
       } finally {
         res.unlease();
       }
@@ -70,7 +70,7 @@ export function medprobeHandlers(): Record<MedprobeUnitKind, UnitHandler> {
 /** The plan's unfinished units as queue units; evaluation waits for its extraction shards. */
 export function queuedUnitsOf(plan: RunPlan): QueuedUnit[] {
   const out: QueuedUnit[] = [];
-  for (const unit of plan.extract) if (!unit.cached) out.push({ key: unit.key, kind: 'extract', data: { location: plan.location, batchSize: plan.batchSize, unit } satisfies ExtractJob });
+  for (const unit of plan.extract) if (!unit.cached) out.push({ key: unit.key, kind: 'extract', data: { location: plan.location, unit } satisfies ExtractJob });
   for (const unit of plan.eval) {
     if (unit.done) continue;
     const extract = plan.extract.filter((u) => u.model === unit.model && u.dataset === unit.dataset);
