@@ -36,7 +36,7 @@ const tmp = await mkdtemp(path.join(os.tmpdir(), 'medprobe-probe-sk-'));
 const res = new RunResources(resolveRunLocation(loaded, { cacheDir: opt('cache-dir')[0], resultsDir: path.join(tmp, 'results') }));
 try {
   const plan = await buildPlan(res);
-  for (const u of plan.extract) if (!u.cached) await executeExtract(u, res, { batchSize: plan.batchSize });
+  for (const u of plan.extract) if (!u.cached) await executeExtract(u, res);
   const cache = new FeatureCache(path.join(res.location.cacheDir, 'features'));
   const linear = loaded.suite.protocols.linear;
   if (!linear) throw new Error(`${suiteFile} has no linear protocol`);
