@@ -5,7 +5,9 @@
  * scripts/probe-vs-sklearn.py (Debian python with sklearn: /usr/bin/python3) and prints one
  * Markdown row per dataset × grid. Results live in docs/results/protocols.md.
  *
- *   node --import tsx scripts/probe-vs-sklearn.ts examples/pneumonia.yaml [--cache-dir c] [--wd 0] [--wd default]
+ *   node --import tsx scripts/probe-vs-sklearn.ts examples/pneumonia.yaml [--cache-dir c] [--wd 0] [--wd default] [--keep-npy dir]
+ *
+ * --keep-npy writes the .npy files under dir/<dataset>/ and keeps them (for reruns of the python side alone).
  */
 import { spawnSync } from 'node:child_process';
 import { mkdtemp, rm } from 'node:fs/promises';
@@ -32,7 +34,8 @@ const python = process.env.MEDPROBE_PYTHON ?? '/usr/bin/python3';
 const here = path.dirname(fileURLToPath(import.meta.url));
 
 const loaded = await loadSuite(suiteFile);
-const tmp = await mkdtemp(path.join(os.tmpdir(), 'medprobe-probe-sk-'));
+const keep = opt('keep-npy')[0];
+const tmp = keep ? path.resolve(keep) : await mkdtemp(path.join(os.tmpdir(), 'medprobe-probe-sk-'));
 const res = new RunResources(resolveRunLocation(loaded, { cacheDir: opt('cache-dir')[0], resultsDir: path.join(tmp, 'results') }));
 try {
   const plan = await buildPlan(res);
@@ -97,5 +100,5 @@ try {
   }
 } finally {
   await res.close();
-  await rm(tmp, { recursive: true, force: true });
+  if (!keep) await rm(tmp, { recursive: true, force: true });
 }

@@ -18,9 +18,9 @@ function separable(n: number, c: number, offset: number): { features: Matrix; la
 
 test('separable data: test accuracy 1, every head scored, winner refit on train+val', async () => {
   const out = await runLinearProbe({ train: separable(90, 3, 0), val: separable(30, 3, 500), test: separable(60, 3, 900), task: three, epochs: 5, seed: 1 });
-  assert.equal(out.candidates.length, 8 * 5, 'default grid: 8 lrs × 5 weight decays');
+  assert.equal(out.candidates.length, 8 * 6, 'default grid: 8 lrs × 6 weight decays');
   // L2 strength is chosen on val like the lr (sklearn's C = 1/(wd·n); test/engine/heads.test.ts checks that equivalence).
-  assert.deepEqual([...new Set(out.candidates.map((c) => c.params.weightDecay))], [0, 1e-4, 1e-3, 1e-2, 1e-1]);
+  assert.deepEqual([...new Set(out.candidates.map((c) => c.params.weightDecay))], [0, 1e-4, 1e-3, 1e-2, 1e-1, 1]);
   assert.equal(out.scoreWidth, 3);
   const m = evaluateClassification(three, separable(60, 3, 900).labels, out.testScores);
   assert.equal(m.accuracy, 1);

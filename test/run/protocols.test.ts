@@ -43,7 +43,7 @@ test('linear grid trains heads on {last1, last4} × {CLS, CLS+mean}; mlknn is sk
     const lin = byName.linear;
     const sets = new Set(lin.selection.candidates.map((c) => c.params.features));
     assert.deepEqual([...sets].sort(), ['last1/cls', 'last1/cls+mean', 'last4/cls', 'last4/cls+mean']);
-    assert.equal(lin.selection.candidates.length, 4 * 2 * 5, '4 feature sets × 2 lrs × the 5 default weight decays');
+    assert.equal(lin.selection.candidates.length, 4 * 2 * 6, '4 feature sets × 2 lrs × the 6 default weight decays');
     assert.equal(lin.predictions.ids.length, 12);
     // two seeds: per-seed test metrics and their mean ± sd; the headline is the first seed's
     const seeds = lin.extra!.seeds as { runs: { seed: number; metrics: Record<string, number | null> }[]; meanSd: Record<string, { mean: number; sd: number; n: number }> };

@@ -10,10 +10,11 @@ export const LinearOptionsSchema = z
     lr: z.array(z.number().positive()).nonempty().default([1e-1, 5e-2, 1e-2, 5e-3, 1e-3, 5e-4, 1e-4, 1e-5]),
     /**
      * L2 strength (gradient wd·W on the mean loss, i.e. sklearn's C = 1/(wd·n)), chosen on val
-     * with the lr. Decades up to 0.1: without them the probe sat 0.01 AUROC below a tuned
-     * LogisticRegression on PneumoniaMNIST, whose best C needs wd ≈ 0.07 (docs/results/protocols.md).
+     * with the lr. Decades up to 1, so the grid spans the regularisation a tuned
+     * LogisticRegression picks on val: wd ≈ 0.07 on PneumoniaMNIST, ≈ 0.8 on AdrenalMNIST3D
+     * (MobileNetV2 features; docs/results/protocols.md §5). Without them the probe sat 0.01 AUROC lower.
      */
-    weightDecay: z.array(z.number().nonnegative()).nonempty().default([0, 1e-4, 1e-3, 1e-2, 1e-1]),
+    weightDecay: z.array(z.number().nonnegative()).nonempty().default([0, 1e-4, 1e-3, 1e-2, 1e-1, 1]),
     epochs: z.number().int().positive().default(100),
     batchSize: z.number().int().positive().default(128),
     /**
