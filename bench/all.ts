@@ -8,7 +8,7 @@
  * except bench:extract, whose medprobe figures share one process): extraction (ViT-S, ViT-B,
  * MobileNetV2), the linear-probe grid, kNN, the U-Net and linear decoder steps, and the
  * fine-tuning steps (LoRA, BitFit, full). The default sizes are short, so the whole run fits a
- * loaded 2-core machine in about ten minutes; `--full` runs each bench at its own default
+ * loaded 2-core machine in about ten to fifteen minutes; `--full` runs each bench at its own default
  * size instead (much longer: ViT-S fine-tuning alone takes minutes per round on 2 cores).
  * Every bench's own output is printed too, as it runs.
  *

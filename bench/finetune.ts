@@ -16,6 +16,8 @@ import path from 'node:path';
 import { FineTuner } from '../src/engine/finetune/tuner.js';
 import type { Method } from '../src/engine/finetune/methods.js';
 import { writeTinyVitOnnx } from '../src/models/fixtures/tiny-vit.js';
+import { sessionOptions } from '../src/models/onnx/session.js';
+import { resolveCompute } from '../src/models/onnx/provider.js';
 import { createRng } from '../src/util/random.js';
 import { alternate, benchThreads, flag, printHeader, printTable, serveFigure, servedFigure, startMedprobeFigure, startTorchPeer, type RoundServer } from './peer.js';
 
@@ -39,7 +41,8 @@ if (serve) {
     const tuner = await FineTuner.create({
       model: await fs.readFile(file), input: 'pixel_values', features: 'last_hidden_state', pooling: { kind: 'cls' }, dim: shape.dim, classes: CLASSES, loss: 'softmax-ce',
       method: METHODS[method], batch: shape.batch, size: shape.size, lr: { backbone: 2e-4, head: 5e-3 }, weightDecay: 0.01, clipNorm: 1, totalSteps: 1000, seed: 0,
-      sessionOptions: { intraOpNumThreads: threads, interOpNumThreads: 1 },
+      // The options a run gives it (units.ts): explicit threads, idle threads not spinning.
+      sessionOptions: sessionOptions(await resolveCompute({ threads })),
     });
     await fs.rm(dir, { recursive: true, force: true });
     trainable = tuner.counts.trainable;
