@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { fewShotSample } from '../data/splits/fewshot.js';
+import { fewShotSample, fewShotSampleMultiLabel, multiLabelGroups, type MultiLabelFewShotItem } from '../data/splits/fewshot.js';
 import type { TaskInfo } from '../data/types.js';
 import { evaluateClassification } from '../metrics/evaluate-classification.js';
 import { MedprobeError } from '../util/errors.js';
@@ -40,14 +40,30 @@ export const DEFAULT_FEWSHOT_EPOCHS = FEWSHOT_DEFAULTS.epochs;
 
 /**
  * Draws the few-shot training subset: training-row indices, ascending, `shots` per class.
- * The default is data/splits' fewShotSample: n patients per class (one image each) when
- * patient ids are given, else n images per class.
+ * The defaults are data/splits' samplers: n patients per class (one image each) when patient
+ * ids are given, else n images per class; for multi-label tasks, n per label plus n no-finding.
  */
 export type FewShotSampler = (train: LabelledFeatures, shots: number, seed: number) => Int32Array;
 
 export const patientAwareSampler: FewShotSampler = (train, shots, seed) => {
   const items = Array.from(train.labels, (label, i) => ({ id: String(i), label, patientId: train.patientIds?.[i] }));
   const { ids } = fewShotSample(items, { n: shots, seed, onTooFew: 'error' });
+  return Int32Array.from(ids, Number).sort();
+};
+
+/** Row i's positive label indices, from a [rows × L] 0/1 label matrix. */
+function multiLabelItems(train: LabelledFeatures): MultiLabelFewShotItem[] {
+  const rows = train.features.rows;
+  const width = train.labels.length / rows;
+  return Array.from({ length: rows }, (_, i) => {
+    const positives: number[] = [];
+    for (let l = 0; l < width; l++) if (train.labels[i * width + l] === 1) positives.push(l);
+    return { id: String(i), positives, patientId: train.patientIds?.[i] };
+  });
+}
+
+export const multiLabelSampler: FewShotSampler = (train, shots, seed) => {
+  const { ids } = fewShotSampleMultiLabel(multiLabelItems(train), train.labels.length / train.features.rows, { n: shots, seed });
   return Int32Array.from(ids, Number).sort();
 };
 
@@ -101,7 +117,8 @@ function summarise(values: (number | null)[]): { mean: number | null; sd: number
  * Few-shot curves: for each n, T draws of n examples per class from train (seeded per n and
  * try), each scored on the full test split by kNN and/or the linear probe. Hyperparameters
  * (k; lr, weight decay) are still selected on the full val split, but the linear probe is
- * NOT refit on train+val — that would hand it every val label. Single-label tasks only.
+ * NOT refit on train+val — that would hand it every val label. Multi-label tasks draw n per
+ * label plus n no-finding (data/splits fewShotSampleMultiLabel).
  */
 export async function runFewShot(opts: FewShotRunOptions): Promise<FewShotCurve> {
   const { task, train } = opts;
@@ -110,27 +127,35 @@ export async function runFewShot(opts: FewShotRunOptions): Promise<FewShotCurve>
   const protocols = [...(opts.protocols ?? FEWSHOT_DEFAULTS.protocols)];
   const seed = opts.seed ?? 0;
   const metrics = [...(opts.metrics ?? ['auroc', 'accuracy'])];
-  const sampler = opts.sampler ?? patientAwareSampler;
+  const multiLabel = task.type === 'multi-label';
+  const sampler = opts.sampler ?? (multiLabel ? multiLabelSampler : patientAwareSampler);
   const where = splitLabel(opts.dataset, 'train');
-  if (task.type === 'multi-label') {
-    throw new MedprobeError('few-shot sampling per class is defined for single-label tasks; this task is multi-label', { hint: 'run the full kNN / ML-kNN / linear protocols for multi-label datasets' });
-  }
   for (const n of shots) if (!Number.isInteger(n) || n < 1) throw new MedprobeError(`few-shot n must be a positive integer, got ${n}`, { hint: 'e.g. shots: [1, 2, 4, 8, 16]' });
   if (!Number.isInteger(tries) || tries < 1) throw new MedprobeError(`few-shot tries must be a positive integer, got ${tries}`, { hint: 'the default is 5' });
   assertLabels(task, train.labels, train.features.rows, where);
 
-  // Drawable units per class: patients where ids are known (an image without one is its own unit).
-  const units = task.labels.map(() => new Set<string>());
-  train.labels.forEach((l, i) => units[l].add(train.patientIds?.[i] ? `p:${train.patientIds[i]}` : `s:${i}`));
-  const classSize = units.map((u) => u.size);
-  const smallest = Math.min(...classSize);
-  const smallestName = task.labels[classSize.indexOf(smallest)];
+  // Drawable units per class (per label, plus no-finding, for multi-label): patients where ids
+  // are known (an image without one is its own unit). An empty no-finding group is left out.
+  const groupSizes: { name: string; size: number }[] = [];
+  if (multiLabel) {
+    const groups = multiLabelGroups(multiLabelItems(train), task.labels.length);
+    groups.forEach((g, i) => {
+      if (i < task.labels.length) groupSizes.push({ name: `label '${task.labels[i]}'`, size: g.size });
+      else if (g.size > 0) groupSizes.push({ name: 'the no-finding group', size: g.size });
+    });
+  } else {
+    const units = task.labels.map(() => new Set<string>());
+    train.labels.forEach((l, i) => units[l].add(train.patientIds?.[i] ? `p:${train.patientIds[i]}` : `s:${i}`));
+    units.forEach((u, i) => groupSizes.push({ name: `class '${task.labels[i]}'`, size: u.size }));
+  }
+  const { name: smallestName, size: smallest } = groupSizes.reduce((a, b) => (b.size < a.size ? b : a));
+  const width = train.labels.length / train.features.rows;
 
   const points: FewShotPoint[] = [];
   const skipped: { shots: number; reason: string }[] = [];
   for (const n of shots) {
     if (n > smallest) {
-      const reason = `${where}: class '${smallestName}' has ${smallest} ${train.patientIds ? 'patients' : 'samples'}, fewer than n=${n}`;
+      const reason = `${where}: ${smallestName} has ${smallest} ${train.patientIds ? 'patients' : 'samples'}, fewer than n=${n}`;
       if (opts.tooLarge === 'error') throw new MedprobeError(reason, { hint: 'drop this n from the few-shot grid' });
       skipped.push({ shots: n, reason });
       continue;
@@ -141,7 +166,7 @@ export async function runFewShot(opts: FewShotRunOptions): Promise<FewShotCurve>
       const idx = sampler(train, n, drawSeed);
       const sub: LabelledFeatures = {
         features: takeRows(train.features, idx),
-        labels: Int32Array.from(idx, (i) => train.labels[i]),
+        labels: takeLabelRows(train.labels, width, idx),
         ids: train.ids ? Array.from(idx, (i) => train.ids![i]) : undefined,
       };
       for (const p of protocols) {
@@ -171,25 +196,37 @@ export async function runFewShot(opts: FewShotRunOptions): Promise<FewShotCurve>
   }
   return {
     protocol: 'fewshot',
-    config: { shots, tries, protocols, seed, metrics, sampler: opts.sampler ? 'custom' : train.patientIds ? 'patient-level (data/splits fewShotSample)' : 'image-level (data/splits fewShotSample)', selection: 'full val split', linearRefit: 'none', tooLarge: opts.tooLarge ?? FEWSHOT_DEFAULTS.tooLarge },
+    config: { shots, tries, protocols, seed, metrics, sampler: samplerName(opts.sampler, multiLabel, train.patientIds !== undefined), selection: 'full val split', linearRefit: 'none', tooLarge: opts.tooLarge ?? FEWSHOT_DEFAULTS.tooLarge },
     points,
     skipped,
   };
 }
 
+function takeLabelRows(labels: Int32Array, width: number, idx: Int32Array): Int32Array {
+  const out = new Int32Array(idx.length * width);
+  idx.forEach((r, i) => out.set(labels.subarray(r * width, (r + 1) * width), i * width));
+  return out;
+}
+
+function samplerName(custom: FewShotSampler | undefined, multiLabel: boolean, patients: boolean): string {
+  if (custom) return 'custom';
+  const level = patients ? 'patient-level' : 'image-level';
+  return multiLabel ? `${level}, n per label plus n no-finding (data/splits fewShotSampleMultiLabel)` : `${level} (data/splits fewShotSample)`;
+}
+
 /** What a few-shot number is, in words: `kNN at 64 shots per class, mean of 5 tries`. */
-export function fewShotHeadline(protocol: FewShotProtocol, shots: number, tries: number): string {
-  return `${protocol === 'knn' ? 'kNN' : 'linear probe'} at ${shots} shot${shots === 1 ? '' : 's'} per class, mean of ${tries} tr${tries === 1 ? 'y' : 'ies'}`;
+export function fewShotHeadline(protocol: FewShotProtocol, shots: number, tries: number, per: 'class' | 'label' = 'class'): string {
+  return `${protocol === 'knn' ? 'kNN' : 'linear probe'} at ${shots} shot${shots === 1 ? '' : 's'} per ${per}, mean of ${tries} tr${tries === 1 ? 'y' : 'ies'}`;
 }
 
 /** The registry entry: few-shot curves (n per class × tries) for kNN and/or the linear probe. */
 export const fewshotProtocol = defineProtocol({
   name: 'fewshot',
   kind: 'classification',
-  description: 'few-shot curves: n patients (or images) per class × tries, kNN and linear, hyperparameters chosen on the full val split',
+  description: 'few-shot curves: n patients (or images) per class (multi-label: per label, plus n no-finding) × tries, kNN and linear, hyperparameters chosen on the full val split',
   options: FewShotOptionsSchema,
   mainScore: 'auroc',
-  notApplicable: (task) => (task.type === 'multi-label' ? 'few-shot draws n per class, which is undefined for multi-label tasks' : null),
+  notApplicable: () => null,
   featureSets: defaultFeatureOnly,
   async run(input) {
     const c = input.config;
@@ -217,7 +254,7 @@ export const fewshotProtocol = defineProtocol({
       config: curve.config,
       selection: { metric: input.selectionMetric, split: 'val' },
       chosen: head
-        ? { headline: fewShotHeadline(head.protocol, head.shots, head.tries.length), protocol: head.protocol, shots: head.shots, tries: head.tries.length, scoredOn: 'test', summary: 'mean over tries' }
+        ? { headline: fewShotHeadline(head.protocol, head.shots, head.tries.length, input.task.type === 'multi-label' ? 'label' : 'class'), protocol: head.protocol, shots: head.shots, tries: head.tries.length, scoredOn: 'test', summary: 'mean over tries' }
         : {},
       candidates: [],
       testScores: new Float32Array(0),

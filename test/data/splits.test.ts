@@ -10,6 +10,7 @@ import {
   assertNoPatientOverlap,
   exportSplits,
   fewShotSample,
+  fewShotSampleMultiLabel,
   findPatientOverlap,
   importSplits,
   officialSplits,
@@ -178,4 +179,24 @@ test('splitsFromLists reads NIH-style id lists and refuses ids in two lists', as
   } finally {
     await rm(dir, { recursive: true, force: true });
   }
+});
+
+test('fewShotSampleMultiLabel: one image per patient per label, the no-finding group left out where empty, too few named', () => {
+  // p0 has two effusion images; p1 is positive for both labels; p2, p3 mass only.
+  const items = [
+    { id: 'a', positives: [0], patientId: 'p0' },
+    { id: 'b', positives: [0], patientId: 'p0' },
+    { id: 'c', positives: [0, 1], patientId: 'p1' },
+    { id: 'd', positives: [1], patientId: 'p2' },
+    { id: 'e', positives: [1], patientId: 'p3' },
+  ];
+  const s = fewShotSampleMultiLabel(items, 2, { n: 2, seed: 3 });
+  assert.deepEqual(s.perLabel.map((r) => [r.label, r.available, r.taken]), [[0, 2, 2], [1, 3, 2], [-1, 0, 0]]);
+  assert.match(s.perLabel[2].note!, /no image is negative for every label/);
+  assert.ok(!(s.ids.includes('a') && s.ids.includes('b')), 'one image of p0 for effusion');
+  assert.ok(s.ids.includes('c'), 'p1 is one of the two effusion patients');
+  assert.deepEqual(fewShotSampleMultiLabel(items, 2, { n: 2, seed: 3 }), s);
+  assert.throws(() => fewShotSampleMultiLabel(items, 2, { n: 3, seed: 3 }), (e: unknown) => e instanceof MedprobeError && /label 0 has only 2 patient/.test(e.message));
+  const withNone = [...items, { id: 'f', positives: [], patientId: 'p4' }];
+  assert.throws(() => fewShotSampleMultiLabel(withNone, 2, { n: 2, seed: 3 }), /no-finding group has only 1/);
 });

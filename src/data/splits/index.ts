@@ -6,4 +6,4 @@ export { systematicIndices, systematicSplit } from './systematic.js';
 export { randomPatientSplit } from './random.js';
 export { findPatientOverlap, assertNoPatientOverlap, type PatientOverlap } from './overlap.js';
 export { exportSplits, importSplits, splitContentHash, SPLIT_FILE_FORMAT, type SplitFile } from './file.js';
-export { fewShotSample, type FewShotItem, type FewShotOptions, type FewShotSample, type FewShotClassReport } from './fewshot.js';
+export { fewShotSample, fewShotSampleMultiLabel, type MultiLabelFewShotItem, type FewShotItem, type FewShotOptions, type FewShotSample, type FewShotClassReport } from './fewshot.js';
