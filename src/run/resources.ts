@@ -80,7 +80,7 @@ export class RunResources {
     // Assigned before any await, so concurrent callers for the same model share one open.
     const opened = (async () => {
       if (previous) await (await previous.opened.catch(() => undefined))?.backbone.dispose();
-      return openSuiteModel(this.location.suite.models[index], { baseDir: this.location.baseDir, cacheDir: this.location.cacheDir, protocols: this.location.suite.protocols });
+      return openSuiteModel(this.location.suite.models[index], { baseDir: this.location.baseDir, cacheDir: this.location.cacheDir, protocols: this.location.suite.protocols, precision: this.location.suite.precision });
     })();
     const held = { index, opened };
     this.held = held;

@@ -101,7 +101,7 @@ export async function executeSegExtract(unit: ExtractUnit, res: RunResources): P
   const cases = await loadCases(seg, split);
   const items = segItems(cases, layout);
   const card = await segCardOf(res, unit.model);
-  const backbone = await openTappedBackbone(card.modelPath, (({ file: _f, ...rest }) => rest)(card.card), maps.filter((m) => !isBlockRef(m)), res.location.cacheDir);
+  const backbone = await openTappedBackbone(card.modelPath, (({ file: _f, ...rest }) => rest)(card.card), maps.filter((m) => !isBlockRef(m)), res.location.cacheDir, { precision: model.backbone.compute?.precision ?? 'fp32' });
   let out;
   try {
     out = await extractSegGrids(cases, items, layout, backbone, maps, { batchSize: unit.batchSize, label: `${unit.modelName} · ${unit.datasetName}/${split}` });

@@ -7,6 +7,7 @@ import { MedprobeError } from '../util/errors.js';
 import { DatasetEntrySchema } from './dataset-entries.js';
 import { ProtocolsSchema } from '../protocols/registry.js';
 import { resolveModelArg } from '../models/resolve-arg.js';
+import { PRECISIONS } from '../models/onnx/device.js';
 
 export { DatasetEntrySchema };
 
@@ -52,6 +53,12 @@ export const SuiteSchema = z
      * and the plan flags it when its expected peak exceeds the budget. Features do not depend on it.
      */
     batchSize: z.number().int().positive().optional(),
+    /**
+     * Backbone precision (docs/devices.md): fp32 (default), fp16 or int8, for every model of the
+     * suite; `--precision` overrides it. Recorded in each result's provenance.compute and in the
+     * feature-cache keys, as the flag is. ONNX backbones only.
+     */
+    precision: z.enum(PRECISIONS).optional(),
     /** Metric used to choose hyperparameters on the validation split. */
     selectionMetric: z.enum(['auroc', 'accuracy', 'balancedAccuracy', 'macroF1']).default('auroc'),
     bootstrap: z.object({ resamples: z.number().int().nonnegative().default(1000), level: z.number().gt(0).lt(1).default(0.95) }).strict().default({ resamples: 1000, level: 0.95 }),

@@ -12,6 +12,7 @@ import type { RunFlags } from '../commands/run.js';
 export async function runCommand(file: string, o: RunFlags): Promise<void> {
   const suite = await loadSuite(file, { models: o.model, medmnistSize: o.size, protocols: o.protocols });
   if (o.batchSize !== undefined) suite.suite.batchSize = o.batchSize;
+  if (o.precision !== undefined) suite.suite.precision = o.precision;
   const where = { cacheDir: o.cacheDir, resultsDir: o.out, verify: o.verify, limit: o.limit };
   const location = resolveRunLocation(suite, where);
   await requireSuiteData(location);

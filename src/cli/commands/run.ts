@@ -1,5 +1,6 @@
 import type { Command } from 'commander';
 import { withComputeFlags } from '../compute-flags.js';
+import type { Precision } from '../../models/onnx/device.js';
 import { batchSizeOption, cacheDirOption, jsonOption, limitOption, medmnistSize, outOption, positiveInt, protocolsOption, repeatable, type MedMNISTSizeFlag } from '../flags.js';
 
 interface RunFlags {
@@ -16,6 +17,8 @@ interface RunFlags {
   protocols?: string[];
   json?: boolean;
   batchSize?: number;
+  /** From the compute flags: over the suite's precision. */
+  precision?: Precision;
 }
 
 export function registerRun(program: Command): void {
