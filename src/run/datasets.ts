@@ -12,6 +12,7 @@ import { doctorDataset, registryEntry } from '../data/registry/doctor.js';
 import { officialSplits, type SplitAssignment } from '../data/splits/assignment.js';
 import { assertNoPatientOverlap, findPatientOverlap, type PatientOverlap } from '../data/splits/overlap.js';
 import { exportSplits } from '../data/splits/file.js';
+import { assertUsableSplits } from '../data/splits/usable.js';
 import { safeSegment } from '../util/paths.js';
 import { MedprobeError } from '../util/errors.js';
 import { hashObject } from '../util/hash.js';
@@ -161,9 +162,16 @@ async function openManifestEntry(entry: ManifestEntry, ctx: DatasetContext, over
 /**
  * Open a suite's dataset entry with everything known about how it was loaded. `overlap: 'fail'`
  * (the default, for runs) stops on a patient in two splits; 'report' (data check) returns them.
+ * `usableSplits` (runs) refuses an empty split or a one-class train/val split, naming the file,
+ * before any extraction; the data tools (check, splits) describe such a dataset instead.
  */
-export async function openSuiteDatasetDetailed(entry: DatasetEntry, ctx: DatasetContext, opts: { overlap?: 'fail' | 'report' } = {}): Promise<OpenedSuiteDataset> {
-  const overlap = opts.overlap ?? 'fail';
+export async function openSuiteDatasetDetailed(entry: DatasetEntry, ctx: DatasetContext, opts: { overlap?: 'fail' | 'report'; usableSplits?: boolean } = {}): Promise<OpenedSuiteDataset> {
+  const opened = await openEntry(entry, ctx, opts.overlap ?? 'fail');
+  if (opts.usableSplits) assertUsableSplits(opened.dataset);
+  return opened;
+}
+
+async function openEntry(entry: DatasetEntry, ctx: DatasetContext, overlap: 'fail' | 'report'): Promise<OpenedSuiteDataset> {
   if (entry.source === 'registry') return openRegistryEntry(entry, ctx, overlap);
   if (entry.source === 'segmentation') {
     throw new MedprobeError(`dataset ${entry.name} is a segmentation dataset: the seg-* protocols open it (run/seg-datasets.ts), classification tools cannot`, { hint: 'run it in a suite with seg-linear / seg-unet / seg-fewshot' });
@@ -175,9 +183,9 @@ export async function openSuiteDatasetDetailed(entry: DatasetEntry, ctx: Dataset
   return { dataset, assignment, patientOverlap, patientIdsAvailable: SPLIT_NAMES.some((s) => dataset.splits[s]?.patientIds) };
 }
 
-/** Open a suite's dataset entry: MedMNIST file/cache/pull, an image folder, a volume list, or a checked registry folder. */
+/** Open a suite's dataset entry for a run: MedMNIST file/cache/pull, an image folder, a volume list, or a checked registry folder. */
 export async function openSuiteDataset(entry: DatasetEntry, ctx: DatasetContext): Promise<DatasetSource> {
-  return (await openSuiteDatasetDetailed(entry, ctx)).dataset;
+  return (await openSuiteDatasetDetailed(entry, ctx, { usableSplits: true })).dataset;
 }
 
 /** Imaging modality for leaderboard filters, when the source or the registry knows it. */
