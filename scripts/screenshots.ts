@@ -2,7 +2,7 @@
 //   node --import tsx scripts/screenshots.ts <results-dir> [out-dir=docs/img] [--model NAME] [--catalog cards.json | --no-catalog]
 // Model cards come from medprobe's own catalog unless a JSON list of SiteCatalogEntry is given.
 // Builds the site into a temp folder, opens it from file:// in Debian's chromium (playwright-core),
-// and writes leaderboard.png, model.png and dataset.png. Needs /usr/bin/chromium (or MEDPROBE_CHROMIUM).
+// and writes leaderboard.png, model.png (and figure.png, its first figure), dataset.png and study-tables.png. Needs /usr/bin/chromium (or MEDPROBE_CHROMIUM).
 import { existsSync, promises as fs } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
@@ -67,11 +67,18 @@ try {
   ).links.models;
   const model = modelName ? links[modelName] : models[0];
   if (modelName && !model) usage(`no model named ${modelName} in ${resultsDir}`);
-  if (model) await shoot(model, 'model.png');
+  if (model) {
+    await shoot(model, 'model.png');
+    // A figure at its display size, as a reader sees it (the layout check above covered its labels).
+    const figure = page.locator('figure:has(svg)').first();
+    if (await figure.count()) {
+      await figure.screenshot({ path: path.join(outDir, 'figure.png') });
+      console.log(`${path.join(outDir, 'figure.png')}  (${model}, first figure)`);
+    }
+  }
   const dataset = built.pages.find((p) => p.startsWith('datasets/'));
   if (dataset) await shoot(dataset, 'dataset.png');
   await shoot('study-tables.html', 'study-tables.png');
-
 } finally {
   await browser.close();
   await fs.rm(tmp, { recursive: true, force: true });
