@@ -10,6 +10,7 @@ import { createRequire } from 'node:module';
 import { Command, CommanderError } from 'commander';
 import { isMedprobeError } from '../util/errors.js';
 import { fsErrorToMedprobe } from '../util/fs-errors.js';
+import { parseByteSize, setMemoryBudget } from '../util/memory-budget.js';
 import { registerRun } from './commands/run.js';
 import { registerQuickstart } from './commands/quickstart.js';
 import { registerLeaderboard } from './commands/leaderboard.js';
@@ -29,7 +30,10 @@ export function buildProgram(): Command {
     .version(version)
     .showHelpAfterError('(run with --help for usage)')
     // Throw instead of process.exit, so runCli returns the code (subcommands inherit this).
-    .exitOverride();
+    .exitOverride()
+    // Every command: the most memory one file read (or one batch) may take; a file declaring more is refused.
+    .option('--memory-budget <size>', 'memory a file read or batch may use, e.g. 4GB (default $MEDPROBE_MEMORY_BUDGET or half of available memory)', (v: string) => parseByteSize(v));
+  program.hook('preAction', () => setMemoryBudget(program.opts().memoryBudget as number | undefined));
   registerQuickstart(program);
   registerRun(program);
   registerLeaderboard(program);

@@ -3,6 +3,7 @@ import { createReadStream } from 'node:fs';
 import { pipeline } from 'node:stream/promises';
 import { crc32, createInflateRaw } from 'node:zlib';
 import { MedprobeError } from '../util/errors.js';
+import { assertWithinMemoryBudget, formatBytes } from '../util/memory-budget.js';
 import { describeDtype, parseNpy, parseNpyHeader, type NpyArray, type NpyDtype } from '../util/npy.js';
 
 /**
@@ -52,6 +53,8 @@ function npzError(file: string, what: string, hint: string, cause?: unknown): Me
 }
 
 const REDOWNLOAD = 'the file is damaged or incomplete; delete it and download it again (medprobe pulls re-verify the MD5)';
+
+const HEADER_MISMATCH = 'the npy header does not match its data (edited or written wrongly); re-create the npz with numpy.savez_compressed, or for a MedMNIST file delete it and `medprobe data pull` it again';
 
 async function readAt(fh: fs.FileHandle, position: number, length: number): Promise<Buffer> {
   const buf = Buffer.alloc(length);
@@ -159,6 +162,12 @@ async function streamEntry(fh: fs.FileHandle, file: string, fileSize: number, en
   if (dataStart + entry.compressedSize > fileSize) {
     throw npzError(file, `truncated npz: entry '${key}' needs ${entry.compressedSize} bytes at offset ${dataStart} but the file ends at ${fileSize}`, REDOWNLOAD);
   }
+  // Deflate inflates at most ~1032:1: a member declaring more than that of its stored bytes lies.
+  if (entry.size > (entry.method === 8 ? 1032 * entry.compressedSize + 1024 : entry.compressedSize)) {
+    throw npzError(file, `entry '${key}' declares ${entry.size} bytes uncompressed, more than its ${entry.compressedSize} stored bytes can hold`, 'the zip directory is damaged or forged; re-create the npz with numpy.savez_compressed');
+  }
+  // Checked here, before the caller's buffer for the member is filled (and before inflating a byte).
+  assertWithinMemoryBudget(`${file}`, entry.size, `array '${key}' of ${formatBytes(entry.size)} uncompressed`);
   if (entry.method !== 0 && entry.method !== 8) {
     throw npzError(file, `entry '${key}' uses zip compression method ${entry.method}`, 'only stored and deflate entries are supported; re-save with numpy.savez or savez_compressed');
   }
@@ -201,14 +210,16 @@ async function inflateEntry(fh: fs.FileHandle, file: string, fileSize: number, e
       'read it with readRows (chunked), or use a smaller image size of this dataset',
     );
   }
-  const out = new Uint8Array(entry.size);
+  // Allocated at the first inflated chunk: streamEntry checks the declared size (file, budget) first.
+  let out: Uint8Array | undefined;
   let at = 0;
   await streamEntry(fh, file, fileSize, entry, (chunk) => {
+    out ??= new Uint8Array(entry.size);
     out.set(chunk, at);
     at += chunk.length;
     onBytes?.(chunk.length);
   });
-  return out;
+  return out ?? new Uint8Array(0);
 }
 
 /**
@@ -265,7 +276,7 @@ async function inflateRows(
     const nRows = h.shape[0] ?? 1;
     const rowBytes = h.shape.slice(1).reduce((a, b) => a * b, 1) * itemsize;
     if (entry.size - h.dataOffset !== nRows * rowBytes) {
-      throw npzError(file, `corrupt entry '${key}': ${entry.size - h.dataOffset} data bytes for shape (${h.shape.join(', ')})`, REDOWNLOAD);
+      throw npzError(file, `array '${key}' declares shape (${h.shape.join(', ')}) ${h.descr}, ${nRows * rowBytes} bytes, but its member holds ${entry.size - h.dataOffset}`, HEADER_MISMATCH);
     }
     const rowsPerChunk = Math.max(1, Math.min(nRows, Math.floor(maxChunkBytes / Math.max(rowBytes, 1))));
     if (rowsPerChunk * rowBytes > MAX_ENTRY) throw npzError(file, `array '${key}' has rows of ${rowBytes} bytes, too large to hold`, 'use a smaller image size');

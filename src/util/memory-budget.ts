@@ -68,7 +68,7 @@ export function assertWithinMemoryBudget(file: string, needBytes: number, declar
   if (!(needBytes <= budget)) {
     throw new MedprobeError(`${file} declares ${declares}, which needs ${formatBytes(needBytes)} of memory to read, more than the ${formatBytes(budget)} memory budget (${source})`, {
       file,
-      hint: `if the file is genuine, raise the budget (--memory-budget ${Math.max(1, Math.ceil((needBytes * 1.25) / 2 ** 30))}GB, or $MEDPROBE_MEMORY_BUDGET) on a machine that has the memory; a small file declaring this much is damaged or hostile`,
+      hint: `if the file is genuine, raise the budget (--memory-budget ${needBytes * 1.25 >= 2 ** 30 ? `${Math.ceil((needBytes * 1.25) / 2 ** 30)}GB` : `${Math.ceil((needBytes * 1.25) / 2 ** 20)}MB`}, or $MEDPROBE_MEMORY_BUDGET) on a machine that has the memory; a small file declaring this much is damaged or hostile`,
     });
   }
 }

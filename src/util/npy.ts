@@ -189,7 +189,7 @@ export function parseNpy(bytes: Uint8Array, file?: string): NpyArray {
   const n = product(h.shape);
   const nbytes = n * spec.itemsize;
   if (bytes.length - h.dataOffset < nbytes) {
-    throw bad(file, `truncated .npy data: expected ${nbytes} bytes for shape (${h.shape.join(', ')}) ${h.descr}, found ${bytes.length - h.dataOffset}`, 'the file was cut short; download or write it again');
+    throw bad(file, `truncated .npy data: expected ${nbytes} bytes for shape (${h.shape.join(', ')}) ${h.descr}, found ${bytes.length - h.dataOffset}`, 'the header declares more data than the array holds: the file was cut short or its header edited; write it again with numpy.save (a downloaded file: fetch it again)');
   }
   let raw = bytes.subarray(h.dataOffset, h.dataOffset + nbytes);
   if (bigEndian) {

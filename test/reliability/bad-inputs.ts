@@ -243,6 +243,17 @@ export async function writeBadInputs(root: string): Promise<BadInputCase[]> {
       return { argv: ['run', 'suite.yaml'], names: 'pneumoniamnist.npz' };
     });
   }
+  // An npz bomb: 64 KB on disk, train_images inflating to 56 MB of zeros; refused under a 32 MB budget before inflating.
+  const npzBomb = () => npzBytes(withArray(pneumoniaLike(COUNTS), 'train_images', new Uint8Array(1120 * 224 * 224), [1120, 224, 224]));
+  add('npz/bomb:info', 'a small npz whose train_images inflate to 56 MB, under --memory-budget 32MB', async (_dir, data) => {
+    await put(path.join(data, 'pneumoniamnist.npz'), npzBomb());
+    return { argv: ['data', 'info', 'data/pneumoniamnist.npz', '--memory-budget', '32MB'], names: 'pneumoniamnist.npz' };
+  });
+  add('npz/bomb:run', 'a small npz whose train_images inflate to 56 MB, run --dry-run under --memory-budget 32MB', async (dir, data) => {
+    await put(path.join(data, 'pneumoniamnist.npz'), npzBomb());
+    await put(path.join(dir, 'suite.yaml'), medmnistSuite());
+    return { argv: ['run', 'suite.yaml', '--dry-run', '--memory-budget', '32MB'], names: 'pneumoniamnist.npz' };
+  });
   add('npz/missing-file:run', 'the suite names an npz that does not exist', async (dir) => {
     await put(path.join(dir, 'suite.yaml'), medmnistSuite('data/nowhere.npz'));
     return { argv: ['run', 'suite.yaml'], names: 'nowhere.npz' };
@@ -266,7 +277,7 @@ export async function writeBadInputs(root: string): Promise<BadInputCase[]> {
     ['vox-offset-past-end', 'vox_offset beyond the end of the file', (g) => patchNifti(g, (dv) => dv.setFloat32(108, 1e6, true))],
     ['huge-declared', 'a header declaring 2048³ int16 voxels (16 GiB) in a small file', (g) => patchNifti(g, (dv) => [42, 44, 46].forEach((o) => dv.setInt16(o, 2048, true)))],
     ['gz-truncated', 'a .nii.gz cut short', (g) => gzipSync(g).subarray(0, 300), '.nii.gz'],
-    ['gz-bomb', 'a small .nii.gz that declares 1 GiB of voxels', (g) => gzipSync(Buffer.concat([patchNifti(g, (dv) => [42, 44, 46].forEach((o) => dv.setInt16(o, 812, true))), Buffer.alloc(8 << 20)])), '.nii.gz'],
+    ['gz-short-body', 'a small .nii.gz that declares 1 GiB of voxels and inflates to 8 MiB', (g) => gzipSync(Buffer.concat([patchNifti(g, (dv) => [42, 44, 46].forEach((o) => dv.setInt16(o, 812, true))), Buffer.alloc(8 << 20)])), '.nii.gz'],
     ['gz-not-gzip', 'a plain .nii named .nii.gz', (g) => g, '.nii.gz'],
   ];
   const goodNifti = await niftiBytes(path.join(root, '_build', 'good.nii'));
@@ -278,6 +289,18 @@ export async function writeBadInputs(root: string): Promise<BadInputCase[]> {
     });
     add(`nifti/${slug}:run`, what, async (dir, data) => ({ ...(await volumesCase(dir, data, { name: file, bytes: make(goodNifti) })), names: file }));
   }
+  // A real gzip bomb (the issue's repro): ~1 MB on disk that inflates to the 1 GiB its header declares
+  // (gzip members concatenated: 64 × 16 MiB of zeros). Refused under a 256 MB budget before inflating.
+  const zeros = gzipSync(Buffer.alloc(16 << 20));
+  const bomb = Buffer.concat([gzipSync(patchNifti(goodNifti, (dv) => [42, 44, 46].forEach((o) => dv.setInt16(o, 812, true))).subarray(0, 352)), ...Array.from({ length: 64 }, () => zeros)]);
+  add('nifti/gz-bomb:info', 'a 1 MB .nii.gz that inflates to the 1 GiB it declares, under --memory-budget 256MB', async (_dir, data) => {
+    await put(path.join(data, 'bomb.nii.gz'), bomb);
+    return { argv: ['data', 'info', 'data/bomb.nii.gz', '--memory-budget', '256MB'], names: 'bomb.nii.gz' };
+  });
+  add('nifti/gz-bomb:run', 'a 1 MB .nii.gz that inflates to the 1 GiB it declares, under --memory-budget 256MB', async (dir, data) => {
+    const c = await volumesCase(dir, data, { name: 'bomb.nii.gz', bytes: bomb });
+    return { argv: [...c.argv, '--memory-budget', '256MB'], names: 'bomb.nii.gz' };
+  });
   const allNan = await niftiBytes(path.join(root, '_build', 'nan.nii'), { float: new Float32Array(256).fill(NaN) });
   const someNan = await niftiBytes(path.join(root, '_build', 'somenan.nii'), { float: Float32Array.from({ length: 256 }, (_, i) => (i % 9 === 0 ? NaN : i)) });
   add('nifti/all-nan:info', 'a float volume whose voxels are all NaN', async (_dir, data) => {

@@ -3,6 +3,7 @@ import path from 'node:path';
 import type { DatasetSource, Image2D, Sample, SplitName, SplitSource, Volume3D } from '../types.js';
 import { SPLIT_NAMES, labelWidth } from '../types.js';
 import { MedprobeError } from '../../util/errors.js';
+import { assertWithinMemoryBudget, formatBytes } from '../../util/memory-budget.js';
 import { fileHash } from '../../util/file-hashes.js';
 import { defaultCacheDir } from '../../util/paths.js';
 import { terminalByteProgress } from '../../util/download.js';
@@ -137,6 +138,8 @@ export async function openMedMNIST(file: string, opts: OpenMedMNISTOptions = {})
   requireNpzKeys(npz, keys);
   // Big files (MedMNIST+ 128/224 px) take a while to inflate: show bytes/s on a terminal.
   const total = keys.reduce((sum, k) => sum + npz.sizeOf(k), 0);
+  // Every split is held in memory at once: what the archive declares must fit before a byte is inflated.
+  assertWithinMemoryBudget(file, total, `${keys.length} arrays of ${formatBytes(total)} uncompressed`);
   const bar = total > BIG_FILE ? terminalByteProgress(`inflating ${path.basename(file)}`) : undefined;
   let done = 0;
   const onBytes = bar ? (n: number) => bar.onProgress((done += n), total) : undefined;

@@ -1,8 +1,9 @@
-import { promises as fs } from 'node:fs';
-import { gunzipSync } from 'node:zlib';
+import { createReadStream, promises as fs } from 'node:fs';
+import { createGunzip, gunzipSync } from 'node:zlib';
 import * as nifti from 'nifti-reader-js';
 import type { Volume3D } from '../types.js';
 import { MedprobeError } from '../../util/errors.js';
+import { assertWithinMemoryBudget, formatBytes, memoryBudgetBytes } from '../../util/memory-budget.js';
 import { axisCodes, closestCanonical, IDENTITY_REORIENTATION, reorientData, reorientGrid, type Axes, type Reorientation } from './orientation.js';
 
 export type NiftiData = Uint8Array | Int16Array | Uint16Array | Float32Array;
@@ -65,31 +66,100 @@ const DATATYPES: Record<number, { name: string; bytes: number }> = {
 
 const HINT_CORRUPT = 'the file is damaged or not NIfTI; re-export it (e.g. with nibabel or dcm2niix)';
 
+/**
+ * Read a .nii or .nii.gz. The header is read first and what it declares is checked against the
+ * file and the memory budget before the voxels are allocated: a small .gz that declares gigabytes
+ * is refused in one line, not inflated. Only the bytes up to the requested volume are read (a .gz
+ * is stream-inflated with that cap, never gunzipped whole).
+ */
 export async function readNifti(file: string, opts: ReadNiftiOptions = {}): Promise<NiftiVolume> {
-  let raw: Uint8Array;
+  let size: number;
+  let head: Uint8Array;
   try {
-    raw = new Uint8Array(await fs.readFile(file));
+    size = (await fs.stat(file)).size;
+    const fh = await fs.open(file, 'r');
+    try {
+      head = new Uint8Array(Math.min(size, 2));
+      await fh.read(head, 0, head.length, 0);
+    } finally {
+      await fh.close();
+    }
   } catch (e) {
     throw new MedprobeError(`cannot read ${file}: ${(e as Error).message}`, { file, hint: 'check the path and permissions', cause: e });
   }
-  return niftiFromBytes(raw, file, opts);
+  const gzipped = head.length >= 2 && head[0] === 0x1f && head[1] === 0x8b;
+  if (!gzipped && /\.gz$/i.test(file)) throw new MedprobeError(`${file} is named .gz but is not gzip-compressed`, { file, hint: 'rename it to .nii, or compress it (gzip)' });
+  // The header (and any extensions) sits in the first KiB of the file for every real NIfTI.
+  const header = await readPrefix(file, gzipped, Math.min(HEADER_PEEK, gzipped ? Infinity : size));
+  const layout = voxelLayout(header, file, opts);
+  if (!gzipped && layout.end > size) throw truncated(file, layout, size, 'the file has');
+  assertVolumeFits(file, layout);
+  return decodeNifti(await readPrefix(file, gzipped, layout.end), file, opts, gzipped);
 }
 
-export function niftiFromBytes(input: Uint8Array, file: string, opts: ReadNiftiOptions = {}): NiftiVolume {
-  let bytes = input;
-  const gzipped = bytes.length >= 2 && bytes[0] === 0x1f && bytes[1] === 0x8b;
-  if (!gzipped && /\.gz$/i.test(file)) {
-    throw new MedprobeError(`${file} is named .gz but is not gzip-compressed`, { file, hint: 'rename it to .nii, or compress it (gzip)' });
-  }
-  if (gzipped) {
+const HEADER_PEEK = 1 << 16;
+
+/** The first `n` bytes of the file, inflated when gzipped (stream-inflated, stopping at `n`: never the whole file). */
+async function readPrefix(file: string, gzipped: boolean, n: number): Promise<Uint8Array> {
+  if (!gzipped) {
+    const fh = await fs.open(file, 'r');
     try {
-      // node:zlib (native) rather than fflate: ~3× faster inflating large members (npm run bench:npz).
-      bytes = new Uint8Array(gunzipSync(bytes));
-    } catch (e) {
-      throw new MedprobeError(`${file} is a corrupt gzip file: ${(e as Error).message}`, { file, hint: HINT_CORRUPT, cause: e });
+      const out = new Uint8Array(n);
+      let at = 0;
+      while (at < n) {
+        const { bytesRead } = await fh.read(out, at, n - at, at);
+        if (bytesRead === 0) break;
+        at += bytesRead;
+      }
+      return out.subarray(0, at);
+    } finally {
+      await fh.close();
     }
   }
-  const buf = bytes.buffer.slice(bytes.byteOffset, bytes.byteOffset + bytes.byteLength) as ArrayBuffer;
+  const cap = Number.isFinite(n) ? n : HEADER_PEEK;
+  const chunks: Buffer[] = [];
+  let have = 0;
+  const src = createReadStream(file);
+  const gz = createGunzip();
+  src.on('error', (e) => gz.destroy(e));
+  src.pipe(gz);
+  try {
+    for await (const chunk of gz as AsyncIterable<Buffer>) {
+      chunks.push(chunk.subarray(0, Math.min(chunk.length, cap - have)));
+      have += chunks[chunks.length - 1].length;
+      if (have >= cap) break;
+    }
+  } catch (e) {
+    // A truncated stream that still gave the header: the caller's length check names it better.
+    if (have < Math.min(cap, 352)) throw new MedprobeError(`${file} is a corrupt gzip file: ${(e as Error).message}`, { file, hint: HINT_CORRUPT, cause: e });
+  } finally {
+    src.destroy();
+    gz.destroy();
+  }
+  return chunks.length === 1 ? new Uint8Array(chunks[0]) : new Uint8Array(Buffer.concat(chunks, have));
+}
+
+interface VoxelLayout {
+  shape: Axes;
+  n: number;
+  dt: { name: string; bytes: number };
+  /** Byte offset of the requested volume's first voxel in the (inflated) file. */
+  offset: number;
+  /** Bytes of the (inflated) file needed, up to the end of the requested volume. */
+  end: number;
+}
+
+function truncated(file: string, l: VoxelLayout, have: number, what: string): MedprobeError {
+  return new MedprobeError(`${file} is truncated: ${l.shape.join('×')} ${l.dt.name} voxels need ${l.end} bytes, ${what} ${have}`, {
+    file,
+    hint: 'the file was cut short; re-copy or re-export it',
+  });
+}
+
+/** Parse and check the header (dimensions, datatype, volume index) and where the voxels lie, before any voxel is read. */
+function voxelLayout(bytes: Uint8Array, file: string, opts: ReadNiftiOptions): VoxelLayout & { h: nifti.NIFTI1 | nifti.NIFTI2; version: 1 | 2; volumes: number; volume: number; keepsType: boolean } {
+  // nifti-reader-js wants an ArrayBuffer: hand it the header bytes only, never a copy of the voxels.
+  const buf = bytes.buffer.slice(bytes.byteOffset, bytes.byteOffset + Math.min(bytes.byteLength, HEADER_PEEK)) as ArrayBuffer;
   if (!nifti.isNIFTI(buf)) {
     throw new MedprobeError(`${file} is not a NIfTI-1/2 file (no n+1/ni1/n+2 magic)`, { file, hint: 'pass a .nii or .nii.gz file; Analyze .hdr/.img pairs are not read' });
   }
@@ -123,12 +193,44 @@ export function niftiFromBytes(input: Uint8Array, file: string, opts: ReadNiftiO
   }
   const n = shape[0] * shape[1] * shape[2];
   const offset = Math.max(Math.floor(h.vox_offset), version === 1 ? 352 : 544) + volume * n * dt.bytes;
-  if (!Number.isFinite(offset) || offset + n * dt.bytes > bytes.length) {
-    throw new MedprobeError(`${file} is truncated: ${shape.join('×')} ${dt.name} voxels need ${offset + n * dt.bytes} bytes, the file has ${bytes.length}`, {
-      file,
-      hint: 'the file was cut short; re-copy or re-export it',
-    });
+  const end = offset + n * dt.bytes;
+  return { shape, n, dt, offset, end: Number.isFinite(end) ? end : Infinity, h, version, volumes, volume, keepsType: [2, 4, 512, 16].includes(h.datatypeCode) };
+}
+
+/** Memory reading the volume takes (inflated bytes, the voxel copy, a Float32 conversion, the RAS+ reorder) against the budget. */
+function assertVolumeFits(file: string, l: VoxelLayout & { keepsType: boolean }): void {
+  const need = l.end + l.n * l.dt.bytes + 2 * l.n * (l.keepsType ? l.dt.bytes : 4);
+  assertWithinMemoryBudget(file, need, `${l.shape.join('×')} ${l.dt.name} voxels (${formatBytes(l.n * l.dt.bytes)})`);
+}
+
+export function niftiFromBytes(input: Uint8Array, file: string, opts: ReadNiftiOptions = {}): NiftiVolume {
+  let bytes = input;
+  const gzipped = bytes.length >= 2 && bytes[0] === 0x1f && bytes[1] === 0x8b;
+  if (!gzipped && /\.gz$/i.test(file)) {
+    throw new MedprobeError(`${file} is named .gz but is not gzip-compressed`, { file, hint: 'rename it to .nii, or compress it (gzip)' });
   }
+  if (gzipped) {
+    try {
+      // node:zlib (native) rather than fflate: ~3× faster inflating large members (npm run bench:npz).
+      // Capped at the memory budget: an in-memory bomb fails here instead of filling the machine.
+      bytes = new Uint8Array(gunzipSync(bytes, { maxOutputLength: Math.min(memoryBudgetBytes(), 2 ** 32) }));
+    } catch (e) {
+      if ((e as NodeJS.ErrnoException).code === 'ERR_BUFFER_TOO_LARGE') {
+        throw new MedprobeError(`${file} inflates to more than the ${formatBytes(memoryBudgetBytes())} memory budget`, { file, hint: 'if the file is genuine, raise --memory-budget (or $MEDPROBE_MEMORY_BUDGET) on a machine that has the memory; otherwise it is damaged or hostile' });
+      }
+      throw new MedprobeError(`${file} is a corrupt gzip file: ${(e as Error).message}`, { file, hint: HINT_CORRUPT, cause: e });
+    }
+  }
+  return decodeNifti(bytes, file, opts, gzipped);
+}
+
+/** A NIfTI from its (inflated) bytes: header checks, voxels, NaN count, RAS+ reorientation. */
+function decodeNifti(bytes: Uint8Array, file: string, opts: ReadNiftiOptions, gzipped: boolean): NiftiVolume {
+  const layout = voxelLayout(bytes, file, opts);
+  const { h, version, shape, n, dt, offset, volumes } = layout;
+  if (layout.end > bytes.length) throw truncated(file, layout, bytes.length, gzipped ? 'it inflates to' : 'the file has');
+  assertVolumeFits(file, layout);
+
 
   const slope = h.scl_slope;
   const inter = h.scl_inter;
