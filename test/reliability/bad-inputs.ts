@@ -319,6 +319,10 @@ export async function writeBadInputs(root: string): Promise<BadInputCase[]> {
     ['preamble-only', 'the 128-byte preamble and DICM, nothing else', () => dicomSeries(1)[0][1].subarray(0, 132)],
     ['zero-rows', 'Rows = 0', () => ctSlice({ rows: 0, cols: 8, pixels: new Int16Array(0), signed: true })],
   ];
+  add('dicom/huge-declared:info', 'a 1 KB slice declaring 8192 × 8192 pixels, under --memory-budget 64MB', async (_dir, data) => {
+    await put(path.join(data, 'image.dcm'), ctSlice({ rows: 8192, cols: 8192, pixels: new Int16Array(64), signed: true }));
+    return { argv: ['data', 'info', 'data/image.dcm', '--memory-budget', '64MB'], names: 'image.dcm' };
+  });
   for (const [slug, what, make] of dicomFiles) {
     add(`dicom/${slug}:info`, what, async (_dir, data) => {
       await put(path.join(data, 'image.dcm'), make());

@@ -2,6 +2,18 @@ import type { Image2D } from '../types.js';
 import { decodeFrame, type DecodedDicomFrame } from './decode.js';
 import { readMeta, type DicomMeta } from './meta.js';
 import { parseDicomFile } from './parse.js';
+import { assertWithinMemoryBudget, formatBytes } from '../../util/memory-budget.js';
+
+/**
+ * Rows × Columns × samples × frames, decoded to Float32 beside the stored bits: checked against
+ * the memory budget before any frame is decoded, so a small (compressed) file declaring a huge
+ * image is refused in one line instead of allocated.
+ */
+function assertFramesFit(meta: DicomMeta, frames: number): void {
+  const values = meta.rows * meta.columns * meta.samplesPerPixel * frames;
+  const need = values * (4 + Math.ceil(meta.bitsAllocated / 8));
+  assertWithinMemoryBudget(meta.file, need, `${frames} frame(s) of ${meta.rows}×${meta.columns}${meta.samplesPerPixel > 1 ? `×${meta.samplesPerPixel}` : ''} at ${meta.bitsAllocated} bits (${formatBytes(need)} decoded)`);
+}
 
 /** A decoded DICOM image: its metadata and every frame. */
 export interface DicomImage extends DicomMeta {
@@ -25,6 +37,7 @@ export async function readDicomHeader(file: string): Promise<DicomMeta> {
 export async function readDicomFile(file: string): Promise<DicomImage> {
   const parsed = await parseDicomFile(file);
   const meta = readMeta(parsed);
+  assertFramesFit(meta, meta.numberOfFrames);
   const frames: Image2D[] = [];
   let outputPhotometric: DicomImage['outputPhotometric'] = 'MONOCHROME2';
   let inverted = false;
@@ -46,5 +59,6 @@ export interface OpenedDicom extends DicomMeta {
 export async function openDicomFile(file: string): Promise<OpenedDicom> {
   const parsed = await parseDicomFile(file);
   const meta = readMeta(parsed);
+  assertFramesFit(meta, 1);
   return { ...meta, frame: (index: number) => decodeFrame(parsed, meta, index) };
 }
