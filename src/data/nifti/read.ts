@@ -117,7 +117,8 @@ async function readPrefix(file: string, gzipped: boolean, n: number): Promise<Ui
     }
   }
   const cap = Number.isFinite(n) ? n : HEADER_PEEK;
-  const chunks: Buffer[] = [];
+  // Inflated straight into a buffer of the size the (already budget-checked) header asks for: no chunk list, no concat copy.
+  const out = new Uint8Array(cap);
   let have = 0;
   const src = createReadStream(file);
   const gz = createGunzip();
@@ -125,8 +126,9 @@ async function readPrefix(file: string, gzipped: boolean, n: number): Promise<Ui
   src.pipe(gz);
   try {
     for await (const chunk of gz as AsyncIterable<Buffer>) {
-      chunks.push(chunk.subarray(0, Math.min(chunk.length, cap - have)));
-      have += chunks[chunks.length - 1].length;
+      const take = chunk.subarray(0, Math.min(chunk.length, cap - have));
+      out.set(take, have);
+      have += take.length;
       if (have >= cap) break;
     }
   } catch (e) {
@@ -136,7 +138,7 @@ async function readPrefix(file: string, gzipped: boolean, n: number): Promise<Ui
     src.destroy();
     gz.destroy();
   }
-  return chunks.length === 1 ? new Uint8Array(chunks[0]) : new Uint8Array(Buffer.concat(chunks, have));
+  return out.subarray(0, have);
 }
 
 interface VoxelLayout {
