@@ -124,7 +124,7 @@ export async function loadCard(cardPath: string): Promise<LoadedCard> {
   try {
     raw = cardPath.endsWith('.json') ? JSON.parse(text) : YAML.parse(text);
   } catch (e) {
-    throw new MedprobeError(`model card ${cardPath} is not valid ${cardPath.endsWith('.json') ? 'JSON' : 'YAML'}: ${(e as Error).message.split('\n')[0]}`, { file: cardPath });
+    throw new MedprobeError(`model card ${cardPath} is not valid ${cardPath.endsWith('.json') ? 'JSON' : 'YAML'}: ${(e as Error).message.split('\n')[0]}`, { file: cardPath, hint: 'fix the syntax at the line shown (`medprobe models show <id>` prints a working card)' });
   }
   const card = parseCard(raw, cardPath);
   return { card, cardPath, modelPath: path.resolve(path.dirname(cardPath), card.file) };

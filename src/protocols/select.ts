@@ -30,8 +30,12 @@ export function bestCandidate(candidates: readonly Candidate[], where: string, m
     if (best < 0 || s > (candidates[best].score as number)) best = i;
   }
   if (best < 0) {
-    throw new MedprobeError(`${where}: ${metric} is undefined for every candidate, so nothing can be selected`, {
-      hint: 'the validation split needs both outcomes of every class/label; choose another selection metric or fix the split',
+    // NaN scores come from heads that diverged (non-finite outputs), null from a metric the val split cannot define.
+    const diverged = candidates.filter((c) => c.score !== null && Number.isNaN(c.score)).length;
+    throw new MedprobeError(`${where}: ${metric} is ${diverged > 0 ? `NaN (diverged) for ${diverged} and undefined for ${candidates.length - diverged}` : `undefined for all ${candidates.length}`} candidate(s), so nothing can be selected`, {
+      hint: diverged > 0
+        ? 'the heads diverged: lower the learning rates in the suite (e.g. lr: [1e-2, 1e-3, 1e-4]) and check the features for extreme values'
+        : 'the validation split needs both outcomes of every class/label; choose another selection metric or fix the split',
     });
   }
   return best;

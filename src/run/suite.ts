@@ -180,7 +180,7 @@ export async function loadSuite(ref: string, opts: LoadSuiteOptions = {}): Promi
   try {
     raw = YAML.parse(text);
   } catch (e) {
-    throw new MedprobeError(`suite ${file} is not valid YAML: ${(e as Error).message.split('\n')[0]}`, { file });
+    throw new MedprobeError(`suite ${file} is not valid YAML: ${(e as Error).message.split('\n')[0]}`, { file, hint: 'fix the YAML at the line and column shown (indentation, an unclosed [ or {); examples/ holds working suites' });
   }
   const suite = parseSuite(raw, file);
   if (opts.models?.length) {

@@ -54,7 +54,7 @@ export async function loadSegCard(file: string): Promise<SegCard> {
   try {
     raw = file.endsWith('.json') ? JSON.parse(text) : YAML.parse(text);
   } catch (e) {
-    throw new MedprobeError(`segmentation card ${file} does not parse: ${(e as Error).message.split('\n')[0]}`, { file });
+    throw new MedprobeError(`segmentation card ${file} does not parse: ${(e as Error).message.split('\n')[0]}`, { file, hint: 'fix the YAML/JSON syntax at the line shown' });
   }
   return parseSegCard(raw, file);
 }
