@@ -118,9 +118,12 @@ export function protocolsOption(cmd: Command, description = 'only these protocol
  * `--metric <name>` (and `--segmentation-metric`): checked against the metric vocabulary when
  * parsed, so a typo fails in one line naming the valid metrics instead of ranking empty cells.
  */
-export function metricOption(cmd: Command, kind: TaskKind, defaultValue: MetricName): Command {
+export function metricOption(cmd: Command, kind: TaskKind, defaultValue?: MetricName): Command {
   const flag = kind === 'classification' ? '--metric <name>' : '--segmentation-metric <name>';
-  return cmd.option(flag, `${kind} metric to rank by`, (v: string) => parseMetricName(v, kind), defaultValue);
+  const parse = (v: string) => parseMetricName(v, kind);
+  // No default: each table is ranked by its protocol's main score from the protocol registry.
+  if (defaultValue === undefined) return cmd.option(flag, `${kind} metric to rank by (default: each protocol's main score${kind === 'segmentation' ? ', diceJaccard' : ', auroc'})`, parse);
+  return cmd.option(flag, `${kind} metric to rank by`, parse, defaultValue);
 }
 
 export function threadsOption(cmd: Command, description = 'compute threads (default: every core)'): Command {

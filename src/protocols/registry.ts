@@ -6,6 +6,7 @@ import { linearProtocol } from './linear/index.js';
 import { mlknnProtocol } from './mlknn.js';
 import { segFewShotProtocol, segLinearProtocol, segUnetProtocol } from './segmentation/protocol.js';
 import type { RegisteredProtocol } from './protocol.js';
+import type { MetricName, TaskKind } from '../metrics/names.js';
 
 /**
  * THE protocol registry: suite key → protocol module (options schema with its defaults, main
@@ -54,3 +55,20 @@ export const ProtocolsSchema = z
   .object(Object.fromEntries(PROTOCOL_NAMES.map((n) => [n, PROTOCOLS[n].options.optional()])) as ProtocolsShape)
   .strict()
   .refine((p) => Object.keys(p).length > 0, 'name at least one protocol');
+
+/**
+ * The main score of a task kind: the one every registered protocol of that kind declares, so a
+ * leaderboard ranks all tables of a kind by one score (classification: AUROC; segmentation: the
+ * study's (Dice + Jaccard) / 2). Protocols of one kind that disagreed would be a registry bug.
+ */
+export function kindMainScore(kind: TaskKind): MetricName {
+  const scores = [...new Set(PROTOCOL_NAMES.filter((n) => PROTOCOLS[n].kind === kind).map((n) => PROTOCOLS[n].mainScore))];
+  if (scores.length !== 1) throw new Error(`${kind} protocols declare ${scores.length ? scores.join(', ') : 'no'} main scores; a kind has exactly one`);
+  return scores[0];
+}
+
+/** The score a leaderboard ranks results of `protocol` by: its registered main score, or its kind's for a protocol outside the registry (older result files). */
+export function mainScoreOf(protocol: string, kind: TaskKind): MetricName {
+  const m = (PROTOCOLS as Record<string, RegisteredProtocol<z.ZodType>>)[protocol];
+  return m && m.kind === kind ? m.mainScore : kindMainScore(kind);
+}

@@ -7,6 +7,7 @@ import { MedprobeError } from '../util/errors.js';
 import { h, Fragment, type ComponentChildren } from 'preact';
 import { buildLeaderboard, normaliseModality, taskKindOf, type LeaderboardOptions } from '../results/leaderboard.js';
 import type { Result } from '../results/schema.js';
+import { mainScoreOf } from '../protocols/registry.js';
 import { loadResultFiles, type StoredResult } from '../results/store.js';
 import { matchCatalogEntries, type SiteCatalogEntry } from './catalog.js';
 import { jsonForScriptTag, slugify } from './escape.js';
@@ -41,6 +42,12 @@ export const SITE_DATA_SCHEMA_VERSION = 'medprobe.site/v1';
 export interface SitePcaImages {
   model: string;
   images: { file: string; caption: string }[];
+}
+
+/** The metric a result is shown by: the user's for its task kind, else its protocol's main score (protocol registry). */
+function rankingMetric(r: Result, opts: Pick<LeaderboardOptions, 'metric' | 'segmentationMetric'>): string {
+  const kind = taskKindOf(r);
+  return (kind === 'segmentation' ? opts.segmentationMetric : opts.metric) ?? mainScoreOf(r.protocol.name, kind);
 }
 
 export interface BuildSiteOptions extends Pick<LeaderboardOptions, 'metric' | 'segmentationMetric'> {
@@ -279,7 +286,7 @@ export async function buildSite(resultsDir: string, outDir: string, opts: BuildS
       if (l) leakage.push({ source: `${s.result.model.name} · ${s.result.protocol.name}`, summary: l });
     }
     const curves: FewShotCurve[] = [];
-    for (const s of mine) for (const series of fewShotOf(s.result, s.file, opts.metric ?? 'auroc')) curves.push({ model: s.result.model.name, protocol: s.result.protocol.name, series });
+    for (const s of mine) for (const series of fewShotOf(s.result, s.file, rankingMetric(s.result, opts))) curves.push({ model: s.result.model.name, protocol: s.result.protocol.name, series });
     const fewShot = curves.length ? await emit(fewShotFigure(`few-shot-${slug}`, name, curves)) : undefined;
     const overlays: { src: string; alt: string; caption: string }[] = [];
     for (const s of mine) {

@@ -1,5 +1,6 @@
 import { metricSpec, parseMetricName } from '../metrics/names.js';
 import { REGISTRY } from '../data/registry/index.js';
+import { kindMainScore, mainScoreOf } from '../protocols/registry.js';
 import { MedprobeError } from '../util/errors.js';
 import type { Result } from './schema.js';
 
@@ -73,18 +74,18 @@ export interface CrossTaskRank {
 
 export interface Leaderboard {
   schema: typeof LEADERBOARD_SCHEMA_VERSION;
-  /** Metric used for classification tables. */
+  /** Metric of classification tables (the kind's main score unless overridden). */
   metric: string;
-  /** Metric used for segmentation tables. */
+  /** Metric of segmentation tables (the kind's main score unless overridden). */
   segmentationMetric: string;
   protocols: ProtocolTable[];
   crossTask: CrossTaskRank[];
 }
 
 export interface LeaderboardOptions {
-  /** Classification metric; default 'auroc'. */
+  /** Classification metric for every classification table; default: each protocol's main score (protocol registry). */
   metric?: string;
-  /** Segmentation metric; default 'dice'. */
+  /** Segmentation metric for every segmentation table; default: each protocol's main score (diceJaccard, the study's). */
   segmentationMetric?: string;
   /** Only this protocol. */
   protocol?: string;
@@ -245,13 +246,18 @@ function crossTaskRanks(tables: ProtocolTable[]): CrossTaskRank[] {
 }
 
 /**
- * Build the leaderboard. Tables are per protocol (alphabetical); a protocol whose results are
- * all segmentation uses `segmentationMetric`, any other uses `metric`.
+ * Build the leaderboard. Tables are per protocol (alphabetical), each ranked by its protocol's
+ * main score from the protocol registry (segmentation: diceJaccard); `segmentationMetric`
+ * overrides it for protocols whose results are all segmentation, `metric` for the others.
  */
 export function buildLeaderboard(results: readonly Result[], opts: LeaderboardOptions = {}): Leaderboard {
   // Checked here too (not only by the CLI): an unknown name would rank every model on empty cells.
-  const metric = parseMetricName(opts.metric ?? 'auroc', 'classification');
-  const segmentationMetric = parseMetricName(opts.segmentationMetric ?? 'dice', 'segmentation');
+  const override = {
+    classification: opts.metric === undefined ? undefined : parseMetricName(opts.metric, 'classification'),
+    segmentation: opts.segmentationMetric === undefined ? undefined : parseMetricName(opts.segmentationMetric, 'segmentation'),
+  };
+  const metric = override.classification ?? kindMainScore('classification');
+  const segmentationMetric = override.segmentation ?? kindMainScore('segmentation');
   const byProtocol = new Map<string, Result[]>();
   for (const r of results) {
     if (opts.protocol !== undefined && r.protocol.name !== opts.protocol) continue;
@@ -265,8 +271,8 @@ export function buildLeaderboard(results: readonly Result[], opts: LeaderboardOp
   }
   const protocols = [...byProtocol.keys()].sort(byName).map((p) => {
     const list = byProtocol.get(p)!;
-    const allSeg = list.every((r) => taskKindOf(r) === 'segmentation');
-    return buildTable(p, list, allSeg ? segmentationMetric : metric, opts.modalityOf ?? registryModality);
+    const kind: TaskKind = list.every((r) => taskKindOf(r) === 'segmentation') ? 'segmentation' : 'classification';
+    return buildTable(p, list, override[kind] ?? mainScoreOf(p, kind), opts.modalityOf ?? registryModality);
   });
   return { schema: LEADERBOARD_SCHEMA_VERSION, metric, segmentationMetric, protocols, crossTask: crossTaskRanks(protocols) };
 }

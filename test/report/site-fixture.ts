@@ -100,9 +100,9 @@ export async function writeSiteFixture(dir: string): Promise<void> {
         );
       }
   // Segmentation on the MRI dataset for two models (Dice), one with an overlay image.
-  await put(dir, 'rad-dino/brain-seg/seg-unet.json', makeResult({ model: 'rad-dino', dataset: 'brain-seg', protocol: 'seg-unet', metrics: { dice: 0.61 }, modality: 'MRI', extra: { overlays: ['overlay-1.png'] } }));
+  await put(dir, 'rad-dino/brain-seg/seg-unet.json', makeResult({ model: 'rad-dino', dataset: 'brain-seg', protocol: 'seg-unet', metrics: { dice: 0.61, iou: 0.44, diceJaccard: 0.525 }, modality: 'MRI', extra: { overlays: ['overlay-1.png'] } }));
   await put(dir, 'rad-dino/brain-seg/overlay-1.png', png(16, 16));
-  await put(dir, `${safe(XSS_NAME)}/brain-seg/seg-unet.json`, makeResult({ model: XSS_NAME, dataset: 'brain-seg', protocol: 'seg-unet', metrics: { dice: 0.55 }, modality: 'MRI' }));
+  await put(dir, `${safe(XSS_NAME)}/brain-seg/seg-unet.json`, makeResult({ model: XSS_NAME, dataset: 'brain-seg', protocol: 'seg-unet', metrics: { dice: 0.55, iou: 0.38, diceJaccard: 0.465 }, modality: 'MRI' }));
   await put(dir, '_datasets/chest-xray.json', {
     name: 'chest-xray',
     licence: 'CC BY 4.0',

@@ -56,7 +56,7 @@ test('buildSite: pages, figures, raw results and escaping, checked in Node', asy
     }
     const cross = document.querySelector('#fig-cross-task-rank desc')!.textContent!;
     // Fig. 1 as the study draws it: U-Net segmentation rank (x) vs linear-probe classification rank (y).
-    // Hand-worked from site-fixture AUROC, linear only (chest, adrenal, brain): rad-dino ranks 1,3,2 → 2.00, seg-unet Dice 0.61 > 0.55 → 1;
+    // Hand-worked from site-fixture AUROC, linear only (chest, adrenal, brain): rad-dino ranks 1,3,2 → 2.00, seg-unet (Dice+Jaccard)/2 0.525 > 0.465 → 1;
     // the XSS model ranks 3,1 (brain missing) → 2.00, segmentation 2. dinov2-small has no segmentation result, so no dot.
     assert.match(cross, /rad-dino: segmentation 1\.00, classification 2\.00/);
     assert.match(cross, /alert\(1\)>: segmentation 2\.00, classification 2\.00/);

@@ -2,6 +2,7 @@ import type { MedprobeError } from '../../src/util/errors.js';
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { aggregateRanks, buildLeaderboard, normaliseModality, rankValues } from '../../src/results/leaderboard.js';
+import { PROTOCOLS, PROTOCOL_NAMES, kindMainScore, mainScoreOf } from '../../src/protocols/registry.js';
 import { makeResult } from './make-result.js';
 
 test('rankValues: ties share the average rank, missing stays missing', () => {
@@ -91,12 +92,12 @@ test('buildLeaderboard: segmentation tables use the segmentation metric; cross-t
   const results = [
     makeResult({ model: 'A', dataset: 'cxr', protocol: 'knn', metrics: { auroc: 0.9 } }),
     makeResult({ model: 'B', dataset: 'cxr', protocol: 'knn', metrics: { auroc: 0.8 } }),
-    makeResult({ model: 'A', dataset: 'drive', protocol: 'segmentation', metrics: { dice: 0.5 } }),
-    makeResult({ model: 'B', dataset: 'drive', protocol: 'segmentation', metrics: { dice: 0.6 } }),
+    makeResult({ model: 'A', dataset: 'drive', protocol: 'segmentation', metrics: { dice: 0.5, diceJaccard: 0.4 } }),
+    makeResult({ model: 'B', dataset: 'drive', protocol: 'segmentation', metrics: { dice: 0.6, diceJaccard: 0.5 } }),
   ];
   const lb = buildLeaderboard(results);
   const seg = lb.protocols.find((p) => p.protocol === 'segmentation')!;
-  assert.equal(seg.metric, 'dice');
+  assert.equal(seg.metric, 'diceJaccard', 'a protocol outside the registry is ranked by its kind\'s main score');
   assert.equal(seg.tasks[0].kind, 'segmentation');
   assert.deepEqual(lb.crossTask, [
     { model: 'A', classification: 1, segmentation: 2 },
@@ -133,4 +134,28 @@ test('a summarised protocol says what its number is (few-shot: protocol, shots, 
   assert.equal(lb.protocols.find((p) => p.protocol === 'fewshot')!.headline, 'kNN at 64 shots per class, mean of 5 tries');
   assert.equal(lb.protocols.find((p) => p.protocol === 'knn')!.headline, undefined);
   assert.match(leaderboardMarkdown(lb), /Test auroc of kNN at 64 shots per class, mean of 5 tries; no confidence intervals\./);
+});
+
+test('buildLeaderboard ranks each table by its protocol\'s registered main score: segmentation by (Dice+Jaccard)/2, not Dice', () => {
+  // The registry: every segmentation protocol's main score is diceJaccard, every classification one's auroc.
+  for (const n of PROTOCOL_NAMES) assert.equal(PROTOCOLS[n].mainScore, PROTOCOLS[n].kind === 'segmentation' ? 'diceJaccard' : 'auroc', n);
+  assert.equal(kindMainScore('segmentation'), 'diceJaccard');
+  assert.equal(kindMainScore('classification'), 'auroc');
+  // A ranks first by Dice, B by (Dice+Jaccard)/2 (Jaccard is not a function of the mean Dice over cases).
+  const results = [
+    makeResult({ model: 'A', dataset: 'drive', protocol: 'seg-unet', metrics: { dice: 0.8, iou: 0.5, diceJaccard: 0.65 } }),
+    makeResult({ model: 'B', dataset: 'drive', protocol: 'seg-unet', metrics: { dice: 0.75, iou: 0.6, diceJaccard: 0.675 } }),
+    makeResult({ model: 'A', dataset: 'cxr', protocol: 'linear', metrics: { auroc: 0.9, accuracy: 0.6 } }),
+    makeResult({ model: 'B', dataset: 'cxr', protocol: 'linear', metrics: { auroc: 0.8, accuracy: 0.7 } }),
+  ];
+  const lb = buildLeaderboard(results);
+  assert.deepEqual([lb.metric, lb.segmentationMetric], ['auroc', 'diceJaccard']);
+  const seg = lb.protocols.find((p) => p.protocol === 'seg-unet')!;
+  assert.equal(seg.metric, mainScoreOf('seg-unet', 'segmentation'));
+  assert.deepEqual(seg.ranking.map((r) => r.model), ['B', 'A']);
+  assert.deepEqual(lb.protocols.find((p) => p.protocol === 'linear')!.ranking.map((r) => r.model), ['A', 'B']);
+  // An explicit metric still overrides the main score, per kind.
+  const byDice = buildLeaderboard(results, { segmentationMetric: 'dice' });
+  assert.deepEqual(byDice.protocols.find((p) => p.protocol === 'seg-unet')!.ranking.map((r) => r.model), ['A', 'B']);
+  assert.equal(byDice.protocols.find((p) => p.protocol === 'linear')!.metric, 'auroc');
 });

@@ -18,6 +18,7 @@ import { parseSuite } from '../../src/run/suite.js';
 import { planSuite, runSuite } from '../../src/run/runner.js';
 import type { Result } from '../../src/results/schema.js';
 import { MedprobeError } from '../../src/util/errors.js';
+import { fewShotOf } from '../../src/report/figure-inputs.js';
 import { createRng } from '../../src/util/random.js';
 import { writeGrayGif, writeNifti, writeTiff } from '../segmentation/fixtures.js';
 
@@ -285,6 +286,10 @@ test('seg-fewshot: n training volumes × tries, each try draws its own volumes a
       assert.ok(Math.abs(p.mean.diceJaccard! - mean) < 1e-12);
     }
     assert.equal(r.metrics.diceJaccard, few.points[1].mean.diceJaccard, 'headline: the largest n');
+    // The site's few-shot figure reads this output: one curve for the decoder, by the main score.
+    assert.deepEqual(fewShotOf(r, results[0].file, 'diceJaccard').map((c) => [c.label, c.metric, c.points.map((p) => [p.shots, p.mean])]), [
+      ['seg-linear', 'diceJaccard', few.points.map((p) => [p.shots, p.mean.diceJaccard])],
+    ]);
   } finally {
     await fs.rm(dir, { recursive: true, force: true });
   }

@@ -3,7 +3,7 @@ import { requireWritableFolder } from '../../util/output-folder.js';
 
 // Each command imports its own modules: `serve` must not load jsdom and Plot, `report` not ORT.
 
-export async function reportCommand(dir: string | undefined, o: { out: string; title?: string; metric: string; segmentationMetric: string; pca: string[] }): Promise<void> {
+export async function reportCommand(dir: string | undefined, o: { out: string; title?: string; metric?: string; segmentationMetric?: string; pca: string[] }): Promise<void> {
   const { buildSite } = await import('../../report/site.js');
   const { builtinSiteCatalog } = await import('../../report/builtin-catalog.js');
   const { readPcaManifest } = await import('../../run/viz-pca.js');

@@ -17,10 +17,10 @@ export function registerReport(program: Command): void {
     .command('report [results]')
     .description('build the static leaderboard site (works from file://, offline) from a results folder');
   outOption(report, 'output folder', 'site').option('--title <text>', 'site title');
-  metricOption(report, 'classification', 'auroc');
-  metricOption(report, 'segmentation', 'dice')
+  metricOption(report, 'classification');
+  metricOption(report, 'segmentation')
     .option('--pca <dir>', 'a folder written by `medprobe viz pca`, shown on its model\'s page (repeatable)', repeatable, [] as string[])
-    .action(async (dir: string | undefined, o: { out: string; title?: string; metric: MetricName; segmentationMetric: MetricName; pca: string[] }) => (await actions()).reportCommand(dir, o));
+    .action(async (dir: string | undefined, o: { out: string; title?: string; metric?: MetricName; segmentationMetric?: MetricName; pca: string[] }) => (await actions()).reportCommand(dir, o));
   const pca = program
     .command('viz')
     .description('figures outside the site')

@@ -288,7 +288,7 @@ async function runSegFewShot(input: SegRunInput<SegFewShotConfig>): Promise<SegP
   const test = input.splits.test!;
   checkDecoderFits(c.decoder, train.shapes, input.layout.size, input.maps, c.widths);
   const nCases = train.cases.length;
-  const points: { shots: number; tries: { seed: number; cases: string[]; chosen: Record<string, unknown>; metrics: Record<string, number | null> }[]; mean: Record<string, number | null>; sd: Record<string, number | null> }[] = [];
+  const points: { protocol: string; shots: number; tries: { seed: number; cases: string[]; chosen: Record<string, unknown>; metrics: Record<string, number | null> }[]; mean: Record<string, number | null>; sd: Record<string, number | null> }[] = [];
   const skipped: { shots: number; reason: string }[] = [];
   let trainSeconds = 0;
   for (const n of c.shots) {
@@ -333,7 +333,8 @@ async function runSegFewShot(input: SegRunInput<SegFewShotConfig>): Promise<SegP
       mean[k] = mu;
       sd[k] = v.length > 1 ? Math.sqrt(v.reduce((a, b) => a + (b - mu) ** 2, 0) / (v.length - 1)) : 0;
     }
-    points.push({ shots: n, tries, mean, sd });
+    // `protocol` labels the curve (the site's few-shot figure draws one line per decoder).
+    points.push({ protocol: `seg-${c.decoder}`, shots: n, tries, mean, sd });
   }
   if (points.length === 0) throw new MedprobeError(`${input.dataset}: every few-shot n exceeds the ${nCases} labelled training cases`, { hint: 'lower `shots`' });
   const head = points[points.length - 1];
