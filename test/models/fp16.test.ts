@@ -10,6 +10,7 @@ import { promises as fs } from 'node:fs';
 import path from 'node:path';
 import ort from 'onnxruntime-node';
 import { writeTinyVitCard, writeTinyVitOnnx } from '../../src/models/fixtures/tiny-vit.js';
+import { writeWithExternalData } from '../../src/models/fixtures/external-data.js';
 import { FLOAT16, float32ToFloat16Bits } from '../../src/models/onnx/fp16.js';
 import { FLOAT, attr, decodeModel, makeModel, node, valueInfo, type GraphProto } from '../../src/models/onnx/proto.js';
 import { openBackbone } from '../../src/models/open.js';
@@ -99,6 +100,66 @@ test('a tiny ViT at fp16 on CPU: features within 1e-2 of fp32, float32 in and ou
       const bigWeights = g.initializer.filter((t) => t.dims!.length >= 2);
       assert.ok(bigWeights.length > 0 && bigWeights.every((t) => t.dataType === FLOAT16), `${f}: weight matrices are fp16`);
       assert.ok([...g.input, ...g.output].every((v) => v.type!.tensorType!.elemType === FLOAT), `${f}: inputs and outputs float32`);
+    }
+  });
+});
+
+test('fp16 of a ViT in external data: features, last-4 blocks and block grids equal its single-file twin at fp16; nothing beside the user model', async () => {
+  await withTempDir('fp16-ext', async (dir) => {
+    const opts = { depth: 5, size: 28, patchSize: 14, dim: 32, seed: 6 };
+    const single = path.join(dir, 'single.onnx');
+    await writeTinyVitOnnx(single, opts);
+    const userDir = path.join(dir, 'user-model');
+    await fs.mkdir(userDir);
+    const external = path.join(userDir, 'model.onnx');
+    const { moved } = await writeWithExternalData(single, external);
+    assert.ok(moved >= 5 * 4, `weights in external data (${moved})`);
+    const before = (await fs.readdir(userDir)).sort();
+    const cards = { single: path.join(dir, 'single.json'), external: path.join(dir, 'external.json') };
+    await writeTinyVitCard(cards.single, single, opts);
+    await writeTinyVitCard(cards.external, external, opts);
+    const cacheDir = path.join(dir, 'cache');
+    const rng = createRng(2);
+    const n = 3;
+    const x = Float32Array.from({ length: n * 3 * 28 * 28 }, () => rng.normal());
+    const features = ['cls', 'mean-patch', 'last4/cls+mean-patch'];
+    const outs: { f: Record<string, Float32Array>; grid: Float32Array }[] = [];
+    let fp32Cls: Float32Array | undefined;
+    for (const [card, precision] of [[cards.single, 'fp16'], [cards.external, 'fp16'], [cards.external, 'fp32']] as const) {
+      const b = await openBackbone({ card }, { cacheDir, threads: 1, precision });
+      try {
+        assert.ok(isGridBackbone(b));
+        const f = await b.run(x, n, features);
+        if (precision === 'fp32') {
+          fp32Cls = f.cls.data;
+          continue;
+        }
+        assert.equal(b.compute?.precision, 'fp16');
+        outs.push({ f: Object.fromEntries(features.map((k) => [k, f[k].data])), grid: (await b.runGrid(x, n, ['block:-1']))['block:-1'].data });
+      } finally {
+        await b.dispose();
+      }
+    }
+    for (const k of features) assert.deepEqual(outs[1].f[k], outs[0].f[k], k);
+    assert.deepEqual(outs[1].grid, outs[0].grid, 'block:-1 grid');
+    const max = fp32Cls!.reduce((m, v, i) => Math.max(m, Math.abs(v - outs[1].f.cls[i])), 0);
+    assert.ok(max > 0 && max < FP16_TOLERANCE, `external fp16 vs fp32 cls: ${max}`);
+    assert.deepEqual((await fs.readdir(userDir)).sort(), before, 'nothing written beside the user model');
+
+    // The fp16 twins (plain and block-exposing) keep their weights in external data of their own, half the size, in float16.
+    const edited = path.join(cacheDir, 'models', 'edited');
+    const folders = (await fs.readdir(edited)).filter((f) => f.endsWith('-fp16') && !f.endsWith('.onnx'));
+    assert.equal(folders.length, 2, folders.join(', '));
+    const userData = (await fs.stat(path.join(userDir, 'model.onnx.data'))).size;
+    for (const f of folders) {
+      const files = await fs.readdir(path.join(edited, f));
+      assert.ok(files.includes('model.onnx.medprobe-data'), files.join(', '));
+      assert.ok(!files.includes('model.onnx.data'), 'every external float weight was rewritten, so the fp32 data is not linked');
+      const size = (await fs.stat(path.join(edited, f, 'model.onnx.medprobe-data'))).size;
+      assert.ok(size < 0.6 * userData, `${f}: ${size} bytes of fp16 data vs ${userData} fp32`);
+      const g = decodeModel(await fs.readFile(path.join(edited, f, 'model.onnx'))).graph as GraphProto;
+      const ext = g.initializer.filter((t) => t.externalData?.length);
+      assert.ok(ext.length === moved && ext.every((t) => t.dataType === FLOAT16), `${f}: external weights are fp16`);
     }
   });
 });

@@ -59,10 +59,10 @@ export async function exposeLastBlocks(
   const n = Math.min(wanted, blocks.outputs.length);
   addNormedBlockOutputs(model, blocks, n);
   // Blocks are found and exposed on the fp32 graph, then the whole graph (new outputs included) is converted.
-  if (opts.precision === 'fp16') convertToFloat16(model, modelPath);
+  const rewrites = opts.precision === 'fp16' ? convertToFloat16(model, modelPath) : undefined;
   if (opts.precision === 'int8') quantizeDynamicInt8(model, modelPath);
   const file = editedModelPath(dir, `${sha256}-${n}${suffix}`, model);
-  await writeEditedModel(modelPath, model, file);
+  await writeEditedModel(modelPath, model, file, rewrites);
   return { file, exposed: n };
 }
 

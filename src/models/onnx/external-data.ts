@@ -96,14 +96,27 @@ export function editedModelPath(dir: string, name: string, model: ModelProto): s
 }
 
 /**
+ * Initializer name → new bytes from its old ones, for external initializers an edit converts (fp16
+ * halves float32 weights): their data cannot be linked and must be rewritten.
+ */
+export type ExternalRewrites = Map<string, (bytes: Uint8Array) => Uint8Array>;
+
+/** The data file rewritten initializers go to, beside the edited model (never a name the source uses). */
+const REWRITTEN_DATA = 'model.onnx.medprobe-data';
+
+/**
  * Writes an edited copy of `sourcePath`'s model to `target` (from `editedModelPath`). External
  * weight files are hard-linked beside it under their relative names, or copied where the cache
- * is on another file system; the .onnx is written last, so a present target is a complete one.
+ * is on another file system; initializers in `rewrites` are read one at a time, converted and
+ * written to one new data file beside it (4 KiB-aligned, like onnx's writer), so a 4 GB model is
+ * never held in memory. The .onnx is written last, so a present target is a complete one.
  */
-export async function writeEditedModel(sourcePath: string, model: ModelProto, target: string): Promise<void> {
+export async function writeEditedModel(sourcePath: string, model: ModelProto, target: string, rewrites: ExternalRewrites = new Map()): Promise<void> {
   const dir = path.dirname(target);
   await fs.mkdir(dir, { recursive: true });
+  if (rewrites.size) await rewriteExternal(sourcePath, model, path.join(dir, REWRITTEN_DATA), rewrites);
   for (const loc of externalDataLocations(model)) {
+    if (loc === REWRITTEN_DATA) continue;
     const src = checkLocation(sourcePath, loc);
     const dest = path.join(dir, loc);
     await fs.mkdir(path.dirname(dest), { recursive: true });
@@ -117,4 +130,48 @@ export async function writeEditedModel(sourcePath: string, model: ModelProto, ta
     }
   }
   await writeFileAtomic(target, encodeModel(model));
+}
+
+async function rewriteExternal(sourcePath: string, model: ModelProto, dataFile: string, rewrites: ExternalRewrites): Promise<void> {
+  const tmp = `${dataFile}.tmp-${process.pid}`;
+  const out = await fs.open(tmp, 'w');
+  const sources = new Map<string, fs.FileHandle>();
+  try {
+    let offset = 0;
+    for (const t of model.graph?.initializer ?? []) {
+      const convert = rewrites.get(t.name ?? '');
+      const entries = t.externalData ?? [];
+      const get = (key: string): string | undefined => entries.find((e) => e.key === key)?.value ?? undefined;
+      const loc = get('location');
+      if (!convert || !loc) continue;
+      const file = checkLocation(sourcePath, loc);
+      let src = sources.get(file);
+      if (!src) {
+        try {
+          src = await fs.open(file, 'r');
+        } catch {
+          throw new MedprobeError(`external data file ${file} of ${sourcePath} is missing`, { file, hint: `keep '${loc}' beside the .onnx file, as the export wrote it` });
+        }
+        sources.set(file, src);
+      }
+      const start = Number(get('offset') ?? 0);
+      const length = get('length') !== undefined ? Number(get('length')) : (await src.stat()).size - start;
+      const bytes = new Uint8Array(length);
+      const { bytesRead } = await src.read(bytes, 0, length, start);
+      if (bytesRead !== length) throw new MedprobeError(`external data file ${file} of ${sourcePath} ends before initializer ${t.name}`, { file, hint: 'the weights file is truncated; re-download or re-export the model' });
+      const converted = convert(bytes);
+      offset += (4096 - (offset % 4096)) % 4096;
+      await out.write(converted, 0, converted.length, offset);
+      t.externalData = [
+        { key: 'location', value: REWRITTEN_DATA },
+        { key: 'offset', value: String(offset) },
+        { key: 'length', value: String(converted.length) },
+      ];
+      offset += converted.length;
+    }
+  } finally {
+    await out.close();
+    for (const h of sources.values()) await h.close();
+  }
+  await fs.rename(tmp, dataFile);
 }

@@ -1,7 +1,7 @@
 import { promises as fs } from 'node:fs';
 import path from 'node:path';
 import { MedprobeError } from '../../util/errors.js';
-import { editedModelPath, externalDataLocations, writeEditedModel } from './external-data.js';
+import { editedModelPath, writeEditedModel, type ExternalRewrites } from './external-data.js';
 import { FLOAT, attr, decodeModel, floatValues, node, onnx, type GraphProto, type ModelProto, type NodeProto, type TensorProto } from './proto.js';
 
 /**
@@ -20,8 +20,12 @@ const FLOAT32_INPUTS: Record<string, number[]> = { Resize: [1, 2], Upsample: [1]
 /** Producers at which the float32-only walk stops: their outputs' type does not come from their inputs. */
 const TYPE_SOURCES = new Set(['Cast', 'Shape', 'Size', 'Constant', 'ConstantOfShape']);
 
-/** Converts `model` in place (see the module comment); `modelPath` names it in errors. */
-export function convertToFloat16(model: ModelProto, modelPath: string): void {
+/**
+ * Converts `model` in place (see the module comment); `modelPath` names it in errors. Weights in
+ * external data (models over 2 GB) are retyped here and returned as rewrites, which
+ * `writeEditedModel` applies while it writes the converted model's data file.
+ */
+export function convertToFloat16(model: ModelProto, modelPath: string): ExternalRewrites {
   const g = model.graph as GraphProto | null;
   if (!g) throw new MedprobeError(`${modelPath} has no graph`, { file: modelPath });
   if (g.node.some((nd) => (nd.attribute ?? []).some((a) => a.g || (a.graphs && a.graphs.length)))) {
@@ -30,17 +34,23 @@ export function convertToFloat16(model: ModelProto, modelPath: string): void {
       hint: 'export the model in fp16 yourself (e.g. model.half() before torch.onnx.export) and give that file, or run at fp32',
     });
   }
-  if (externalDataLocations(model).length) {
-    throw new MedprobeError(`--precision fp16: ${modelPath} keeps its weights in external data, which medprobe's fp16 conversion does not rewrite`, {
-      file: modelPath,
-      hint: 'export the model in fp16 yourself (model.half() before torch.onnx.export, with external data) and give that file, or run at fp32',
-    });
-  }
   const producers = new Map<string, NodeProto>();
   for (const nd of g.node) for (const o of nd.output ?? []) if (o) producers.set(o, nd);
   const keep32 = float32Only(g, producers);
 
-  for (const t of g.initializer) if (t.dataType === FLOAT && !keep32.has(t.name ?? '')) toHalfTensor(t);
+  const rewrites: ExternalRewrites = new Map();
+  for (const t of g.initializer) {
+    if (t.dataType !== FLOAT || keep32.has(t.name ?? '')) continue;
+    if (t.externalData?.some((e) => e.key === 'location')) {
+      t.dataType = FLOAT16;
+      rewrites.set(t.name ?? '', (bytes) => {
+        const copy = new Uint8Array(bytes); // aligned for the Float32Array view
+        return new Uint8Array(float32ToFloat16Bits(new Float32Array(copy.buffer, 0, copy.length / 4)).buffer);
+      });
+    } else {
+      toHalfTensor(t);
+    }
+  }
   for (const nd of g.node) {
     const out = nd.output?.[0] ?? '';
     if (keep32.has(out)) continue;
@@ -87,6 +97,7 @@ export function convertToFloat16(model: ModelProto, modelPath: string): void {
   g.node = [...head, ...g.node, ...tail];
   // Intermediate type annotations are float32 ones now wrong; ONNX Runtime infers them again.
   g.valueInfo = [];
+  return rewrites;
 }
 
 /**
@@ -174,7 +185,6 @@ export async function float16Model(modelPath: string, sha256: string, cacheDir: 
   } catch {
     // not cached yet
   }
-  convertToFloat16(model, modelPath);
-  await writeEditedModel(modelPath, model, file);
+  await writeEditedModel(modelPath, model, file, convertToFloat16(model, modelPath));
   return file;
 }
