@@ -18,10 +18,10 @@ export function positiveInt(flag: string, example = 2048) {
   };
 }
 
-export function nonNegativeInt(flag: string) {
+export function nonNegativeInt(flag: string, example = 0) {
   return (v: string): number => {
     const n = Number(v);
-    if (!Number.isInteger(n) || n < 0) throw new MedprobeError(`${flag} ${v} is not a non-negative integer`);
+    if (!Number.isInteger(n) || n < 0) throw new MedprobeError(`${flag} ${v} is not a non-negative integer`, { hint: `e.g. ${flag} ${example}` });
     return n;
   };
 }
@@ -36,7 +36,7 @@ export function positiveNumber(flag: string, example = 0.001) {
 
 export function oneOf<T extends string>(flag: string, allowed: readonly T[]) {
   return (v: string): T => {
-    if (!(allowed as readonly string[]).includes(v)) throw new MedprobeError(`${flag} must be ${allowed.join(' or ')}, got '${v}'`);
+    if (!(allowed as readonly string[]).includes(v)) throw new MedprobeError(`${flag} must be ${allowed.join(' or ')}, got '${v}'`, { hint: `e.g. ${flag} ${allowed[0]} (values are case-sensitive)` });
     return v as T;
   };
 }
@@ -53,7 +53,7 @@ export const MEDMNIST_SIZES = [28, 64, 128, 224] as const;
 export type MedMNISTSizeFlag = (typeof MEDMNIST_SIZES)[number];
 export function medmnistSize(v: string): MedMNISTSizeFlag {
   const n = Number(v);
-  if (!(MEDMNIST_SIZES as readonly number[]).includes(n)) throw new MedprobeError(`--size must be 28, 64, 128 or 224, got '${v}'`);
+  if (!(MEDMNIST_SIZES as readonly number[]).includes(n)) throw new MedprobeError(`--size must be 28, 64, 128 or 224, got '${v}'`, { hint: 'MedMNIST+ is released at those sizes only, e.g. --size 224' });
   return n as MedMNISTSizeFlag;
 }
 

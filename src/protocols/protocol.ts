@@ -80,6 +80,8 @@ export interface ProtocolRunInput<C> {
 /** What a protocol that trains the backbone reads instead of (or besides) cached features. */
 export interface ImageInput {
   modelBytes: Uint8Array;
+  /** The file `modelBytes` came from, named in errors about the graph. */
+  modelPath: string;
   card: ModelCard;
   inputSize: number;
   splits: Partial<Record<SplitName, SplitSource>>;

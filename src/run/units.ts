@@ -354,6 +354,7 @@ async function imageInput(
   const compute = model.backbone.compute ?? (await defaultCompute());
   return {
     modelBytes: await fs.readFile(file),
+    modelPath: file,
     card: model.backbone.card,
     inputSize: model.backbone.inputSize,
     splits: dataset.splits,

@@ -10,7 +10,7 @@ import { withTempDir, medprobeError } from '../helpers/assertions.js';
 
 const withDir = (fn: (dir: string) => Promise<void>): Promise<void> => withTempDir('mm', fn);
 
-const medErr = (re: RegExp, file?: string) => medprobeError(re, file ? [file] : [], { hint: false });
+const medErr = (re: RegExp, file?: string) => medprobeError(re, file ? [file] : []);
 
 test('2D grayscale npz opens as Image2D views with labels and a sha256 fingerprint', async () => {
   await withDir(async (dir) => {

@@ -16,17 +16,15 @@ export async function withTempDir(prefix: string, fn: (dir: string) => Promise<v
 
 /**
  * An assert.throws/rejects validator for the house error contract: a MedprobeError whose message
- * matches `re` and names every given file, and (unless `hint: false`) carries a hint and fits on one line.
+ * matches `re` and names every given file, carries a hint and fits on one line.
  */
-export function medprobeError(re: RegExp, files: readonly string[] = [], opts: { hint?: boolean } = {}): (e: unknown) => true {
+export function medprobeError(re: RegExp, files: readonly string[] = []): (e: unknown) => true {
   return (e: unknown) => {
     assert.ok(e instanceof MedprobeError, `expected MedprobeError, got ${String(e)}`);
     assert.match(e.message, re);
     for (const f of files) assert.ok(e.message.includes(f), `message names ${f}: ${e.message}`);
-    if (opts.hint !== false) {
-      assert.ok(e.hint, 'has a hint');
-      assert.ok(!e.oneLine().includes('\n'));
-    }
+    assert.ok(e.hint, 'has a hint');
+    assert.ok(!e.oneLine().includes('\n'));
     return true;
   };
 }

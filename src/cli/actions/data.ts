@@ -51,7 +51,6 @@ export async function dataPull(name: string, o: { size: MedMNISTSize; cacheDir?:
 }
 
 export async function dataOverlay(image: string, labels: string, out: string, o: { axis: 'axial' | 'coronal' | 'sagittal'; index?: number }): Promise<void> {
-  if (!['axial', 'coronal', 'sagittal'].includes(o.axis)) throw new MedprobeError(`--axis must be axial, coronal or sagittal, got '${o.axis}'`);
   const r = await renderNiftiOverlay(image, labels, out, { axis: o.axis, index: o.index });
   process.stdout.write(`${out}: ${r.axis} slice ${r.index}, ${r.width}x${r.height}, ${r.labelledPixels} labelled pixels\n`);
 }

@@ -1,10 +1,10 @@
 import type { Command } from 'commander';
 import { MedprobeError } from '../../util/errors.js';
-import { cacheDirOption, limitOption, medmnistSize, outOption, type MedMNISTSizeFlag } from '../flags.js';
+import { cacheDirOption, limitOption, medmnistSize, oneOf, outOption, type MedMNISTSizeFlag } from '../flags.js';
 
 function parseThreshold(v: string): number {
   const n = Number(v);
-  if (!Number.isInteger(n) || n < 0 || n > 63) throw new MedprobeError(`--threshold must be an integer 0..63 (Hamming bits of a 64-bit pHash), got '${v}'`);
+  if (!Number.isInteger(n) || n < 0 || n > 63) throw new MedprobeError(`--threshold must be an integer 0..63 (Hamming bits of a 64-bit pHash), got '${v}'`, { hint: 'e.g. --threshold 2 (the default); larger values flag less similar pairs' });
   return n;
 }
 
@@ -23,7 +23,7 @@ export function registerData(program: Command): Command {
   data
     .command('overlay <image> <labels> <out.png>')
     .description('write a PNG of one slice of a NIfTI volume with its label map overlaid (checks alignment)')
-    .option('--axis <plane>', 'axial, coronal or sagittal', 'axial')
+    .option('--axis <plane>', 'axial, coronal or sagittal', oneOf('--axis', ['axial', 'coronal', 'sagittal'] as const), 'axial')
     .option('--index <n>', 'slice index (default: the slice with the most labelled voxels)', (v) => Number(v))
     .action(async (image: string, labels: string, out: string, o: { axis: 'axial' | 'coronal' | 'sagittal'; index?: number }) => (await actions()).dataOverlay(image, labels, out, o));
   const check = data

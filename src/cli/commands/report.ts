@@ -6,7 +6,7 @@ import { withComputeFlags } from '../compute-flags.js';
 
 function parsePort(v: string): number {
   const n = Number(v);
-  if (!Number.isInteger(n) || n < 0 || n > 65535) throw new MedprobeError(`--port must be 0–65535, got '${v}'`);
+  if (!Number.isInteger(n) || n < 0 || n > 65535) throw new MedprobeError(`--port must be 0–65535, got '${v}'`, { hint: 'e.g. --port 8080, or --port 0 for any free port' });
   return n;
 }
 

@@ -13,6 +13,7 @@ import { RULES } from './ops/index.js';
  * returns the gradient tensor of every name in `wrt`.
  */
 export function appendBackward(g: GraphBuilder, graph: Graph, infos: Map<string, Info>, loss: string, wrt: readonly string[]): Map<string, string> {
+  // Invariants: the loss is medprobe's own head (engine/finetune/head.ts), a scalar that reads the trainable head weights.
   const lossInfo = infos.get(loss);
   if (!lossInfo || lossInfo.dims.some((d) => d !== 1)) throw new MedprobeError(`the loss '${loss}' must be a scalar`);
 

@@ -3,7 +3,7 @@ import { MedprobeError } from '../../util/errors.js';
 import { GraphBuilder } from '../graph.js';
 import type { NodeProto, TensorProto } from '../../models/onnx/proto.js';
 import { elemType, makeTensor, nodeLabel, numel, tensorInfo, type Graph, type Info } from './ir.js';
-import { failAt, makeAttr } from './rule.js';
+import { failAt, makeAttr, REEXPORT_FOR_AUTODIFF } from './rule.js';
 import { RULES } from './ops/index.js';
 import { SMALL } from './ops/elementwise.js';
 
@@ -38,12 +38,15 @@ export async function foldShapes(graph: Graph, opts: FoldOptions): Promise<Folde
     else infos.set(name, tensorInfo(t));
     if (!opts.variables.has(name)) isStatic.add(name);
   }
+  // Invariant: the trainable tensors are picked from the graph's initializers (engine/finetune/methods.ts).
   for (const v of opts.variables) if (!graph.inits.has(v)) throw new MedprobeError(`trainable tensor '${v}' is not an initializer of the model`);
   for (const inp of graph.inputs) {
     const dims = opts.inputDims[inp.name];
-    if (!dims) throw new MedprobeError(`fixed dims for graph input '${inp.name}' are missing`);
+    if (!dims) throw new MedprobeError(`the model has a second input '${inp.name}' besides the image`, { hint: 'fine-tuning feeds the image only; export the model with the image as its one input' });
     if (dims.length !== inp.dims.length || inp.dims.some((d, i) => typeof d === 'number' && d !== dims[i])) {
-      throw new MedprobeError(`input '${inp.name}' is [${inp.dims.join(', ')}]; [${dims.join(', ')}] does not fit it`);
+      throw new MedprobeError(`input '${inp.name}' is [${inp.dims.join(', ')}]; [${dims.join(', ')}] does not fit it`, {
+        hint: "set the card's input.size to the size the model was exported at, or re-export it with dynamic height/width",
+      });
     }
     infos.set(inp.name, { dims, type: inp.type });
   }
@@ -148,7 +151,7 @@ async function evaluateStatic(graph: Graph, infos: Map<string, Info>, isStatic: 
     }
     return res;
   } catch (e) {
-    throw new MedprobeError(`folding the frozen subgraph failed near ${nodes.length ? nodeLabel(nodes[0]) : 'the graph'}: ${(e as Error).message}`);
+    throw new MedprobeError(`folding the frozen subgraph failed near ${nodes.length ? nodeLabel(nodes[0]) : 'the graph'}: ${(e as Error).message}`, { hint: REEXPORT_FOR_AUTODIFF });
   } finally {
     await session.release();
   }

@@ -36,7 +36,9 @@ export const ELEM_CODE: Record<ElemT, number> = { float: FLOAT, int64: INT64, in
 
 export function elemType(code: number | null | undefined, where: string): ElemT {
   const t = TYPE_OF[code ?? 0];
-  if (!t) throw new MedprobeError(`${where}: tensor element type ${code} is not supported by the autodiff (float, int64, int32, bool, double are)`);
+  if (!t) throw new MedprobeError(`${where}: tensor element type ${code} is not supported by the autodiff (float, int64, int32, bool, double are)`, {
+      hint: 'fine-tune a float32 export of the model; fp16 and quantised graphs cannot be trained',
+    });
   return t;
 }
 

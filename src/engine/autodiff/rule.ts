@@ -38,8 +38,11 @@ export interface GradCtx {
   fail(why: string): never;
 }
 
+/** What to do when the user's graph holds something the autodiff cannot train through. */
+export const REEXPORT_FOR_AUTODIFF = 're-export the model with standard ONNX operators (torch.onnx.export, opset ≥ 13), or evaluate it with the frozen-feature protocols (knn, linear, fewshot)';
+
 export function failAt(node: NodeProto, why: string): never {
-  throw new MedprobeError(`${nodeLabel(node)}: ${why}`);
+  throw new MedprobeError(`${nodeLabel(node)}: ${why}`, { hint: REEXPORT_FOR_AUTODIFF });
 }
 
 export function makeAttr(node: NodeProto) {

@@ -76,7 +76,7 @@ export interface BlockMatch {
 /** Finds block outputs and the final norm (see the module comment for the pattern). */
 export function findBlockOutputs(model: ModelProto, modelPath: string, tokensOutput?: string): BlockMatch {
   const g = model.graph as GraphProto | null;
-  if (!g) throw new MedprobeError(`${modelPath} has no graph`, { file: modelPath });
+  if (!g) throw new MedprobeError(`${modelPath} has no graph`, { file: modelPath, hint: 'it is not an ONNX model file; re-download or re-export it' });
   const graph = new GraphIndex(g.node);
   const outName = tokensOutput ?? g.output.find((o) => o.name === 'last_hidden_state')?.name ?? g.output[0]?.name;
   if (!outName || !g.output.some((o) => o.name === outName)) {

@@ -27,7 +27,7 @@ const TYPE_SOURCES = new Set(['Cast', 'Shape', 'Size', 'Constant', 'ConstantOfSh
  */
 export function convertToFloat16(model: ModelProto, modelPath: string): ExternalRewrites {
   const g = model.graph as GraphProto | null;
-  if (!g) throw new MedprobeError(`${modelPath} has no graph`, { file: modelPath });
+  if (!g) throw new MedprobeError(`${modelPath} has no graph`, { file: modelPath, hint: 'it is not an ONNX model file; re-download or re-export it' });
   if (g.node.some((nd) => (nd.attribute ?? []).some((a) => a.g || (a.graphs && a.graphs.length)))) {
     throw new MedprobeError(`--precision fp16: ${modelPath} has control-flow subgraphs (If/Loop/Scan), which medprobe's fp16 conversion does not rewrite`, {
       file: modelPath,

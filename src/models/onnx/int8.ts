@@ -36,7 +36,7 @@ export interface Int8Summary {
 /** Converts `model` in place (see the module comment); `modelPath` names it in errors. */
 export function quantizeDynamicInt8(model: ModelProto, modelPath: string): Int8Summary {
   const g = model.graph as GraphProto | null;
-  if (!g) throw new MedprobeError(`${modelPath} has no graph`, { file: modelPath });
+  if (!g) throw new MedprobeError(`${modelPath} has no graph`, { file: modelPath, hint: 'it is not an ONNX model file; re-download or re-export it' });
   const refuse = (why: string, hint: string): MedprobeError => new MedprobeError(`--precision int8: ${modelPath} ${why}`, { file: modelPath, hint });
   if (g.node.some((nd) => (nd.attribute ?? []).some((a) => a.g || (a.graphs && a.graphs.length)))) {
     throw refuse('has control-flow subgraphs (If/Loop/Scan), which medprobe\'s int8 conversion does not rewrite', 'quantise the model yourself (onnxruntime.quantization.quantize_dynamic) and give that file, or run at fp32');

@@ -34,10 +34,11 @@ const LoraOptions = z
 
 async function runFineTune(input: ProtocolRunInput<FineTuneConfig>, method: Method, name: string) {
   const img = input.images;
+  // Invariant: the runner passes images to every `inputs: 'images'` protocol (run/units.ts).
   if (!img) throw new MedprobeError(`${name} trains the backbone and needs the images; this runner passed only features`);
   requireVal(input, name);
   const out = await fineTuneClassifier({
-    modelBytes: img.modelBytes, card: img.card, inputSize: img.inputSize, prepare: img.prepare, task: input.task, method, config: input.config, seed: input.seed,
+    modelBytes: img.modelBytes, modelPath: img.modelPath, card: img.card, inputSize: img.inputSize, prepare: img.prepare, task: input.task, method, config: input.config, seed: input.seed,
     selectionMetric: input.selectionMetric, checkpointDir: img.workDir, sessionOptions: img.sessionOptions, log: img.log,
     splits: { train: img.splits.train!, val: img.splits.val!, test: img.splits.test! },
   });

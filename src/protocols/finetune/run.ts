@@ -11,7 +11,7 @@ import type { Pooling } from '../../engine/finetune/head.js';
 import type { ModelCard } from '../../models/card.js';
 import { createRng } from '../../util/random.js';
 import { writeFileAtomic } from '../../util/atomic.js';
-import { MedprobeError } from '../../util/errors.js';
+import { isMedprobeError, MedprobeError } from '../../util/errors.js';
 import { bestCandidate, selectionScore } from '../select.js';
 import { scoreWidth, type Candidate, type ProtocolOutcome } from '../types.js';
 
@@ -37,6 +37,8 @@ export interface ImageSplits {
 
 export interface FineTuneRun {
   modelBytes: Uint8Array;
+  /** The file `modelBytes` came from, named in the autodiff's errors (which see only bytes). */
+  modelPath?: string;
   card: ModelCard;
   inputSize: number;
   splits: ImageSplits;
@@ -200,10 +202,14 @@ export async function fineTuneClassifier(run: FineTuneRun): Promise<ProtocolOutc
   const valRows = subset(run.splits.val.size, config.maxValImages, run.seed + 1);
   const testRows = Array.from({ length: run.splits.test.size }, (_, i) => i);
   const stepsPerEpoch = Math.floor(trainRows.length / B);
-  if (stepsPerEpoch < 1) throw new RangeError(`fine-tuning needs at least one full batch of ${B} training images, has ${trainRows.length}`);
+  if (stepsPerEpoch < 1) {
+    throw new MedprobeError(`fine-tuning needs at least one full batch of ${B} training images, has ${trainRows.length}`, {
+      hint: `set batchSize in the protocol's config to at most ${Math.max(1, trainRows.length)}${config.maxTrainImages !== null ? ', or raise maxTrainImages' : ''}`,
+    });
+  }
   const totalSteps = stepsPerEpoch * config.epochs;
   const head = headInput(card);
-  const dim = await featureWidth(run, head);
+  const dim = await namingModel(run, () => featureWidth(run, head));
   const candidates: Candidate[] = [];
   const perLr: Record<string, unknown>[] = [];
   const wallSeconds: Record<string, number> = {};
@@ -212,11 +218,11 @@ export async function fineTuneClassifier(run: FineTuneRun): Promise<ProtocolOutc
   let counts = { trainable: 0, total: 0 };
   for (const lr of config.lr) {
     const t0 = performance.now();
-    const tuner = await FineTuner.create({
+    const tuner = await namingModel(run, () => FineTuner.create({
       model: run.modelBytes, input: card.input.name, ...head, dim, classes, loss: task.type === 'multi-label' ? 'sigmoid-bce' : 'softmax-ce',
       method: run.method, batch: B, size: run.inputSize, lr: { backbone: lr, head: config.headLr }, weightDecay: config.weightDecay, clipNorm: config.clipNorm,
       totalSteps, warmupSteps: Math.round(config.warmupFraction * totalSteps), seed: run.seed, sessionOptions: run.sessionOptions,
-    });
+    }));
     counts = tuner.counts;
     const ckFile = run.checkpointDir ? path.join(run.checkpointDir, `lr-${lr}.ckpt`) : undefined;
     let startEpoch = 0;
@@ -274,6 +280,16 @@ export async function fineTuneClassifier(run: FineTuneRun): Promise<ProtocolOutc
     extra: { parameters: counts, perLr },
     wallSeconds,
   };
+}
+
+/** The autodiff sees bytes, not the file: its errors about the graph get the model file named here. */
+async function namingModel<T>(run: FineTuneRun, f: () => Promise<T>): Promise<T> {
+  try {
+    return await f();
+  } catch (e) {
+    if (isMedprobeError(e) && !e.file && run.modelPath) throw new MedprobeError(`${run.modelPath}: ${e.message}`, { file: run.modelPath, hint: e.hint, cause: e });
+    throw e;
+  }
 }
 
 /** Width of the pooled feature the head reads: the last dim of the features output, from the card or the graph. */

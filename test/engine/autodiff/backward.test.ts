@@ -24,7 +24,7 @@ test('an operator without a rule is one clear error naming the op and the node',
 
 test('an operator with shapes but no gradient rule on the trainable path is refused, not differentiated wrongly', async () => {
   const g = graphWith('Floor');
-  await assert.rejects(buildTrainingGraph({ graph: g, loss: 'loss', trainable: ['w'], inputDims: {}, outputs: [] }), medprobeError(/Floor node 'medprobe\/y': operator Floor has no gradient rule/, [], { hint: false }));
+  await assert.rejects(buildTrainingGraph({ graph: g, loss: 'loss', trainable: ['w'], inputDims: {}, outputs: [] }), medprobeError(/Floor node 'medprobe\/y': operator Floor has no gradient rule/));
 });
 
 test('a trainable name that is not an initializer is refused', async () => {
