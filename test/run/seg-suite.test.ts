@@ -11,7 +11,6 @@ import { promises as fs } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { PNG } from 'pngjs';
-import { writeTinyVitCard, writeTinyVitOnnx } from '../../src/models/fixtures/tiny-vit.js';
 import { readNifti } from '../../src/data/nifti/read.js';
 import { loadDrive } from '../../src/data/segmentation/drive.js';
 import { parseSuite } from '../../src/run/suite.js';
@@ -19,94 +18,12 @@ import { planSuite, runSuite } from '../../src/run/runner.js';
 import type { Result } from '../../src/results/schema.js';
 import { MedprobeError } from '../../src/util/errors.js';
 import { fewShotOf } from '../../src/report/figure-inputs.js';
-import { createRng } from '../../src/util/random.js';
-import { writeGrayGif, writeNifti, writeTiff } from '../segmentation/fixtures.js';
+import { driveEntry, pairsEntry, segSuiteObject, VOLUME_IDS, VOLUMES, writeDriveLike, writeVit, writeVolumes } from './seg-fixture.js';
 
-const VIT = { size: 32, patchSize: 8, dim: 16, depth: 4, heads: 2 } as const;
-
-/** DRIVE as distributed, small: bright curved "vessels" on a dark fundus, a circular FOV. */
-async function writeDriveLike(root: string, counts: { training: number; test: number }, w = 40, h = 36): Promise<void> {
-  const rng = createRng(7);
-  for (const split of ['training', 'test'] as const) {
-    for (let i = 0; i < counts[split]; i++) {
-      const id = String(i + 1 + (split === 'test' ? 0 : 20)).padStart(2, '0');
-      const vessel = new Uint8Array(w * h);
-      const fov = new Uint8Array(w * h);
-      const rgb = new Uint8Array(w * h * 3);
-      const a = 5 + rng.int(h - 10);
-      const b = 3 + rng.int(w - 6);
-      for (let y = 0; y < h; y++)
-        for (let x = 0; x < w; x++) {
-          const p = y * w + x;
-          fov[p] = (x - w / 2) ** 2 + (y - h / 2) ** 2 < (0.48 * w) ** 2 ? 255 : 0;
-          const onVessel = Math.abs(y - a - Math.round(3 * Math.sin(x / 5))) <= 1 || Math.abs(x - b) <= 1;
-          vessel[p] = onVessel ? 255 : 0;
-          const v = onVessel ? 190 + rng.int(50) : 30 + rng.int(50);
-          rgb.set([v, Math.max(0, v - 20), Math.max(0, v - 40)], 3 * p);
-        }
-      const split2 = split === 'training' ? 'training' : 'test';
-      await writeTiff(path.join(root, split, 'images', `${id}_${split2}.tif`), rgb, w, h);
-      await writeGrayGif(path.join(root, split, '1st_manual', `${id}_manual1.gif`), vessel, w, h);
-      await writeGrayGif(path.join(root, split, 'mask', `${id}_${split2}_mask.gif`), fov, w, h);
-    }
-  }
-}
-
-/** MSD-style imagesTr/labelsTr pairs: a bright ellipsoid (label 1) in noisy MRI-like volumes; `nanAt` poisons one voxel of that case. */
-async function writeVolumes(root: string, ids: string[], opts: { nanAt?: string; offGridAt?: string } = {}): Promise<void> {
-  const [nx, ny, nz] = [20, 18, 6];
-  const rng = createRng(11);
-  const affine = [1, 0, 0, 0, 0, 1, 0, 0, 0, 0, 2, 0];
-  for (const id of ids) {
-    const img = new Float32Array(nx * ny * nz);
-    const lab = new Uint8Array(nx * ny * nz);
-    const cx = 7 + rng.int(6), cy = 6 + rng.int(6);
-    for (let z = 0; z < nz; z++)
-      for (let y = 0; y < ny; y++)
-        for (let x = 0; x < nx; x++) {
-          const i = (z * ny + y) * nx + x;
-          const inside = ((x - cx) / 5) ** 2 + ((y - cy) / 4) ** 2 + ((z - 2.5) / 2.5) ** 2 < 1;
-          lab[i] = inside ? 1 : 0;
-          img[i] = (inside ? 800 : 200) + rng.int(150);
-        }
-    if (opts.nanAt === id) img[5] = Number.NaN;
-    await writeNifti(path.join(root, 'imagesTr', `${id}.nii.gz`), [nx, ny, nz], img, affine);
-    // offGridAt: the label map's origin shifted by 3 mm, so it no longer lies on the image grid
-    await writeNifti(path.join(root, 'labelsTr', `${id}.nii.gz`), [nx, ny, nz], lab, opts.offGridAt === id ? affine.map((v, i) => (i === 3 ? v + 3 : v)) : affine);
-  }
-}
-
-const VOLUMES = { train: ['vol_001', 'vol_002', 'vol_003'], val: ['vol_004'], test: ['vol_005', 'vol_006'] } as const;
-
-function suiteOf(dir: string, datasets: unknown[], protocols: Record<string, unknown> = {
-  'seg-linear': { lr: [1e-2, 5e-2], epochs: 4, batchSize: 8 },
-  'seg-unet': { lr: [1e-2, 5e-3], epochs: 3, batchSize: 8, widths: [8, 8, 8, 8] },
-}) {
-  const suite = parseSuite(
-    {
-      seed: 3,
-      cacheDir: 'cache',
-      resultsDir: 'results',
-      bootstrap: { resamples: 40 },
-      models: [{ card: 'vit.json' }],
-      datasets,
-      protocols,
-    },
-    'inline',
-  );
+function suiteOf(dir: string, datasets: unknown[], protocols?: Record<string, unknown>) {
+  const suite = parseSuite(segSuiteObject(datasets, protocols), 'inline');
   return { suite, file: path.join(dir, 'suite.yaml'), baseDir: dir };
 }
-
-const driveEntry = { source: 'segmentation', name: 'drive', format: 'drive', root: 'drive', val: 2 };
-const pairsEntry = (root: string) => ({
-  source: 'segmentation',
-  name: 'vols',
-  format: 'pairs',
-  root,
-  modality: 'MRI',
-  classes: ['background', 'organ'],
-  pairs: (Object.entries(VOLUMES) as [string, readonly string[]][]).flatMap(([split, ids]) => ids.map((id) => ({ image: `imagesTr/${id}.nii.gz`, labels: `labelsTr/${id}.nii.gz`, split }))),
-});
 
 /** Dice and Jaccard of class 1 counted directly from two label arrays (only where `inside`). */
 function overlap(pred: ArrayLike<number>, truth: ArrayLike<number>, inside?: ArrayLike<number>): { dice: number; iou: number; tp: number; fp: number; fn: number } {
@@ -132,11 +49,10 @@ function strip(r: Result): unknown {
 test('seg-linear and seg-unet in a suite: DRIVE tiles and NIfTI volumes, lr chosen on val, per-case Dice/Jaccard, reuse on rerun', async () => {
   const dir = await fs.mkdtemp(path.join(os.tmpdir(), 'medprobe-seg-suite-'));
   try {
-    await writeTinyVitOnnx(path.join(dir, 'vit.onnx'), VIT);
-    await writeTinyVitCard(path.join(dir, 'vit.json'), path.join(dir, 'vit.onnx'), VIT);
+    await writeVit(dir);
     await writeDriveLike(path.join(dir, 'drive'), { training: 5, test: 2 });
-    await writeVolumes(path.join(dir, 'msd'), Object.values(VOLUMES).flat());
-    const loaded = suiteOf(dir, [driveEntry, pairsEntry('msd')]);
+    await writeVolumes(path.join(dir, 'msd'), VOLUME_IDS);
+    const loaded = suiteOf(dir, [driveEntry(), pairsEntry('msd')]);
 
     const plan = await planSuite({ suite: loaded });
     // one extraction unit per split (all maps at once), one eval unit per protocol, per dataset
@@ -237,9 +153,8 @@ async function refusesOneLine(dir: string, loaded: ReturnType<typeof suiteOf>, .
 test('bad input stops the run with one line and writes no result: NaN voxels, a label map on another grid, a class no training volume has, a U-Net the grid cannot feed', async () => {
   const dir = await fs.mkdtemp(path.join(os.tmpdir(), 'medprobe-seg-bad-'));
   try {
-    await writeTinyVitOnnx(path.join(dir, 'vit.onnx'), VIT);
-    await writeTinyVitCard(path.join(dir, 'vit.json'), path.join(dir, 'vit.onnx'), VIT);
-    const ids = Object.values(VOLUMES).flat();
+    await writeVit(dir);
+    const ids = VOLUME_IDS;
     await writeVolumes(path.join(dir, 'nan'), ids, { nanAt: 'vol_002' });
     await refusesOneLine(dir, suiteOf(dir, [pairsEntry('nan')]), 'vol_002.nii.gz', 'NaN');
 
@@ -250,9 +165,7 @@ test('bad input stops the run with one line and writes no result: NaN voxels, a 
     await refusesOneLine(dir, suiteOf(dir, [{ ...pairsEntry('ok'), classes: ['background', 'organ', 'tumour'] }], { 'seg-linear': { lr: [1e-2], epochs: 1 } }), "'tumour'", 'no training volume');
 
     // patch 4 on 32 px: an 8×8 grid; a U-Net on 4 maps doubles it to 64 > 32
-    const small = { ...VIT, patchSize: 4 };
-    await writeTinyVitOnnx(path.join(dir, 'vit4.onnx'), small);
-    await writeTinyVitCard(path.join(dir, 'vit.json'), path.join(dir, 'vit4.onnx'), small);
+    await writeVit(dir, { patchSize: 4 }, 'vit4.onnx');
     await refusesOneLine(dir, suiteOf(dir, [pairsEntry('ok')], { 'seg-unet': { lr: [1e-2], epochs: 1, widths: [8, 8, 8, 8] } }), 'U-Net', 'seg-linear');
   } finally {
     await fs.rm(dir, { recursive: true, force: true });
@@ -262,9 +175,8 @@ test('bad input stops the run with one line and writes no result: NaN voxels, a 
 test('seg-fewshot: n training volumes × tries, each try draws its own volumes and chooses its lr on val', async () => {
   const dir = await fs.mkdtemp(path.join(os.tmpdir(), 'medprobe-seg-few-'));
   try {
-    await writeTinyVitOnnx(path.join(dir, 'vit.onnx'), VIT);
-    await writeTinyVitCard(path.join(dir, 'vit.json'), path.join(dir, 'vit.onnx'), VIT);
-    await writeVolumes(path.join(dir, 'msd'), Object.values(VOLUMES).flat());
+    await writeVit(dir);
+    await writeVolumes(path.join(dir, 'msd'), VOLUME_IDS);
     const loaded = suiteOf(dir, [pairsEntry('msd')], { 'seg-fewshot': { lr: [1e-2, 5e-2], epochs: 2, batchSize: 8, shots: [1, 2, 5], tries: 2 } });
     const { results } = await runSuite({ suite: loaded, log: () => {} });
     assert.equal(results.length, 1);
