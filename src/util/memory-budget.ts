@@ -60,15 +60,16 @@ export function formatBytes(n: number): string {
 }
 
 /**
- * Refuse, before allocating, a file whose declared contents need more memory than the budget:
- * one line naming the file, what it declares, and how to raise the budget.
+ * Refuse, before allocating, a file (or a DICOM series folder) whose declared contents need more
+ * memory than the budget: one line naming it, what it declares, and how to raise the budget.
+ * `otherwise` says what the declaration means when it is not genuine.
  */
-export function assertWithinMemoryBudget(file: string, needBytes: number, declares: string): void {
+export function assertWithinMemoryBudget(file: string, needBytes: number, declares: string, otherwise = 'a small file declaring this much is damaged or hostile'): void {
   const { bytes: budget, source } = memoryBudget();
   if (!(needBytes <= budget)) {
     throw new MedprobeError(`${file} declares ${declares}, which needs ${formatBytes(needBytes)} of memory to read, more than the ${formatBytes(budget)} memory budget (${source})`, {
       file,
-      hint: `if the file is genuine, raise the budget (--memory-budget ${needBytes * 1.25 >= 2 ** 30 ? `${Math.ceil((needBytes * 1.25) / 2 ** 30)}GB` : `${Math.ceil((needBytes * 1.25) / 2 ** 20)}MB`}, or $MEDPROBE_MEMORY_BUDGET) on a machine that has the memory; a small file declaring this much is damaged or hostile`,
+      hint: `if it is genuine, raise the budget (--memory-budget ${needBytes * 1.25 >= 2 ** 30 ? `${Math.ceil((needBytes * 1.25) / 2 ** 30)}GB` : `${Math.ceil((needBytes * 1.25) / 2 ** 20)}MB`}, or $MEDPROBE_MEMORY_BUDGET) on a machine that has the memory; ${otherwise}`,
     });
   }
 }

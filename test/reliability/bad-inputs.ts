@@ -345,6 +345,19 @@ export async function writeBadInputs(root: string): Promise<BadInputCase[]> {
     add(`dicom/${slug}:run`, what, async (dir, data) => ({ ...(await volumesCase(dir, data, { name: 'series', files: files() })), names }));
   }
 
+  // Each slice within the budget, the series together over it: judged on the headers, before any pixel is decoded.
+  const overBudget = (): [string, Uint8Array][] =>
+    Array.from({ length: 8 }, (_, i) => [`slice${i}.dcm`, ctSlice({ rows: 2048, cols: 2048, pixels: new Int16Array(64), signed: true, position: [0, 0, i * 2.5], instance: i + 1 })]);
+  const overBudgetWhat = 'a series of 8 slices declaring 2048 × 2048 each (1 KB files, 24 MiB each decoded, a 128 MiB Float32 volume together), under --memory-budget 64MB';
+  add('dicom/series-over-budget:info', overBudgetWhat, async (_dir, data) => {
+    for (const [f, b] of overBudget()) await put(path.join(data, 'series', f), b);
+    return { argv: ['data', 'info', 'data/series', '--memory-budget', '64MB'], names: 'data/series declares' };
+  });
+  add('dicom/series-over-budget:run', overBudgetWhat, async (dir, data) => {
+    const c = await volumesCase(dir, data, { name: 'series', files: overBudget() });
+    return { argv: [...c.argv, '--memory-budget', '64MB'], names: 'data/series declares' };
+  });
+
   // PNG folders + CSV
   const folder: [string, string, (data: string, rows: string[]) => Promise<string[]> | string[], string, string?][] = [
     ['corrupt-png', 'a PNG cut short', async (data, rows) => (await put(path.join(data, 'img03.png'), pngBytes(16, 3, true).subarray(0, 60)), rows), 'img03.png'],

@@ -14,9 +14,11 @@ import { writeNifti } from '../../src/data/nifti/write.js';
 import { readNifti } from '../../src/data/nifti/read.js';
 import { openNpz } from '../../src/data/npz.js';
 import { openMedMNIST } from '../../src/data/medmnist/source.js';
+import { readDicomSeries } from '../../src/data/dicom/series.js';
 import { parseByteSize, setMemoryBudget, memoryBudget } from '../../src/util/memory-budget.js';
 import { writeNpz } from '../data/npz-fixture.js';
 import { pneumoniaLike } from '../run/plan-fixture.js';
+import { ctSlice } from '../data/dicom-fixtures.js';
 
 after(() => setMemoryBudget(undefined));
 
@@ -62,5 +64,26 @@ test('an npz member and a MedMNIST file larger than the budget are refused befor
   await assert.rejects(npz.read('train_images'), /array 'train_images' of 19 MiB uncompressed, which needs 19 MiB .* more than the 8 MiB memory budget/);
   await assert.rejects(npz.readRows('train_images'), /more than the 8 MiB memory budget/);
   await assert.rejects(openMedMNIST(file, { cacheDir: path.join(dir, 'cache') }), /pneumoniamnist\.npz declares 6 arrays of 19 MiB uncompressed/);
+  setMemoryBudget(undefined);
+});
+
+test('a DICOM series whose slices each fit but together do not is refused from the headers, naming the folder', async (t) => {
+  const dir = await fs.mkdtemp(path.join(os.tmpdir(), 'medprobe-budget-'));
+  t.after(() => fs.rm(dir, { recursive: true, force: true }));
+  const series = path.join(dir, 'series');
+  await fs.mkdir(series);
+  // 8 slices declaring 1024 × 1024 int16 (6 MiB each decoded) with 64 pixels stored: 32 MiB as a Float32 volume.
+  for (let i = 0; i < 8; i++) {
+    await fs.writeFile(path.join(series, `s${i}.dcm`), ctSlice({ rows: 1024, cols: 1024, pixels: new Int16Array(64), signed: true, position: [0, 0, i * 2.5], instance: i + 1 }));
+  }
+  setMemoryBudget(32 * 2 ** 20);
+  await assert.rejects(readDicomSeries(series), (e: Error & { oneLine(): string }) => {
+    assert.match(e.oneLine(), /series declares a series of 8 slices of 1024×1024 \(32 MiB as a Float32 volume\), which needs 70 MiB of memory to read, more than the 32 MiB memory budget \(--memory-budget\) — .*raise the budget \(--memory-budget 88MB/);
+    assert.ok(e.oneLine().startsWith(series));
+    return true;
+  });
+  // Within budget the same series is what it is: its first slice is truncated.
+  setMemoryBudget(2 ** 30);
+  await assert.rejects(readDicomSeries(series), /s0\.dcm is truncated/);
   setMemoryBudget(undefined);
 });

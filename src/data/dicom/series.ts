@@ -2,6 +2,7 @@ import { promises as fs } from 'node:fs';
 import path from 'node:path';
 import type { Volume3D } from '../types.js';
 import { MedprobeError, isMedprobeError } from '../../util/errors.js';
+import { assertWithinMemoryBudget, formatBytes } from '../../util/memory-budget.js';
 import { createProgress } from '../../util/progress.js';
 import { decodeFrame } from './decode.js';
 import { readMeta, type DicomMeta } from './meta.js';
@@ -188,6 +189,15 @@ async function assemble(slices: DicomMeta[], skipped: DicomVolume['skipped'], la
   const affine = affineLps.map((v, i) => (i < 8 ? -v : v) + 0); // + 0 turns -0 into 0
 
   const sliceLen = first.rows * first.columns;
+  // Each file was judged alone; the volume is their sum. Float32 volume + the RAS+ reorder copy
+  // readers make (volumes/source.ts) + one slice being decoded (stored bits and Float32).
+  const volumeBytes = 4 * sliceLen * order.length;
+  assertWithinMemoryBudget(
+    label,
+    2 * volumeBytes + sliceLen * (4 + Math.ceil(first.bitsAllocated / 8)),
+    `a series of ${order.length} slices of ${first.columns}×${first.rows} (${formatBytes(volumeBytes)} as a Float32 volume)`,
+    'otherwise leave the series out of the list',
+  );
   const data = new Float32Array(sliceLen * order.length);
   const progress = order.length >= 50 ? createProgress(`DICOM ${label}`, order.length, 'slice') : { tick() {}, stop() {} };
   try {
