@@ -36,7 +36,7 @@ const RUNS: Run[] = [
   { label: 'extract mobilenetv2', script: 'extract', quick: ['--model', 'mobilenetv2', '--images', '64', '--batch', '32', '--rounds', '3'], full: ['--model', 'mobilenetv2'] },
   { label: 'probe', script: 'probe', quick: ['--rows', '20000', '--rounds', '3'], full: [] },
   { label: 'knn', script: 'knn', quick: ['--bank', '50000', '--queries', '1000', '--rounds', '2'], full: [] },
-  { label: 'decoder', script: 'decoder', quick: ['--rounds', '2'], full: [] },
+  { label: 'decoder', script: 'decoder', quick: ['--rounds', '3'], full: [] },
   // ViT-S/14 fine-tuning takes minutes per step here; the short run uses issue 14's small shape.
   { label: 'finetune', script: 'finetune', quick: ['--depth', '4', '--size', '112', '--batch', '8', '--rounds', '2'], full: [] },
 ];

@@ -56,5 +56,8 @@ if (serve) {
   await add('linear decoder step', ['medprobe linear'], 'linear');
   const results = await alternate(servers.map((s) => s.figure), flag('rounds', 3));
   for (const t of tables) printTable(t.title, results.filter((r) => t.figs.includes(r.name)), { against: t.peer });
+  // Every round, in order: a bimodal cost (one figure alternating between two levels) shows here, not in a median.
+  console.log('\nper-round seconds (in run order):');
+  for (const r of results) console.log(`  ${r.name}: ${r.all.map((s) => s.toFixed(3)).join(' ')}`);
   for (const s of servers) s.close();
 }

@@ -1,6 +1,6 @@
 import onnxProto from 'onnx-proto';
 import * as ort from 'onnxruntime-node';
-import { computeKey, defaultCompute, openSession, type Compute } from '../models/onnx/session.js';
+import { computeKey, defaultCompute, openSession, type Compute, type SessionUse } from '../models/onnx/session.js';
 
 const { onnx } = onnxProto;
 
@@ -121,8 +121,8 @@ export class GraphBuilder {
 }
 
 /** ORT session for an engine graph, on the given compute or the process's (`setDefaultCompute`). */
-export async function createEngineSession(bytes: Uint8Array, compute?: Compute): Promise<ort.InferenceSession> {
-  return openSession(bytes, compute ?? (await defaultCompute()));
+export async function createEngineSession(bytes: Uint8Array, compute?: Compute, use: SessionUse = 'inference'): Promise<ort.InferenceSession> {
+  return openSession(bytes, compute ?? (await defaultCompute()), use);
 }
 
 const engineSessions = new Map<string, Promise<ort.InferenceSession>>();

@@ -59,7 +59,7 @@ export class DecoderEngine {
     const compute = await computeFor({ threads: opts.threads });
     const trainG = buildTrainGraph(opts.spec, opts.loss, opts.weightGradMode ?? 'gemm');
     const inferG = buildInferGraph(opts.spec);
-    const [train, infer] = await Promise.all([createEngineSession(trainG.bytes, compute), createEngineSession(inferG.bytes, compute)]);
+    const [train, infer] = await Promise.all([createEngineSession(trainG.bytes, compute, 'training'), createEngineSession(inferG.bytes, compute)]);
     const e = new DecoderEngine(opts.spec, opts, train, infer);
     e.initParams(opts.seed);
     return e;

@@ -8,7 +8,7 @@ import { providerErrorReason, providerUnavailable, resolveCompute } from './prov
  * edits, the engine's kNN / linear-probe / decoder graphs, PCA) goes through `openSession`, so the
  * device and the thread counts are explicit everywhere and recorded in provenance.
  */
-export function sessionOptions(c: Compute): ort.InferenceSession.SessionOptions {
+export function sessionOptions(c: Compute, use: SessionUse = 'inference'): ort.InferenceSession.SessionOptions {
   return {
     executionProviders: [c.device],
     intraOpNumThreads: c.intraOpThreads,
@@ -21,14 +21,23 @@ export function sessionOptions(c: Compute): ort.InferenceSession.SessionOptions 
     // burns the time slice the JS thread needs to feed the next step: bench:probe's grid took
     // 1.92 s with spinning vs 1.34 s without at load 13 (docs/results/performance.md).
     // Scheduling only: no result changes.
+    // A training step (forward + backward, big activations) runs without ORT's memory pattern:
+    // with one, the second run allocates the planned block beside the arena chunks the first run
+    // grew, so step 2 touched fresh pages (linear decoder step 2: 0.24–0.77 s against ~0.04 s
+    // after; U-Net 4.9 s against 2.2 s) and the peak RSS rose (U-Net 1718 → 1025 MB without it).
+    // Later steps are as fast either way (docs/results/performance.md; the fine-tuner does the same).
+    ...(use === 'training' ? { enableMemPattern: false } : {}),
     extra: { session: { intra_op: { allow_spinning: '0' }, inter_op: { allow_spinning: '0' } } },
   };
 }
 
+/** What a session runs: inference graphs, or training steps that run the same shapes over and over. */
+export type SessionUse = 'inference' | 'training';
+
 /** A session on the given compute; a provider that fails here is one clear error, never a silent CPU run. */
-export async function openSession(model: string | Uint8Array, c: Compute): Promise<ort.InferenceSession> {
+export async function openSession(model: string | Uint8Array, c: Compute, use: SessionUse = 'inference'): Promise<ort.InferenceSession> {
   try {
-    const o = sessionOptions(c);
+    const o = sessionOptions(c, use);
     return await (typeof model === 'string' ? ort.InferenceSession.create(model, o) : ort.InferenceSession.create(model, o));
   } catch (e) {
     const raw = String((e as Error)?.message ?? e);
