@@ -77,6 +77,11 @@ export const ModelCardSchema = z
      * averaged, as ONNX cards do.
      */
     pool: z.record(z.string(), z.enum(['avg', 'none'])).optional(),
+    /**
+     * Feature maps segmentation reads when a suite says `maps: auto`, deepest first (graph
+     * outputs or `block:-k`). Absent: a ViT's last 4 blocks; other models must name them.
+     */
+    segmentationMaps: z.array(z.string().min(1)).min(1).optional(),
     license: z.string().optional(),
     description: z.string().optional(),
   })

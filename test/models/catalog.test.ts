@@ -18,7 +18,8 @@ function unsourcedNumbers(node: unknown, at: string, out: string[]): string[] {
   if (Array.isArray(node)) return out;
   if (!node || typeof node !== 'object') return out;
   const o = node as Record<string, unknown>;
-  if (at.endsWith('.citation')) return out;
+  // Citation years are bibliographic; a recipe's model card repeats sourced facts (checked against them below).
+  if (at.endsWith('.citation') || at.endsWith('.onnx.card')) return out;
   const hasNumber = Object.values(o).some((v) => typeof v === 'number' || (Array.isArray(v) && v.some((x) => typeof x === 'number')));
   if (hasNumber && !(typeof o.source === 'string' && o.source.length >= 8)) out.push(at);
   if ('value' in o && o.value === null && !(typeof o.unknown === 'string' && o.unknown.length > 0)) out.push(`${at} (null without unknown)`);
@@ -76,13 +77,31 @@ describe('model catalog', () => {
     assert.throws(() => getCatalogCard('dinov2-vitb16'), (e: unknown) => e instanceof MedprobeError && /no model 'dinov2-vitb16'/.test(e.message) && (e.hint ?? '').includes('dinov2-vitb14'));
   });
 
-  it('every card says how to get an ONNX file with dynamic batch and H/W', () => {
+  it('every card says how to get an ONNX file with a dynamic batch, and dynamic H/W or a card fixed at its size', () => {
     for (const c of listCatalog()) {
       if (c.onnx.tool === 'optimum-cli') assert.match(c.onnx.command, /^optimum-cli export onnx --model \S+\/\S+ /, c.id);
       if (c.onnx.tool === 'torch.onnx.export') {
         assert.match(c.onnx.command, /torch\.onnx\.export\(model/, c.id);
-        assert.match(c.onnx.command, /'pixel_values': \{0: 'batch', 2: 'height', 3: 'width'\}/, c.id);
+        assert.match(c.onnx.command, /'pixel_values': \{0: 'batch'/, c.id);
+        // Fixed H/W (no position-embedding interpolation in the export) is said, and the card runs at that size.
+        if (!/'pixel_values': \{0: 'batch', 2: 'height', 3: 'width'\}/.test(c.onnx.command)) {
+          assert.match(c.onnx.notes ?? '', /H\/W are fixed at (\d+)/, c.id);
+          assert.equal(c.onnx.card?.input.size, Number(/H\/W are fixed at (\d+)/.exec(c.onnx.notes!)![1]), c.id);
+        }
       }
+    }
+  });
+
+  it("a recipe's model card repeats the catalog card's sourced preprocessing and patch size", () => {
+    for (const c of listCatalog()) {
+      const card = c.onnx.card;
+      if (!card) continue;
+      assert.ok(!('unknown' in c.preprocessing), `${c.id}: a card needs sourced preprocessing`);
+      const pre = c.preprocessing as Exclude<typeof c.preprocessing, { unknown: string }>;
+      const { name: _n, layout: _l, channels: _c, cropSize, ...input } = card.input;
+      assert.deepEqual(input, { size: pre.size, rescale: pre.rescale, mean: pre.mean, std: pre.std, resample: pre.resample, ...(pre.resizeShortestEdge ? { resizeShortestEdge: pre.resizeShortestEdge } : {}) }, c.id);
+      if (pre.resizeShortestEdge) assert.equal(cropSize, pre.size, c.id);
+      if (card.vit) assert.equal(card.vit.patchSize, c.patchSize?.value, c.id);
     }
   });
 

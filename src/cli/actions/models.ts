@@ -1,5 +1,6 @@
 import YAML from 'yaml';
 import { assessOpenness, catalogRows, getCatalogCard, localAvailability } from '../../models/catalog/index.js';
+import { recipeFiles, writeRecipeFiles } from '../../models/catalog/recipe-files.js';
 import { pullHubModel } from '../../models/hub-pull.js';
 import { backboneRefFromPath } from '../../models/ref-from-path.js';
 import { defaultCacheDir } from '../../util/paths.js';
@@ -37,6 +38,20 @@ export function modelsShow(id: string, o: { cacheDir?: string; json?: boolean })
   const card = getCatalogCard(id);
   const full = { ...card, opennessAssessment: assessOpenness(card.openness), local: localAvailability(card, { cacheDir: o.cacheDir ?? defaultCacheDir() }) ?? null };
   process.stdout.write(o.json ? JSON.stringify(full, null, 2) + '\n' : YAML.stringify(full, { lineWidth: 0 }));
+}
+
+export async function modelsRecipe(id: string, o: { out?: string }): Promise<void> {
+  const card = getCatalogCard(id);
+  if (!o.out) {
+    const files = recipeFiles(card);
+    const parts = [`# ---- ${files.script.name} ----`, files.script.text];
+    parts.push(files.card ? `# ---- ${files.card.name} ----\n${files.card.text}` : '# no medprobe card ships for this export: write one (docs/models.md)\n');
+    process.stdout.write(parts.join('\n'));
+    return;
+  }
+  const w = await writeRecipeFiles(card, o.out);
+  const next = w.card ? `then use the card: --model ${w.card}` : 'then write a model card for the file it writes (docs/models.md)';
+  process.stdout.write(`wrote ${w.script}${w.card ? ` and ${w.card}` : ''}\nrun: cd ${o.out} && ${w.run}\n${next}\n`);
 }
 
 export async function modelsPull(id: string, o: { cacheDir?: string; revision: string; file?: string[]; endpoint?: string }): Promise<void> {

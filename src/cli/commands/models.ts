@@ -10,6 +10,11 @@ export function registerModels(program: Command): Command {
     .action(async (o: { cacheDir?: string; json?: boolean }) => (await actions()).modelsList(o));
   jsonOption(cacheDirOption(models.command('show <id>').description('the full catalog card, with its openness assessment'), 'cache root (default $MEDPROBE_CACHE or ~/.cache/medprobe)'), 'print JSON instead of YAML')
     .action(async (id: string, o: { cacheDir?: string; json?: boolean }) => (await actions()).modelsShow(id, o));
+  models
+    .command('recipe <id>')
+    .description("a catalog model's export script and the medprobe card for the file it writes; --out writes both into a folder")
+    .option('--out <dir>', 'folder to write export-<id>.py|sh and <id>.yaml into (run the script there)')
+    .action(async (id: string, o: { out?: string }) => (await actions()).modelsRecipe(id, o));
   cacheDirOption(models.command('pull <hf-id>').description('download a transformers.js-layout model (config, preprocessor config, onnx/model.onnx) from the Hugging Face hub, verified'), 'cache root (default $MEDPROBE_CACHE or ~/.cache/medprobe)')
     .option('--revision <rev>', 'branch, tag or commit', 'main')
     .option('--file <path...>', 'repo-relative files to fetch instead of the default three')

@@ -1,5 +1,6 @@
 import type { CatalogCard } from './schema.js';
 import { optimumExport, torchExport, torchvisionExport } from './export-recipes.js';
+import { clipRecipe, dinov2Recipe, maeRecipe, openclipRecipe, samRecipe } from './large-model-recipes.js';
 
 /**
  * The catalog: every backbone of the reference study's Table 2 plus the medical backbones we
@@ -55,10 +56,56 @@ const TORCHVISION_LICENCE = {
   note: 'weights were trained on ImageNet, whose terms of access are for non-commercial research',
 } as const;
 
+const CLIP_L14_PREPROC = {
+  size: 224,
+  resizeShortestEdge: 224,
+  resample: 'bicubic',
+  mean: CLIP_MEAN,
+  std: CLIP_STD,
+  rescale: 1 / 255,
+  source: 'https://huggingface.co/openai/clip-vit-large-patch14/blob/main/preprocessor_config.json',
+} as const;
+const OPENCLIP_PREPROC = {
+  size: 224,
+  resizeShortestEdge: 224,
+  resample: 'bicubic',
+  mean: CLIP_MEAN,
+  std: CLIP_STD,
+  rescale: 1 / 255,
+  source: 'https://github.com/mlfoundations/open_clip/blob/main/src/open_clip/constants.py (OPENAI_DATASET_MEAN/STD) and transform.py',
+} as const;
+const MAE_PREPROC = {
+  size: 224,
+  resample: 'bilinear',
+  mean: IMAGENET_MEAN,
+  std: IMAGENET_STD,
+  rescale: 1 / 255,
+  source: 'https://huggingface.co/facebook/vit-mae-large/blob/main/preprocessor_config.json',
+} as const;
+const SAM_PREPROC = {
+  size: 1024,
+  resample: 'bilinear',
+  mean: IMAGENET_MEAN,
+  std: IMAGENET_STD,
+  rescale: 1 / 255,
+  source: 'https://github.com/facebookresearch/segment-anything/blob/main/segment_anything/modeling/sam.py (pixel_mean/std 123.675.../58.395... on 0-255, i.e. ImageNet mean/std; longest side resized to 1024 then zero-padded)',
+} as const;
+
 function dinov2(size: 's' | 'b' | 'l' | 'g', name: string, params: number, dim: number): CatalogCard {
   const hub = { s: 'small', b: 'base', l: 'large', g: 'giant' }[size];
+  const id = `dinov2-vit${size}14`;
+  const pre = {
+    size: 224,
+    resizeShortestEdge: 256,
+    resample: 'bicubic',
+    mean: IMAGENET_MEAN,
+    std: IMAGENET_STD,
+    rescale: 1 / 255,
+    source: `https://huggingface.co/facebook/dinov2-${hub}/blob/main/preprocessor_config.json`,
+  } as const;
+  const recipe = dinov2Recipe(hub, id, pre);
   return {
-    id: `dinov2-vit${size}14`,
+    id,
     name: `DINOv2 ${name}`,
     organisation: 'Meta AI (FAIR)',
     architecture: `${name} (ViT${size === 'g' ? ' with SwiGLU FFN' : ''})`,
@@ -74,15 +121,7 @@ function dinov2(size: 's' | 'b' | 'l' | 'g', name: string, params: number, dim: 
       data: 'LVD-142M (curated, deduplicated web images; not released)',
       images: { value: 142_000_000, source: 'https://arxiv.org/abs/2304.07193 (§3, LVD-142M)' },
     },
-    preprocessing: {
-      size: 224,
-      resizeShortestEdge: 256,
-      resample: 'bicubic',
-      mean: IMAGENET_MEAN,
-      std: IMAGENET_STD,
-      rescale: 1 / 255,
-      source: `https://huggingface.co/facebook/dinov2-${hub}/blob/main/preprocessor_config.json`,
-    },
+    preprocessing: pre,
     licence: { value: 'Apache-2.0', source: 'https://github.com/facebookresearch/dinov2/blob/main/LICENSE', note: 'originally CC-BY-NC-4.0; relicensed Apache-2.0 in 2023' },
     citation: { bibtexKey: 'oquab2023dinov2', title: 'DINOv2: Learning Robust Visual Features without Supervision', venue: 'TMLR', year: 2024, arxiv: '2304.07193' },
     released: { value: '2023-04', source: 'arXiv 2304.07193 (first version, April 2023)' },
@@ -93,7 +132,7 @@ function dinov2(size: 's' | 'b' | 'l' | 'g', name: string, params: number, dim: 
       licenceRestriction: 'none',
       evidence: 'Weights and training code are on GitHub under Apache-2.0; LVD-142M was never released.',
     },
-    onnx: { tool: 'optimum-cli', command: optimumExport(`facebook/dinov2-${hub}`), notes: size === 's' ? 'a ready export is on the hub: medprobe models pull onnx-community/dinov2-small' : undefined },
+    onnx: size === 's' ? { ...recipe, notes: `${recipe.notes} A ready export is on the hub: medprobe models pull onnx-community/dinov2-small.` } : recipe,
     inReferenceStudy: true,
   };
 }
@@ -119,15 +158,7 @@ export const CATALOG_CARDS: readonly CatalogCard[] = [
       data: 'WIT: image-text pairs collected from the internet (not released)',
       images: { value: 400_000_000, source: 'https://arxiv.org/abs/2103.00020 (§2.2: 400 million (image, text) pairs)' },
     },
-    preprocessing: {
-      size: 224,
-      resizeShortestEdge: 224,
-      resample: 'bicubic',
-      mean: CLIP_MEAN,
-      std: CLIP_STD,
-      rescale: 1 / 255,
-      source: 'https://huggingface.co/openai/clip-vit-large-patch14/blob/main/preprocessor_config.json',
-    },
+    preprocessing: CLIP_L14_PREPROC,
     licence: { value: 'MIT', source: 'https://github.com/openai/CLIP/blob/main/LICENSE', note: 'model card: deployed use cases are out of scope' },
     citation: { bibtexKey: 'radford2021learning', title: 'Learning Transferable Visual Models From Natural Language Supervision', venue: 'ICML', year: 2021, arxiv: '2103.00020' },
     released: { value: '2021-02', source: 'arXiv 2103.00020 (submitted 26 Feb 2021)', note: 'the ViT-L/14 checkpoint itself was published later than the paper' },
@@ -138,16 +169,7 @@ export const CATALOG_CARDS: readonly CatalogCard[] = [
       licenceRestriction: 'none',
       evidence: 'OpenAI released inference code and weights (MIT) but neither the training code nor the WIT dataset.',
     },
-    onnx: {
-      tool: 'torch.onnx.export',
-      command: torchExport({
-        build: ['from transformers import CLIPVisionModel', "model = CLIPVisionModel.from_pretrained('openai/clip-vit-large-patch14')"],
-        size: 224,
-        file: 'clip-vit-l14-vision.onnx',
-        outputs: ['last_hidden_state', 'pooler_output'],
-      }),
-      notes: 'exports the image tower only (optimum would export the text tower too); other sizes need interpolate_pos_encoding',
-    },
+    onnx: clipRecipe(CLIP_L14_PREPROC),
     inReferenceStudy: true,
   },
   {
@@ -155,7 +177,7 @@ export const CATALOG_CARDS: readonly CatalogCard[] = [
     name: 'OpenCLIP ViT-H/14 (LAION-2B)',
     organisation: 'LAION',
     architecture: 'ViT-H/14 image tower of CLIP',
-    featureReadout: 'pooled image embedding (1024-d, after projection) or the 1280-d CLS before it',
+    featureReadout: 'pooled image embedding (1024-d, after projection); the recipe also exports CLS + patch tokens after ln_post (1280-d) for cls, mean-patch and last-4 views',
     hubId: 'laion/CLIP-ViT-H-14-laion2B-s32B-b79K',
     params: { value: null, unknown: 'the model card gives no image-tower parameter count' },
     patchSize: { value: 14, source: 'https://github.com/mlfoundations/open_clip/blob/main/src/open_clip/model_configs/ViT-H-14.json (vision_cfg.patch_size)' },
@@ -166,15 +188,7 @@ export const CATALOG_CARDS: readonly CatalogCard[] = [
       data: 'LAION-2B English subset of LAION-5B',
       images: { value: 2_320_000_000, source: 'https://laion.ai/blog/laion-5b/ (2.32B English image-text pairs)' },
     },
-    preprocessing: {
-      size: 224,
-      resizeShortestEdge: 224,
-      resample: 'bicubic',
-      mean: CLIP_MEAN,
-      std: CLIP_STD,
-      rescale: 1 / 255,
-      source: 'https://github.com/mlfoundations/open_clip/blob/main/src/open_clip/constants.py (OPENAI_DATASET_MEAN/STD) and transform.py',
-    },
+    preprocessing: OPENCLIP_PREPROC,
     licence: { value: 'MIT', source: 'https://huggingface.co/laion/CLIP-ViT-H-14-laion2B-s32B-b79K (model card)' },
     citation: { bibtexKey: 'cherti2023reproducible', title: 'Reproducible scaling laws for contrastive language-image learning', venue: 'CVPR', year: 2023, arxiv: '2212.07143' },
     released: { value: null, unknown: 'the model card does not date the checkpoint' },
@@ -185,15 +199,7 @@ export const CATALOG_CARDS: readonly CatalogCard[] = [
       licenceRestriction: 'none',
       evidence: 'OpenCLIP training code and weights are MIT; LAION-2B is distributed as URL/caption lists (withdrawn in 2023, re-released as Re-LAION-5B), not images.',
     },
-    onnx: {
-      tool: 'torch.onnx.export',
-      command: torchExport({
-        build: ['import open_clip', "clip, _, _ = open_clip.create_model_and_transforms('ViT-H-14', pretrained='laion2b_s32b_b79k')", 'model = clip.visual'],
-        size: 224,
-        file: 'openclip-vit-h14-visual.onnx',
-        outputs: ['pooled'],
-      }),
-    },
+    onnx: openclipRecipe(OPENCLIP_PREPROC),
     inReferenceStudy: true,
   },
   {
@@ -208,14 +214,7 @@ export const CATALOG_CARDS: readonly CatalogCard[] = [
     nativeResolution: { value: 224, source: 'https://huggingface.co/facebook/vit-mae-large/blob/main/config.json (image_size)' },
     embeddingDim: { value: 1024, source: 'https://huggingface.co/facebook/vit-mae-large/blob/main/config.json (hidden_size)' },
     pretraining: { method: 'masked autoencoding (75% masking), no labels', data: 'ImageNet-1k train set', images: IN1K_IMAGES },
-    preprocessing: {
-      size: 224,
-      resample: 'bilinear',
-      mean: IMAGENET_MEAN,
-      std: IMAGENET_STD,
-      rescale: 1 / 255,
-      source: 'https://huggingface.co/facebook/vit-mae-large/blob/main/preprocessor_config.json',
-    },
+    preprocessing: MAE_PREPROC,
     licence: { value: 'CC-BY-NC-4.0', source: 'https://github.com/facebookresearch/mae/blob/main/LICENSE' },
     citation: { bibtexKey: 'he2022masked', title: 'Masked Autoencoders Are Scalable Vision Learners', venue: 'CVPR', year: 2022, arxiv: '2111.06377' },
     released: { value: '2021-11', source: 'arXiv 2111.06377 (first version, November 2021)' },
@@ -226,16 +225,7 @@ export const CATALOG_CARDS: readonly CatalogCard[] = [
       licenceRestriction: 'non-commercial',
       evidence: 'Pretraining code and weights are on GitHub under CC-BY-NC-4.0; ImageNet is available after registration under non-commercial terms.',
     },
-    onnx: {
-      tool: 'torch.onnx.export',
-      command: torchExport({
-        build: ['from transformers import ViTMAEModel', "model = ViTMAEModel.from_pretrained('facebook/vit-mae-large', mask_ratio=0.0)"],
-        size: 224,
-        file: 'mae-vit-l16.onnx',
-        outputs: ['last_hidden_state'],
-      }),
-      notes: 'mask_ratio=0 keeps every patch, but HF ViTMAE still permutes patch tokens by random noise: CLS and the patch mean are unaffected; for patch grids use the timm checkpoint vit_large_patch16_224.mae',
-    },
+    onnx: maeRecipe(MAE_PREPROC),
     inReferenceStudy: true,
   },
   {
@@ -280,14 +270,7 @@ export const CATALOG_CARDS: readonly CatalogCard[] = [
       data: 'SA-1B (1.1B masks)',
       images: { value: 11_000_000, source: 'https://arxiv.org/abs/2304.02643 (abstract and §5: 11M licensed images)' },
     },
-    preprocessing: {
-      size: 1024,
-      resample: 'bilinear',
-      mean: IMAGENET_MEAN,
-      std: IMAGENET_STD,
-      rescale: 1 / 255,
-      source: 'https://github.com/facebookresearch/segment-anything/blob/main/segment_anything/modeling/sam.py (pixel_mean/std 123.675.../58.395... on 0-255, i.e. ImageNet mean/std; longest side resized to 1024 then zero-padded)',
-    },
+    preprocessing: SAM_PREPROC,
     licence: { value: 'Apache-2.0', source: 'https://github.com/facebookresearch/segment-anything/blob/main/LICENSE' },
     citation: { bibtexKey: 'kirillov2023segment', title: 'Segment Anything', venue: 'ICCV', year: 2023, arxiv: '2304.02643' },
     released: { value: '2023-04', source: 'arXiv 2304.02643 (first version, April 2023)' },
@@ -298,16 +281,7 @@ export const CATALOG_CARDS: readonly CatalogCard[] = [
       licenceRestriction: 'none',
       evidence: 'Weights and inference code are Apache-2.0; training code was not released; SA-1B is downloadable under a research licence.',
     },
-    onnx: {
-      tool: 'torch.onnx.export',
-      command: torchExport({
-        build: ['from transformers import SamModel', "model = SamModel.from_pretrained('facebook/sam-vit-large').vision_encoder"],
-        size: 1024,
-        file: 'sam-vit-l-encoder.onnx',
-        outputs: ['image_embeddings'],
-      }),
-      notes: 'SAM position embeddings are fixed to 64x64 patches: export at 1024 and keep H/W at 1024 at run time',
-    },
+    onnx: samRecipe(SAM_PREPROC),
     inReferenceStudy: true,
   },
   {

@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { ModelCardSchema } from '../card.js';
 
 /**
  * A number a card claims. "No card may claim a number it cannot source": a value always carries
@@ -71,9 +72,17 @@ export const ExportRecipeSchema = z
   .object({
     /** `optimum-cli` (HF transformers models) or `torch.onnx.export` (timm/torchvision/open_clip/original repos). */
     tool: z.enum(['optimum-cli', 'torch.onnx.export', 'provided']),
-    /** The exact command or Python snippet. */
+    /** The exact command or Python script (run in the folder where the ONNX file should land). */
     command: z.string().min(10),
     notes: z.string().optional(),
+    /**
+     * The medprobe model card for what the command writes, `file` relative to the folder it ran in
+     * (`medprobe models recipe <id> --out <dir>` writes both there). Absent: write one (docs/models.md),
+     * or for an optimum-cli folder pass the folder itself.
+     */
+    card: ModelCardSchema.optional(),
+    /** What was verified about this recipe, and what was not (e.g. never run against the real weights). */
+    checked: z.string().min(10).optional(),
   })
   .strict();
 

@@ -3,12 +3,14 @@ import { MedprobeError } from '../../util/errors.js';
 import { MOBILENETV2_TAPS } from './acceptance.js';
 
 /**
- * Feature maps a decoder reads, deepest first, when the user names none: a ViT's last 4 blocks
+ * Feature maps a decoder reads, deepest first, when the user names none: the card's
+ * `segmentationMaps` (SAM's image_embeddings grid), else a ViT's last 4 blocks
  * (the study's choice), MobileNetV2's stride-32/16/8/4 stages. Other CNNs have no known stage
  * names, so they must be given.
  */
 export function defaultSegMaps(loaded: LoadedCard): string[] {
   const { card } = loaded;
+  if (card.segmentationMaps) return [...card.segmentationMaps];
   if (card.vit) return ['block:-1', 'block:-2', 'block:-3', 'block:-4'];
   if (card.name.startsWith('mobilenetv2')) return [...MOBILENETV2_TAPS];
   throw new MedprobeError(`no default feature maps for model ${card.name}`, {
