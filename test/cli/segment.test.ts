@@ -13,6 +13,7 @@ import { promises as fs } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { PNG } from 'pngjs';
+import { readNifti } from '../../src/data/nifti/read.js';
 import { writeTinyCnnCard, writeTinyCnnOnnx } from '../../src/models/fixtures/tiny-cnn.js';
 import { ResultSchema, type Result } from '../../src/results/schema.js';
 import { loadResults } from '../../src/results/store.js';
@@ -202,7 +203,11 @@ test('segment nifti: whole volumes in train/val/test, scored per volume; one pai
   assert.deepEqual(result.predictions.ids, ['case_001']);
   assert.equal(result.selection.split, 'val');
   assert.equal(typeof result.metrics['diceJaccard/label 1'], 'number');
-  await fs.access(path.join(path.dirname(file), result.predictions.cases![0].mask!));
+  // The prediction is a NIfTI on the label map's own grid, as stored (a flipped x axis here): same dims, same affine.
+  const pred = await readNifti(path.join(path.dirname(file), result.predictions.cases![0].mask!), { canonical: false });
+  const truthMap = await readNifti(path.join(dir, 'vols', 'labelsTr', 'case_001.nii.gz'), { canonical: false });
+  assert.deepEqual([pred.width, pred.height, pred.depth, pred.sourceOrientation], [truthMap.width, truthMap.height, truthMap.depth, truthMap.sourceOrientation]);
+  assert.deepEqual(pred.affine, truthMap.affine);
   assert.equal(buildLeaderboard(await loadResults(path.join(dir, 'res3d'))).protocols[0].tasks[0].kind, 'segmentation');
 
   // The same volumes given as files pair up in order and make the same suite, hence the same (reused) result.

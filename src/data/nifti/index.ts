@@ -3,4 +3,4 @@ export { readNiftiLabelMap, sameGrid } from './label-map.js';
 export { writeNifti, affineToQuaternion } from './write.js';
 export { sliceVolume, sliceCount, volumeToSamples, fixedAxis, type SliceAxis, type VolumeToSamplesOptions } from './slice.js';
 export { writeOverlayPng, renderNiftiOverlay, type OverlayOptions, type RenderOverlayOptions } from './overlay.js';
-export { closestCanonical, axisCodes, reorientGrid, reorientData, type Reorientation } from './orientation.js';
+export { closestCanonical, axisCodes, reorientGrid, reorientData, restoreSourceOrder, type Reorientation } from './orientation.js';

@@ -84,6 +84,18 @@ export function reorientGrid(shape: Axes, affine: readonly number[], r: Reorient
  * voxel, no arithmetic beyond index math, so it runs at memory speed in JS.
  */
 export function reorientData<T extends { length: number; [i: number]: number }>(data: T, shape: Axes, r: Reorientation, make: (n: number) => T): T {
+  return permuteVoxels(data, shape, r, make, false);
+}
+
+/**
+ * The inverse of reorientData: voxels in reoriented order back into the order of the source file
+ * (`shape` = the source's, as for reorientData), e.g. to write a prediction on a label map's grid as stored.
+ */
+export function restoreSourceOrder<T extends { length: number; [i: number]: number }>(data: T, shape: Axes, r: Reorientation, make: (n: number) => T): T {
+  return permuteVoxels(data, shape, r, make, true);
+}
+
+function permuteVoxels<T extends { length: number; [i: number]: number }>(data: T, shape: Axes, r: Reorientation, make: (n: number) => T, toSource: boolean): T {
   if (isIdentity(r)) return data;
   const [n0, n1, n2] = r.sourceAxis.map((s) => shape[s]);
   const srcStride = [1, shape[0], shape[0] * shape[1]];
@@ -96,10 +108,8 @@ export function reorientData<T extends { length: number; [i: number]: number }>(
     const b2 = start[0] + start[1] + start[2] + c2 * step[2];
     for (let c1 = 0; c1 < n1; c1++) {
       let s = b2 + c1 * step[1];
-      for (let c0 = 0; c0 < n0; c0++) {
-        out[o++] = data[s];
-        s += step[0];
-      }
+      if (toSource) for (let c0 = 0; c0 < n0; c0++, s += step[0]) out[s] = data[o++];
+      else for (let c0 = 0; c0 < n0; c0++, s += step[0]) out[o++] = data[s];
     }
   }
   return out;

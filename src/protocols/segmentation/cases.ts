@@ -3,6 +3,7 @@ import type { NiftiSegPair } from '../../data/segmentation/nifti-pair.js';
 import type { SegCase2D } from '../../data/segmentation/types.js';
 import { resize } from '../../data/transforms/resize.js';
 import { writeNifti } from '../../data/nifti/write.js';
+import { restoreSourceOrder } from '../../data/nifti/orientation.js';
 import type { DecoderEngine } from '../../engine/seg/decoder-engine.js';
 import type { GridShape } from '../../engine/seg/decoder-spec.js';
 import type { GridBackbone } from '../../models/backbone.js';
@@ -243,8 +244,12 @@ export async function predictAndScore(
       }
       if (opts.outDir) {
         file = path.join(opts.outDir, `${c.id}.nii.gz`);
+        // On the label map's grid as stored (its voxel order and affine, not the RAS+ copy we computed on), so the
+        // prediction and the label file compare voxel by voxel in any tool.
         const lm = c.labelMap;
-        await writeNifti(file, { kind: '3d', width: lm.width, height: lm.height, depth: lm.depth, spacing: lm.spacing, data: Uint8Array.from(predVol, (k) => c.values[k]) }, lm.affine);
+        const [w, h, d] = lm.sourceShape;
+        const stored = restoreSourceOrder(Uint8Array.from(predVol, (k) => c.values[k]), lm.sourceShape, lm.reorientation, (n) => new Uint8Array(n));
+        await writeNifti(file, { kind: '3d', width: w, height: h, depth: d, data: stored }, lm.sourceAffine);
       }
     } else {
       const { width, height } = c.image;
