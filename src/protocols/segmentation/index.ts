@@ -1,10 +1,6 @@
-export { trainDecoder, predictProbs, gatherBatch, checkTrainable, decoderSpecFor, IGNORE_LABEL, type SegFeatureSet, type DecoderTrainOptions, type TrainedDecoder } from './train.js';
-export { extractTiledFeatures, type TiledFeatureSet } from './features-2d.js';
-export { evaluateTiled, type Seg2DEvaluation, type Seg2DEvalOptions } from './evaluate-2d.js';
-export { runDecoder2D, type DecoderRunConfig, type SegmentationRunResult } from './run-2d.js';
-export { segmentVolume, type VolumeSegOptions, type VolumeSegResult } from './run-3d.js';
+export { trainDecoder, gatherBatch, checkTrainable, decoderSpecFor, IGNORE_LABEL, type SegFeatureSet, type DecoderTrainOptions, type TrainedDecoder } from './train.js';
 export { tileStarts, tileOrigins, TileStitcher, argmaxClasses, type TileOrigin } from './tiling.js';
 export { sliceGeometry, getSlice, putSlice, volumeTo255, CT_WINDOW, MRI_PERCENTILES, type SegSliceAxis, type VolumeIntensity } from './volume-slices.js';
 export { writeMaskPng, writeSegmentationOverlay } from './outputs.js';
 export { openTappedBackbone } from './tapped-backbone.js';
-export { runDriveAcceptance, runNiftiAcceptance, MOBILENETV2_TAPS, MOBILENETV2_CARD } from './acceptance.js';
+export { MOBILENETV2_TAPS } from './maps.js';

@@ -1,6 +1,8 @@
 import type { LoadedCard } from '../../models/card.js';
 import { MedprobeError } from '../../util/errors.js';
-import { MOBILENETV2_TAPS } from './acceptance.js';
+
+/** MobileNetV2-0.35 (Keras layout) stage outputs used as U-Net skips, deepest first: strides 32, 16, 8, 4. */
+export const MOBILENETV2_TAPS = ['feature_map', '/graph/block_13_expand_relu/Clip_output_0', '/graph/block_6_expand_relu/Clip_output_0', '/graph/block_3_expand_relu/Clip_output_0'];
 
 /**
  * Feature maps a decoder reads, deepest first, when the user names none: the card's

@@ -135,18 +135,3 @@ export async function trainDecoder(set: SegFeatureSet, opts: DecoderTrainOptions
   progress.stop();
   return { engine, epochLosses, steps };
 }
-
-/** Class probabilities [n, K, H, W] for cached grids, in batches. */
-export async function predictProbs(engine: DecoderEngine, grids: Float32Array[], shapes: GridShape[], n: number, batchSize: number): Promise<Float32Array> {
-  const { classes: K, outHeight: H, outWidth: W } = engine.spec;
-  const out = new Float32Array(n * K * H * W);
-  for (let s = 0; s < n; s += batchSize) {
-    const m = Math.min(batchSize, n - s);
-    const feats = shapes.map((sh, l) => {
-      const per = sh.channels * sh.height * sh.width;
-      return grids[l].slice(s * per, (s + m) * per);
-    });
-    out.set(await engine.predict(feats, m), s * K * H * W);
-  }
-  return out;
-}
