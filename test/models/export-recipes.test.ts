@@ -238,6 +238,10 @@ test('medprobe models recipe: --out writes the script and the card, which loads 
     const printed = await runCliCaptured(['models', 'recipe', 'resnet152-in1k']);
     assert.equal(printed.code, 0, printed.stderr);
     assert.match(printed.stdout, /---- export-resnet152-in1k\.py ----[\s\S]*torch\.onnx\.export[\s\S]*no medprobe card ships for this export/);
+    const shipped = await runCliCaptured(['models', 'recipe', 'mobilenetv2-035-imagenet', '--out', path.join(dir, 'none')]);
+    assert.equal(shipped.code, 0, shipped.stderr);
+    assert.match(shipped.stdout, /^mobilenetv2-035-imagenet: nothing to export — medprobe ships it/);
+    assert.equal(existsSync(path.join(dir, 'none')), false, 'nothing written');
     const bad = await runCliCaptured(['models', 'recipe', 'mae-vit-l14']);
     assert.equal(bad.code, 1);
     assert.match(bad.stderr, /no model 'mae-vit-l14' in the catalog/);

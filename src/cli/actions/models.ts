@@ -42,6 +42,10 @@ export function modelsShow(id: string, o: { cacheDir?: string; json?: boolean })
 
 export async function modelsRecipe(id: string, o: { out?: string }): Promise<void> {
   const card = getCatalogCard(id);
+  if (card.onnx.tool === 'provided') {
+    process.stdout.write(`${card.id}: nothing to export — ${card.onnx.command}\n`);
+    return;
+  }
   if (!o.out) {
     const files = recipeFiles(card);
     const parts = [`# ---- ${files.script.name} ----`, files.script.text];

@@ -106,6 +106,7 @@ function pyScript(title: string, requirements: string, body: string): string {
     '# Run it in the folder that holds the medprobe card for it (medprobe models recipe <id> --out <dir>).',
     '# Not run against the real weights by medprobe (written without hub access); it checks its own assumptions.',
     PY_HELPERS,
+    '',
     body.trim(),
     '',
   ].join('\n');

@@ -1,6 +1,7 @@
 import path from 'node:path';
 import YAML from 'yaml';
 import { writeFileAtomic } from '../../util/atomic.js';
+import { MedprobeError } from '../../util/errors.js';
 import type { CatalogCard } from './schema.js';
 
 /**
@@ -24,6 +25,9 @@ export interface RecipeFiles {
 
 export function recipeFiles(card: CatalogCard): RecipeFiles {
   const { onnx } = card;
+  if (onnx.tool === 'provided') {
+    throw new MedprobeError(`${card.id} needs no export: ${onnx.command}`, { hint: `medprobe models show ${card.id} says where its model card is` });
+  }
   const python = onnx.tool === 'torch.onnx.export';
   const scriptName = `export-${card.id}.${python ? 'py' : 'sh'}`;
   const checked = onnx.checked ? [`# ${onnx.checked}`] : [];
