@@ -30,6 +30,20 @@ export interface NpzFile {
    * for members too large for `read`. Little-endian or single-byte dtypes, C order.
    */
   readRows(key: string, opts?: { maxChunkBytes?: number; onBytes?: (n: number) => void }): Promise<NpyRows>;
+  /**
+   * An array's dtype and shape from its npy header alone: only the first bytes of the member are
+   * inflated (kilobytes, whatever the array's size), and the header is checked against the
+   * member's declared size as `readRows` checks it.
+   */
+  header(key: string): Promise<NpyLayout>;
+}
+
+/** What an npy header says about a C-order, little-endian array. */
+export interface NpyLayout {
+  dtype: NpyDtype;
+  shape: number[];
+  /** Bytes per row: product(shape[1:]) × itemsize. */
+  rowBytes: number;
 }
 
 interface Entry {
@@ -154,7 +168,8 @@ const MAX_ENTRY = 2 ** 32 - 1;
  * Stream one member's uncompressed bytes into `sink` in order, checking its length and CRC-32.
  * Stored members are copied, deflated ones inflated by node:zlib.
  */
-async function streamEntry(fh: fs.FileHandle, file: string, fileSize: number, entry: Entry, sink: (chunk: Uint8Array) => void): Promise<void> {
+/** Where a member's stored bytes start, after the checks that need no inflating (local header, file length, deflate's ratio, method). */
+async function locateEntry(fh: fs.FileHandle, file: string, fileSize: number, entry: Entry): Promise<number> {
   const key = keyOf(entry.name);
   const lh = await readAt(fh, entry.localHeaderOffset, 30);
   if (lh.length < 30 || lh.readUInt32LE(0) !== LOCAL_SIG) throw npzError(file, `corrupt entry '${key}': bad local header`, REDOWNLOAD);
@@ -166,11 +181,17 @@ async function streamEntry(fh: fs.FileHandle, file: string, fileSize: number, en
   if (entry.size > (entry.method === 8 ? 1032 * entry.compressedSize + 1024 : entry.compressedSize)) {
     throw npzError(file, `entry '${key}' declares ${entry.size} bytes uncompressed, more than its ${entry.compressedSize} stored bytes can hold`, 'the zip directory is damaged or forged; re-create the npz with numpy.savez_compressed');
   }
-  // Checked here, before the caller's buffer for the member is filled (and before inflating a byte).
-  assertWithinMemoryBudget(`${file}`, entry.size, `array '${key}' of ${formatBytes(entry.size)} uncompressed`);
   if (entry.method !== 0 && entry.method !== 8) {
     throw npzError(file, `entry '${key}' uses zip compression method ${entry.method}`, 'only stored and deflate entries are supported; re-save with numpy.savez or savez_compressed');
   }
+  return dataStart;
+}
+
+async function streamEntry(fh: fs.FileHandle, file: string, fileSize: number, entry: Entry, sink: (chunk: Uint8Array) => void): Promise<void> {
+  const key = keyOf(entry.name);
+  const dataStart = await locateEntry(fh, file, fileSize, entry);
+  // Checked here, before the caller's buffer for the member is filled (and before inflating a byte).
+  assertWithinMemoryBudget(`${file}`, entry.size, `array '${key}' of ${formatBytes(entry.size)} uncompressed`);
   let written = 0;
   let crc = 0;
   const take = (chunk: Uint8Array): void => {
@@ -237,6 +258,55 @@ export interface NpyRows {
   row(i: number): Uint8Array;
 }
 
+/** The npy header at the start of a member, checked: C order, little-endian, and exactly as many data bytes as the member holds. */
+function layoutOf(file: string, entry: Entry, head: Uint8Array): NpyLayout & { dataOffset: number } {
+  const key = keyOf(entry.name);
+  const where = `${file}:${key}`;
+  const h = parseNpyHeader(head, where);
+  if (h.fortranOrder) throw npzError(file, `array '${key}' is stored in Fortran order`, 'save it with np.ascontiguousarray');
+  const { dtype, itemsize, bigEndian } = describeDtype(h.descr, where);
+  if (bigEndian) throw npzError(file, `array '${key}' is big-endian`, "save it as little-endian (arr.astype(arr.dtype.newbyteorder('<')))");
+  const nRows = h.shape[0] ?? 1;
+  const rowBytes = h.shape.slice(1).reduce((a, b) => a * b, 1) * itemsize;
+  if (entry.size - h.dataOffset !== nRows * rowBytes) {
+    throw npzError(file, `array '${key}' declares shape (${h.shape.join(', ')}) ${h.descr}, ${nRows * rowBytes} bytes, but its member holds ${entry.size - h.dataOffset}`, HEADER_MISMATCH);
+  }
+  return { dtype, shape: h.shape, rowBytes, dataOffset: h.dataOffset };
+}
+
+/** Longest npy header read (format 2/3 allow 4 GiB; numpy writes a few hundred bytes). */
+const MAX_NPY_HEADER = 1 << 20;
+
+/**
+ * The first bytes of a member, up to the end of its npy header: the stored bytes are streamed
+ * through inflate only until the header is complete, so this costs kilobytes for any member.
+ */
+async function readNpyHead(fh: fs.FileHandle, file: string, fileSize: number, entry: Entry): Promise<Uint8Array> {
+  const dataStart = await locateEntry(fh, file, fileSize, entry);
+  if (entry.compressedSize === 0) return new Uint8Array(0);
+  const src = createReadStream(file, { start: dataStart, end: dataStart + entry.compressedSize - 1, highWaterMark: 16 << 10 });
+  const inflate = entry.method === 8 ? createInflateRaw({ chunkSize: 16 << 10 }) : undefined;
+  const bytes = inflate ? (src.on('error', (e) => inflate.destroy(e)), src.pipe(inflate)) : src;
+  const parts: Buffer[] = [];
+  let have = 0;
+  try {
+    for await (const chunk of bytes as AsyncIterable<Buffer>) {
+      parts.push(chunk);
+      have += chunk.length;
+      const head = Buffer.concat(parts);
+      // Magic (6) + version (2) + header length (2 bytes in format 1, 4 in 2/3), then the header.
+      const need = head.length < 12 ? 12 : head[6] === 1 ? 10 + head.readUInt16LE(8) : 12 + head.readUInt32LE(8);
+      if (have >= Math.min(need, MAX_NPY_HEADER, entry.size)) break;
+    }
+  } catch (e) {
+    throw npzError(file, `corrupt entry '${keyOf(entry.name)}': ${(e as Error).message}`, REDOWNLOAD, e);
+  } finally {
+    src.destroy();
+    inflate?.destroy();
+  }
+  return Buffer.concat(parts).subarray(0, entry.size);
+}
+
 async function inflateRows(
   fh: fs.FileHandle,
   file: string,
@@ -246,7 +316,6 @@ async function inflateRows(
   onBytes?: (n: number) => void,
 ): Promise<NpyRows> {
   const key = keyOf(entry.name);
-  const where = `${file}:${key}`;
   let head: Uint8Array | undefined = new Uint8Array(Math.min(entry.size, 1 << 16));
   let headLen = 0;
   let layout: Omit<NpyRows, 'row'> & { nRows: number } | undefined;
@@ -269,19 +338,12 @@ async function inflateRows(
   };
 
   const start = (): void => {
-    const h = parseNpyHeader(head!.subarray(0, headLen), where);
-    if (h.fortranOrder) throw npzError(file, `array '${key}' is stored in Fortran order`, 'save it with np.ascontiguousarray');
-    const { dtype, itemsize, bigEndian } = describeDtype(h.descr, where);
-    if (bigEndian) throw npzError(file, `array '${key}' is big-endian`, "save it as little-endian (arr.astype(arr.dtype.newbyteorder('<')))");
-    const nRows = h.shape[0] ?? 1;
-    const rowBytes = h.shape.slice(1).reduce((a, b) => a * b, 1) * itemsize;
-    if (entry.size - h.dataOffset !== nRows * rowBytes) {
-      throw npzError(file, `array '${key}' declares shape (${h.shape.join(', ')}) ${h.descr}, ${nRows * rowBytes} bytes, but its member holds ${entry.size - h.dataOffset}`, HEADER_MISMATCH);
-    }
+    const { dtype, shape, rowBytes, dataOffset } = layoutOf(file, entry, head!.subarray(0, headLen));
+    const nRows = shape[0] ?? 1;
     const rowsPerChunk = Math.max(1, Math.min(nRows, Math.floor(maxChunkBytes / Math.max(rowBytes, 1))));
     if (rowsPerChunk * rowBytes > MAX_ENTRY) throw npzError(file, `array '${key}' has rows of ${rowBytes} bytes, too large to hold`, 'use a smaller image size');
-    layout = { dtype, shape: h.shape, rowBytes, rowsPerChunk, chunks: [], nRows };
-    const rest = head!.subarray(h.dataOffset, headLen);
+    layout = { dtype, shape, rowBytes, rowsPerChunk, chunks: [], nRows };
+    const rest = head!.subarray(dataOffset, headLen);
     head = undefined;
     place(rest);
   };
@@ -354,6 +416,16 @@ export async function openNpz(file: string): Promise<NpzFile> {
       try {
         const bytes = await inflateEntry(h, file, fileSize, entry, opts.onBytes);
         return parseNpy(bytes, `${file}:${key}`);
+      } finally {
+        await h.close();
+      }
+    },
+    async header(key: string): Promise<NpyLayout> {
+      const entry = entryFor(key);
+      const h = await fs.open(file, 'r');
+      try {
+        const { dtype, shape, rowBytes } = layoutOf(file, entry, await readNpyHead(h, file, fileSize, entry));
+        return { dtype, shape, rowBytes };
       } finally {
         await h.close();
       }

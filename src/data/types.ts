@@ -62,8 +62,12 @@ export interface SplitSource {
   readonly labels: Int32Array;
   readonly ids: readonly string[];
   readonly patientIds?: readonly string[];
+  /** Set when every sample is a volume on one grid (MedMNIST 3D): its size, known without decoding a volume. */
+  readonly grid?: VolumeGrid;
   get(index: number): Promise<Sample>;
 }
+
+export type VolumeGrid = Pick<Volume3D, 'width' | 'height' | 'depth'>;
 
 export interface DatasetSource {
   /** Registry name (`pneumoniamnist`) or a user-given name. */

@@ -56,16 +56,19 @@ async function exists(file: string): Promise<boolean> {
 async function openMedmnistEntry(entry: MedmnistEntry, ctx: DatasetContext): Promise<DatasetSource> {
   const info = medmnistInfo(entry.name);
   medmnistFile(info.name, entry.size); // rejects sizes the dataset does not have
+  // Images are inflated at each split's first use: a plan (`run --dry-run`), a run whose features
+  // are all cached and a split export need sizes and labels only, not gigabytes of pixels.
+  const opts = { name: info.name, cacheDir: ctx.cacheDir, verify: ctx.verify, lazyImages: true };
   if (entry.file) {
     const file = path.resolve(ctx.baseDir, entry.file);
     if (!(await exists(file))) {
       throw new MedprobeError(`dataset file not found: ${file}`, { file, hint: `fix \`file\` for ${info.name} in the suite, or drop it and run \`medprobe data pull ${info.name} --size ${entry.size}\`` });
     }
-    return openMedMNIST(file, { name: info.name, cacheDir: ctx.cacheDir, verify: ctx.verify });
+    return openMedMNIST(file, opts);
   }
   const cached = path.join(medmnistDir(ctx.cacheDir), medmnistFileName(info.name, entry.size));
-  if (await exists(cached)) return openMedMNIST(cached, { name: info.name, cacheDir: ctx.cacheDir, verify: ctx.verify });
-  if (entry.pull) return openMedMNIST(await pullMedMNIST(info.name, { size: entry.size, cacheDir: ctx.cacheDir }), { name: info.name, cacheDir: ctx.cacheDir, verify: ctx.verify });
+  if (await exists(cached)) return openMedMNIST(cached, opts);
+  if (entry.pull) return openMedMNIST(await pullMedMNIST(info.name, { size: entry.size, cacheDir: ctx.cacheDir }), opts);
   throw new MedprobeError(`${info.name} (${entry.size} px) is not in the cache (${cached})`, {
     hint: `run \`medprobe data pull ${info.name} --size ${entry.size}\`, set \`pull: true\`, or give \`file:\` in the suite`,
   });

@@ -39,6 +39,7 @@ function subsetSplit(src: SplitSource, idx: Int32Array, width: number): SplitSou
     labels,
     ids: Array.from(idx, (j) => src.ids[j]),
     ...(src.patientIds ? { patientIds: Array.from(idx, (j) => src.patientIds![j]) } : {}),
+    ...(src.grid ? { grid: src.grid } : {}),
     get: (i) => src.get(idx[i]),
   };
 }

@@ -198,9 +198,14 @@ export async function resultDone(file: string, key: string): Promise<boolean> {
 async function slicesPerVolume(dataset: DatasetSource, split: SplitName, preparer: Preparer): Promise<number> {
   const src = dataset.splits[split];
   if (!src || src.size === 0) return 0;
-  const first = (await src.get(0)).image;
-  if (first.kind !== '3d') return 1;
-  return preparer.spec.axis === '2.5d' ? 3 : sliceCount(first, preparer.spec.axis);
+  // The grid, where the source knows it, spares decoding a volume (for a lazily opened MedMNIST 3D split: its whole image array).
+  let grid = src.grid;
+  if (!grid) {
+    const first = (await src.get(0)).image;
+    if (first.kind !== '3d') return 1;
+    grid = first;
+  }
+  return preparer.spec.axis === '2.5d' ? 3 : sliceCount(grid, preparer.spec.axis);
 }
 
 export async function buildPlan(res: RunResources, opts: PlanOptions = {}): Promise<RunPlan> {

@@ -156,3 +156,32 @@ test('fingerprint is cached in the cache dir, never beside the data, and follows
     assert.equal(again.fingerprint, createHash('sha256').update(bytes).digest('hex'));
   });
 });
+
+test('lazyImages: open reads labels and image headers only; a split is inflated at its first get, with the same samples', async () => {
+  await withDir(async (dir) => {
+    const file = path.join(dir, 'pneumoniamnist.npz');
+    // Stored members, so one byte of train_images' pixels can be corrupted (its CRC then fails).
+    const bytes = Buffer.from(await writeNpz(file, medmnistArrays({ counts: [5, 2, 3], imageShape: [28, 28] }), { level: 0 }));
+    const eager = await openMedMNIST(file);
+    const lazy = await openMedMNIST(file, { lazyImages: true });
+    assert.equal(lazy.fingerprint, eager.fingerprint);
+    assert.equal(lazy.size, 28);
+    for (const split of ['train', 'val', 'test'] as const) {
+      assert.equal(lazy.splits[split]!.size, eager.splits[split]!.size);
+      assert.deepEqual([...lazy.splits[split]!.labels], [...eager.splits[split]!.labels]);
+      for (let i = 0; i < eager.splits[split]!.size; i++) assert.deepEqual((await lazy.splits[split]!.get(i)).image, (await eager.splits[split]!.get(i)).image);
+    }
+    // By design, not timing: with train_images' pixels corrupted, a lazy open still succeeds
+    // (it never inflated them) and only a train sample fails, naming the file; an eager open fails.
+    const name = bytes.indexOf('train_images.npy') + 'train_images.npy'.length;
+    bytes[name + 128 + 3000] ^= 0xff;
+    const broken = path.join(dir, 'broken', 'pneumoniamnist.npz');
+    await mkdir(path.dirname(broken));
+    await writeFile(broken, bytes);
+    await assert.rejects(openMedMNIST(broken), medErr(/corrupt entry 'train_images': CRC-32/, broken));
+    const opened = await openMedMNIST(broken, { lazyImages: true });
+    assert.deepEqual([opened.splits.train!.size, opened.splits.val!.size], [5, 2]);
+    assert.equal((await opened.splits.val!.get(1)).image.data[1], 1);
+    await assert.rejects(opened.splits.train!.get(0), medErr(/corrupt entry 'train_images': CRC-32/, broken));
+  });
+});

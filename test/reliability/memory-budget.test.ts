@@ -87,3 +87,17 @@ test('a DICOM series whose slices each fit but together do not is refused from t
   await assert.rejects(readDicomSeries(series), /s0\.dcm is truncated/);
   setMemoryBudget(undefined);
 });
+
+test('an npz header is read without inflating the member: dtype and shape of a member over the budget', async (t) => {
+  const dir = await fs.mkdtemp(path.join(os.tmpdir(), 'medprobe-budget-'));
+  t.after(() => fs.rm(dir, { recursive: true, force: true }));
+  const file = path.join(dir, 'pneumoniamnist.npz');
+  await writeNpz(file, { ...pneumoniaLike([12, 6, 6]), train_images: { data: new Uint8Array(400 * 224 * 224), shape: [400, 224, 224] } }, { level: 6 });
+  // 1 MiB: the 19 MiB member cannot be inflated, its header (the first bytes) can.
+  setMemoryBudget(2 ** 20);
+  const npz = await openNpz(file);
+  assert.deepEqual(await npz.header('train_images'), { dtype: 'uint8', shape: [400, 224, 224], rowBytes: 224 * 224 });
+  assert.deepEqual(await npz.header('train_labels'), { dtype: 'uint8', shape: [12, 1], rowBytes: 1 });
+  await assert.rejects(npz.readRows('train_images'), /more than the 1 MiB memory budget/);
+  setMemoryBudget(undefined);
+});

@@ -1,6 +1,6 @@
 import { promises as fs } from 'node:fs';
 import path from 'node:path';
-import type { DatasetSource, Image2D, Sample, SplitName, SplitSource, Volume3D } from '../types.js';
+import type { DatasetSource, Image2D, Sample, SplitName, SplitSource, Volume3D, VolumeGrid } from '../types.js';
 import { SPLIT_NAMES, labelWidth } from '../types.js';
 import { MedprobeError } from '../../util/errors.js';
 import { assertWithinMemoryBudget, formatBytes } from '../../util/memory-budget.js';
@@ -8,13 +8,16 @@ import { fileHash } from '../../util/file-hashes.js';
 import { defaultCacheDir } from '../../util/paths.js';
 import { terminalByteProgress } from '../../util/download.js';
 import type { NpyArray } from '../../util/npy.js';
-import { openNpz, requireNpzKeys, type NpyRows } from '../npz.js';
+import { openNpz, requireNpzKeys, type NpyLayout, type NpyRows } from '../npz.js';
 import { medmnistFileName, medmnistInfo, parseMedMNISTFileName, type MedMNISTInfo, type MedMNISTSize } from './registry.js';
 
 /**
  * A MedMNIST npz as a `DatasetSource`. All six arrays are inflated once at open (images into
  * ≤ 1 GiB row-aligned buffers); samples are views into them (no per-sample copies), so `get(i)`
  * is free and images are never decoded twice. Memory ≈ the uncompressed size of the file.
+ * With `lazyImages`, open reads the labels and only the npy headers of the image arrays; a
+ * split's images are inflated at its first `get` (a run plan, which needs sizes and labels only,
+ * then reads kilobytes of a GB file).
  */
 
 export interface OpenMedMNISTOptions {
@@ -26,6 +29,8 @@ export interface OpenMedMNISTOptions {
   cacheDir?: string;
   /** Re-hash the file instead of trusting the cached hash. */
   verify?: boolean;
+  /** Read the image arrays' headers now and their data at each split's first `get` (see above). */
+  lazyImages?: boolean;
 }
 
 function resolveInfo(file: string, name?: string): MedMNISTInfo {
@@ -67,7 +72,8 @@ function buildSplit(
   info: MedMNISTInfo,
   file: string,
   split: SplitName,
-  images: NpyRows,
+  images: NpyLayout,
+  rows: () => Promise<NpyRows>,
   labelsArr: NpyArray,
 ): SplitSource {
   const imgKey = `${split}_images`;
@@ -93,20 +99,22 @@ function buildSplit(
     }
   }
 
-  let get: (i: number) => Image2D | Volume3D;
+  let get: (i: number) => Promise<Image2D | Volume3D>;
+  let grid: VolumeGrid | undefined;
   if (info.dims === 2) {
     const channels = s.length === 3 ? 1 : s.length === 4 ? s[3] : -1;
     if (channels !== info.channels) {
       throw fail(file, `${imgKey} has shape (${s.join(', ')}); ${info.name} images are ${info.channels === 1 ? '[N, H, W]' : '[N, H, W, 3]'}`);
     }
     const [, height, width2] = s;
-    get = (i) => ({ kind: '2d', width: width2, height, channels, data: images.row(i) });
+    get = async (i) => ({ kind: '2d', width: width2, height, channels, data: (await rows()).row(i) });
   } else {
     if (s.length !== 4 && !(s.length === 5 && s[4] === 1)) {
       throw fail(file, `${imgKey} has shape (${s.join(', ')}); ${info.name} volumes are [N, D, H, W]`);
     }
     const [, depth, height, width3] = s;
-    get = (i) => ({ kind: '3d', depth, height, width: width3, data: images.row(i) });
+    grid = { width: width3, height, depth };
+    get = async (i) => ({ kind: '3d', depth, height, width: width3, data: (await rows()).row(i) });
   }
 
   const ids = Array.from({ length: n }, (_, i) => `${split}/${i}`);
@@ -114,9 +122,10 @@ function buildSplit(
     size: n,
     labels,
     ids,
+    ...(grid ? { grid } : {}),
     async get(index: number): Promise<Sample> {
       if (!Number.isInteger(index) || index < 0 || index >= n) throw new RangeError(`${info.name} ${split}: index ${index} outside 0..${n - 1}`);
-      return { id: ids[index], image: get(index), label: labels.subarray(index * width, (index + 1) * width) };
+      return { id: ids[index], image: await get(index), label: labels.subarray(index * width, (index + 1) * width) };
     },
   };
 }
@@ -140,17 +149,28 @@ export async function openMedMNIST(file: string, opts: OpenMedMNISTOptions = {})
   const total = keys.reduce((sum, k) => sum + npz.sizeOf(k), 0);
   // Every split is held in memory at once: what the archive declares must fit before a byte is inflated.
   assertWithinMemoryBudget(file, total, `${keys.length} arrays of ${formatBytes(total)} uncompressed`);
-  const bar = total > BIG_FILE ? terminalByteProgress(`inflating ${path.basename(file)}`) : undefined;
+  const eager = !opts.lazyImages;
+  const bar = eager && total > BIG_FILE ? terminalByteProgress(`inflating ${path.basename(file)}`) : undefined;
   let done = 0;
   const onBytes = bar ? (n: number) => bar.onProgress((done += n), total) : undefined;
   // Images load as rows in ≤ maxChunkBytes buffers, so 224 px files bigger than one typed array open too.
   const readImages = (split: SplitName) => npz.readRows(`${split}_images`, { maxChunkBytes: opts.maxChunkBytes, onBytes });
   const readLabels = (split: SplitName) => npz.read(`${split}_labels`, { onBytes });
-  let images: NpyRows[];
+  /** Each split's images: inflated now, or a header now and the data once, at first use. */
+  const openImages = async (split: SplitName): Promise<{ layout: NpyLayout; rows: () => Promise<NpyRows> }> => {
+    if (eager) {
+      const loaded = await readImages(split);
+      return { layout: loaded, rows: async () => loaded };
+    }
+    const layout = await npz.header(`${split}_images`);
+    let loading: Promise<NpyRows> | undefined;
+    return { layout, rows: () => (loading ??= readImages(split)) };
+  };
+  let images: Awaited<ReturnType<typeof openImages>>[];
   let labels: NpyArray[];
   const hashing = fileHash(file, { cacheDir: opts.cacheDir ?? defaultCacheDir(), verify: opts.verify });
   try {
-    [images, labels] = await Promise.all([Promise.all(SPLIT_NAMES.map(readImages)), Promise.all(SPLIT_NAMES.map(readLabels))]);
+    [images, labels] = await Promise.all([Promise.all(SPLIT_NAMES.map(openImages)), Promise.all(SPLIT_NAMES.map(readLabels))]);
   } catch (e) {
     // Let the hash (and its cache write) finish first: nothing may still be writing once the error is out.
     await hashing.catch(() => undefined);
@@ -161,9 +181,9 @@ export async function openMedMNIST(file: string, opts: OpenMedMNISTOptions = {})
   const fingerprint = await hashing;
   const splits: Partial<Record<SplitName, SplitSource>> = {};
   SPLIT_NAMES.forEach((split, k) => {
-    splits[split] = buildSplit(info, file, split, images[k], labels[k]);
+    splits[split] = buildSplit(info, file, split, images[k].layout, images[k].rows, labels[k]);
   });
-  const size = images[0].shape[1];
+  const size = images[0].layout.shape[1];
   // A renamed file (`pneumoniamnist_64.npz` holding 28 px images) would silently mislabel results.
   const named = parseMedMNISTFileName(path.basename(file));
   if (named && named.name === info.name && named.size !== size) {

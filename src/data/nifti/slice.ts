@@ -1,4 +1,4 @@
-import type { Image2D, Pixels, Sample, Volume3D } from '../types.js';
+import type { Image2D, Pixels, Sample, Volume3D, VolumeGrid } from '../types.js';
 
 /** Slice planes of a RAS+ canonical volume, or raw voxel axes 0/1/2 (0 = x fixed, 2 = z fixed). */
 export type SliceAxis = 'axial' | 'coronal' | 'sagittal' | 0 | 1 | 2;
@@ -11,7 +11,7 @@ export function fixedAxis(axis: SliceAxis): 0 | 1 | 2 {
   return axis;
 }
 
-export function sliceCount(volume: Volume3D, axis: SliceAxis): number {
+export function sliceCount(volume: VolumeGrid, axis: SliceAxis): number {
   return [volume.width, volume.height, volume.depth][fixedAxis(axis)];
 }
 
