@@ -362,6 +362,8 @@ async function planSegmentation(res: RunResources, plan: RunPlan, mi: number, di
     plan.extract.push({ kind: 'extract', key, model: mi, dataset: di, modelName: model.name, datasetName: seg.name, split, shard, batchSize: batch.batchSize, splitSize: size, shardStep: size, featureKeys, shardKeys: featureKeys, images: size, cached });
     if (!cached) pending.push(key);
   }
+  // Bad data stops the run here, in one line, rather than after the splits before it were embedded.
+  if (pending.length) await res.checkedSegDataset(di);
   for (const name of segNames) {
     const config = suite.protocols[name];
     const key = evalUnitKey({ segmentation: seg.fingerprint, model: model.backbone.fingerprint, ...computeKeyParts(model.backbone), layout, maps: mapsFor(name, config, card), protocol: name, config, seed: suite.seed, bootstrap: suite.bootstrap });

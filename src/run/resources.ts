@@ -7,7 +7,7 @@ import { openSuiteDataset } from './datasets.js';
 import { openSuiteModel, type SuiteModel } from './models.js';
 import { preparerFor, type Preparer } from './preprocessing.js';
 import { limitDataset, limitSegDataset } from './limit.js';
-import { openSegDataset, type SegSource } from './seg-datasets.js';
+import { checkSegSource, openSegDataset, type SegSource } from './seg-datasets.js';
 
 /** Where a run reads and writes: resolved once by whoever plans the run, then shipped to every executor. */
 export interface RunLocation {
@@ -39,6 +39,7 @@ export function resolveRunLocation(loaded: LoadedSuite, overrides: { cacheDir?: 
 export class RunResources {
   private readonly datasets = new Map<number, Promise<DatasetSource>>();
   private readonly segDatasets = new Map<number, Promise<SegSource>>();
+  private readonly checkedSegDatasets = new Map<number, Promise<SegSource>>();
   private held: { index: number; opened: Promise<SuiteModel> } | undefined;
   private leased = -1;
   private users = 0;
@@ -69,6 +70,17 @@ export class RunResources {
       d = limit ? opened.then((seg) => limitSegDataset(seg, limit)) : opened;
       this.segDatasets.set(index, d);
       d.catch(() => this.segDatasets.delete(index));
+    }
+    return d;
+  }
+
+  /** segDataset, every case of it read once and checked (checkSegSource): before the first extraction of the dataset. */
+  checkedSegDataset(index: number): Promise<SegSource> {
+    let d = this.checkedSegDatasets.get(index);
+    if (!d) {
+      d = this.segDataset(index).then(async (seg) => (await checkSegSource(seg), seg));
+      this.checkedSegDatasets.set(index, d);
+      d.catch(() => this.checkedSegDatasets.delete(index));
     }
     return d;
   }

@@ -2,7 +2,7 @@ import path from 'node:path';
 import { loadDrive } from '../data/segmentation/drive.js';
 import { loadNiftiPair, type NiftiSegPair } from '../data/segmentation/nifti-pair.js';
 import type { SegCase2D } from '../data/segmentation/types.js';
-import type { SegSplitName } from '../protocols/segmentation/cases.js';
+import { markClassesSeen, refuseUnseenClasses, type SegSplitName } from '../protocols/segmentation/cases.js';
 import { MedprobeError } from '../util/errors.js';
 import { hashObject } from '../util/hash.js';
 import { fileHashes } from '../util/file-hashes.js';
@@ -63,6 +63,23 @@ export function finiteVolume(pair: NiftiSegPair): NiftiSegPair {
     });
   }
   return pair;
+}
+
+/**
+ * Reads every case of every split once, one at a time, before anything is extracted: `load()`
+ * refuses NaN/Inf voxels and a label map on another grid, and a class that no training case
+ * contains is refused here too, so bad input stops a run in one line before its extraction
+ * rather than after the splits before it were embedded.
+ */
+export async function checkSegSource(seg: SegSource): Promise<void> {
+  const seen = new Uint8Array(seg.classes.length);
+  for (const split of ['train', 'val', 'test'] as const) {
+    for (const item of seg.splits[split]) {
+      const c = await item.load();
+      if (split === 'train') markClassesSeen(c, seen);
+    }
+  }
+  refuseUnseenClasses(seen, seg.classes, `${seg.name}/train`, seg.dims);
 }
 
 /** Systematic validation pick: every k-th item (k = ⌊n / count⌋), so val spreads over the list. */

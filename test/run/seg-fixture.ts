@@ -11,11 +11,11 @@ import { writeGrayGif, writeNifti, writeTiff } from '../segmentation/fixtures.js
 
 export const VIT = { size: 32, patchSize: 8, dim: 16, depth: 4, heads: 2 } as const;
 
-/** The tiny ViT as `vit.onnx` + card `vit.json` in `dir` (the card's model name: tiny-vit). */
-export async function writeVit(dir: string, opts: Partial<Record<keyof typeof VIT, number>> = {}, onnx = 'vit.onnx'): Promise<void> {
+/** The tiny ViT as `<name>.onnx` + card `<name>.json` in `dir` (the card's model name: tiny-vit). */
+export async function writeVit(dir: string, opts: Partial<Record<keyof typeof VIT, number>> = {}, name = 'vit'): Promise<void> {
   const o = { ...VIT, ...opts };
-  await writeTinyVitOnnx(path.join(dir, onnx), o);
-  await writeTinyVitCard(path.join(dir, 'vit.json'), path.join(dir, onnx), o);
+  await writeTinyVitOnnx(path.join(dir, `${name}.onnx`), o);
+  await writeTinyVitCard(path.join(dir, `${name}.json`), path.join(dir, `${name}.onnx`), o);
 }
 
 /** DRIVE as distributed, small: bright curved "vessels" on a dark fundus, a circular FOV. */
@@ -95,11 +95,11 @@ export const SMALL_SEG_PROTOCOLS = {
 };
 
 /** The suite object (seed 3, cache/ and results/ beside it) that parseSuite reads or a suite file holds. */
-export function segSuiteObject(datasets: unknown[], protocols: Record<string, unknown> = SMALL_SEG_PROTOCOLS): Record<string, unknown> {
-  return { name: 'seg', seed: 3, cacheDir: 'cache', resultsDir: 'results', bootstrap: { resamples: 40 }, models: [{ card: 'vit.json' }], datasets, protocols };
+export function segSuiteObject(datasets: unknown[], protocols: Record<string, unknown> = SMALL_SEG_PROTOCOLS, card = 'vit.json'): Record<string, unknown> {
+  return { name: 'seg', seed: 3, cacheDir: 'cache', resultsDir: 'results', bootstrap: { resamples: 40 }, models: [{ card }], datasets, protocols };
 }
 
 /** `segSuiteObject` as a suite file (JSON is YAML) for `medprobe run`. */
-export async function writeSegSuite(file: string, datasets: unknown[], protocols?: Record<string, unknown>): Promise<void> {
-  await fs.writeFile(file, JSON.stringify(segSuiteObject(datasets, protocols), null, 2) + '\n');
+export async function writeSegSuite(file: string, datasets: unknown[], protocols?: Record<string, unknown>, card?: string): Promise<void> {
+  await fs.writeFile(file, JSON.stringify(segSuiteObject(datasets, protocols, card), null, 2) + '\n');
 }

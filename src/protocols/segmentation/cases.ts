@@ -284,14 +284,26 @@ export async function predictAndScore(
   return out;
 }
 
-/** Refuses a training split in which some foreground class never occurs: the decoder could not learn it. */
-export function assertClassesPresent(items: SegItems, classes: readonly string[], where: string): void {
-  const seen = new Uint8Array(classes.length);
-  for (let i = 0; i < items.labels.length; i++) if (items.valid[i] && items.labels[i] < classes.length) seen[items.labels[i]] = 1;
+/** Marks in `seen` the classes that occur in a case (2D: inside the FOV, ignore labels left out; 3D: every voxel). */
+export function markClassesSeen(c: LoadedSegCase, seen: Uint8Array): void {
+  const labels = is3D(c) ? c.labels : c.mask;
+  const fov = is3D(c) ? undefined : c.fov;
+  for (let i = 0; i < labels.length; i++) if ((!fov || fov[i]) && labels[i] < seen.length) seen[labels[i]] = 1;
+}
+
+/** Refuses a training split in which some foreground class never occurs (`seen` from markClassesSeen or the items): the decoder could not learn it. */
+export function refuseUnseenClasses(seen: Uint8Array, classes: readonly string[], where: string, dims: 2 | 3): void {
   const missing = classes.filter((_, k) => k > 0 && !seen[k]);
   if (missing.length) {
-    throw new MedprobeError(`${where}: class ${missing.map((m) => `'${m}'`).join(', ')} occurs in no training ${items.origin.length && typeof items.origin[0] === 'number' ? 'volume' : 'image'}`, {
+    throw new MedprobeError(`${where}: class ${missing.map((m) => `'${m}'`).join(', ')} occurs in no training ${dims === 3 ? 'volume' : 'image'}`, {
       hint: 'a decoder cannot learn a class it never sees: add training cases that contain it, or drop it from `classes`',
     });
   }
+}
+
+/** refuseUnseenClasses on a split's items as the decoder sees them (at decoder size, valid pixels only). */
+export function assertClassesPresent(items: SegItems, classes: readonly string[], where: string): void {
+  const seen = new Uint8Array(classes.length);
+  for (let i = 0; i < items.labels.length; i++) if (items.valid[i] && items.labels[i] < classes.length) seen[items.labels[i]] = 1;
+  refuseUnseenClasses(seen, classes, where, items.origin.length && typeof items.origin[0] === 'number' ? 3 : 2);
 }
