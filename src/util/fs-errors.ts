@@ -28,6 +28,21 @@ export function fsErrorToMedprobe(e: unknown): MedprobeError | undefined {
   return new MedprobeError(`${message} (${err!.code})`, { file: err!.path, hint, cause: e });
 }
 
+/**
+ * A file that could not be read, as one line with the fix for why: missing (`missing` is that fix,
+ * which only the caller knows: where the path came from), a code above (a folder, no permission),
+ * or another I/O error.
+ */
+export function cannotRead(file: string, e: unknown, what: string, missing: string): MedprobeError {
+  const err = e as NodeJS.ErrnoException | undefined;
+  if (err?.code === 'ENOENT') return new MedprobeError(`${what} not found: ${file}`, { file, hint: missing, cause: e });
+  if (err && typeof err === 'object' && err.path === undefined) err.path = file;
+  return (
+    fsErrorToMedprobe(e) ??
+    new MedprobeError(`cannot read ${what} ${file}: ${err?.message ?? String(e)}`, { file, hint: 'the file system failed to read it; check the disk or network mount, then retry', cause: e })
+  );
+}
+
 /** Run `f`; a filesystem error without a path gets `file` as its path, so the message can name it. */
 export async function namingPath<T>(file: string, f: () => Promise<T>): Promise<T> {
   try {

@@ -10,11 +10,19 @@ import { promises as fs } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { writeFileAtomic } from '../../src/util/atomic.js';
-import { fsErrorToMedprobe } from '../../src/util/fs-errors.js';
+import { cannotRead, fsErrorToMedprobe } from '../../src/util/fs-errors.js';
 import { runCliCaptured } from '../helpers/run-cli.js';
 import { makeResult } from '../results/make-result.js';
 
 const errno = (code: string, p?: string) => Object.assign(new Error(`${code}: boom`), { code, ...(p ? { path: p } : {}) });
+
+test('a file a reader cannot open: missing gets the caller\'s fix, a folder or no permission the code\'s, other I/O errors name the file', () => {
+  const fix = 'fix its path in the CSV';
+  assert.equal(cannotRead('/d/a.png', errno('ENOENT'), 'image', fix).oneLine(), `image not found: /d/a.png — ${fix}`);
+  assert.match(cannotRead('/d/a.png', errno('EISDIR'), 'image', fix).oneLine(), /^\/d\/a\.png is a folder where a file was expected \(EISDIR\) — pass a file path/);
+  assert.match(cannotRead('/d/a.png', errno('EACCES'), 'image', fix).oneLine(), /^permission denied: \/d\/a\.png \(EACCES\)/);
+  assert.match(cannotRead('/d/a.png', errno('EIO'), 'image', fix).oneLine(), /^cannot read image \/d\/a\.png: EIO: boom — the file system failed to read it/);
+});
 
 test('EACCES, ENOSPC, EROFS and ENOTDIR become one line naming the path and the fix; other errors are left alone', () => {
   assert.match(fsErrorToMedprobe(errno('EACCES', '/srv/cache/x'))!.oneLine(), /^permission denied: \/srv\/cache\/x \(EACCES\) — make it readable\/writable/);

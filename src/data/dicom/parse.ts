@@ -2,6 +2,7 @@ import { promises as fs } from 'node:fs';
 import dicomParser, { type DataSet } from 'dicom-parser';
 import { gunzipSync, inflateRawSync } from 'node:zlib';
 import { MedprobeError } from '../../util/errors.js';
+import { cannotRead } from '../../util/fs-errors.js';
 import { EXPLICIT_VR_BE, EXPLICIT_VR_LE, IMPLICIT_VR_LE, transferSyntax, transferSyntaxName } from './transfer-syntax.js';
 
 /** A parsed DICOM data set plus where it came from and how it was encoded. */
@@ -32,7 +33,7 @@ export async function parseDicomFile(file: string, opts: ParseOptions = {}): Pro
   try {
     bytes = new Uint8Array(await fs.readFile(file));
   } catch (e) {
-    throw new MedprobeError(`cannot read ${file}: ${(e as Error).message}`, { file, hint: 'check the path and permissions', cause: e });
+    throw cannotRead(file, e, 'DICOM file', 'fix the path; a series is read from its folder, so pass the folder');
   }
   return parseDicomBytes(bytes, file, opts);
 }

@@ -99,13 +99,13 @@ export async function readDicomSeries(input: string | readonly string[], opts: S
   if (uid === undefined) {
     if (bySeries.size > 1) {
       const list = [...bySeries].map(([k, v]) => `${k} (${v.length} files${v[0].modality ? `, ${v[0].modality}` : ''})`).join('; ');
-      throw new MedprobeError(`${label} holds ${bySeries.size} series: ${list}`, { hint: 'choose one with the seriesInstanceUID option (CLI: --series <uid>)' });
+      throw new MedprobeError(`${label} holds ${bySeries.size} series: ${list}`, { hint: 'put each series in its own folder (the library\'s seriesInstanceUID option picks one)' });
     }
     uid = [...bySeries.keys()][0];
   }
   const chosen = bySeries.get(uid);
   if (!chosen) {
-    throw new MedprobeError(`series ${uid} not found in ${label}; present: ${[...bySeries.keys()].join(', ')}`, { hint: 'check the SeriesInstanceUID' });
+    throw new MedprobeError(`series ${uid} not found in ${label}; present: ${[...bySeries.keys()].join(', ')}`, { hint: 'pass one of the present UIDs as seriesInstanceUID' });
   }
   for (const [k, v] of bySeries) if (k !== uid) for (const m of v) skipped.push({ file: m.file, reason: `other series ${k}` });
   return assemble(chosen, skipped, label);

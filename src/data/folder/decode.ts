@@ -3,6 +3,7 @@ import { PNG } from 'pngjs';
 import sharp from 'sharp';
 import type { Image2D } from '../types.js';
 import { MedprobeError } from '../../util/errors.js';
+import { cannotRead } from '../../util/fs-errors.js';
 
 const PNG_MAGIC = [0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a];
 
@@ -86,7 +87,7 @@ export async function readImageFile(file: string): Promise<Image2D> {
   try {
     bytes = await fs.readFile(file);
   } catch (e) {
-    throw new MedprobeError(`cannot read image ${file}: ${(e as NodeJS.ErrnoException).code ?? (e as Error).message}`, { file, hint: 'check the path and permissions' });
+    throw cannotRead(file, e, 'image', 'fix its path in the CSV (relative to root) or drop the row; onError: skip leaves unreadable images out');
   }
   return decodeImage(bytes, file);
 }

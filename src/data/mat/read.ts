@@ -2,6 +2,7 @@ import { promises as fs } from 'node:fs';
 import path from 'node:path';
 import h5wasm from 'h5wasm/node';
 import { MedprobeError } from '../../util/errors.js';
+import { cannotRead } from '../../util/fs-errors.js';
 
 /**
  * MATLAB v7.3 .mat files: a 512-byte MATLAB header (text "MATLAB 7.3 MAT-file …"), then an HDF5
@@ -88,8 +89,7 @@ async function checkHeader(file: string): Promise<void> {
       await fh.close();
     }
   } catch (e) {
-    const code = (e as NodeJS.ErrnoException).code;
-    throw new MedprobeError(code === 'ENOENT' ? `.mat file not found: ${file}` : `cannot read ${file}: ${(e as Error).message}`, { file, hint: 'check the dataset folder' });
+    throw cannotRead(file, e, '.mat file', 'extract the release into the dataset folder again (`medprobe data doctor` lists what it must hold)');
   }
   const text = head.subarray(0, 116).toString('latin1');
   if (!text.startsWith('MATLAB')) {

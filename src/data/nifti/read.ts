@@ -3,6 +3,7 @@ import { createGunzip, gunzipSync } from 'node:zlib';
 import * as nifti from 'nifti-reader-js';
 import type { Volume3D } from '../types.js';
 import { MedprobeError } from '../../util/errors.js';
+import { cannotRead } from '../../util/fs-errors.js';
 import { assertWithinMemoryBudget, formatBytes, memoryBudgetBytes } from '../../util/memory-budget.js';
 import { axisCodes, closestCanonical, IDENTITY_REORIENTATION, reorientData, reorientGrid, type Axes, type Reorientation } from './orientation.js';
 
@@ -85,7 +86,7 @@ export async function readNifti(file: string, opts: ReadNiftiOptions = {}): Prom
       await fh.close();
     }
   } catch (e) {
-    throw new MedprobeError(`cannot read ${file}: ${(e as Error).message}`, { file, hint: 'check the path and permissions', cause: e });
+    throw cannotRead(file, e, 'NIfTI file', 'fix the path (a manifest path is relative to its root), or leave the volume out of the list');
   }
   const gzipped = head.length >= 2 && head[0] === 0x1f && head[1] === 0x8b;
   if (!gzipped && /\.gz$/i.test(file)) throw new MedprobeError(`${file} is named .gz but is not gzip-compressed`, { file, hint: 'rename it to .nii, or compress it (gzip)' });

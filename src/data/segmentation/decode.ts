@@ -6,6 +6,7 @@ import { PNG } from 'pngjs';
 import jpeg from 'jpeg-js';
 import type { Image2D } from '../types.js';
 import { MedprobeError } from '../../util/errors.js';
+import { cannotRead } from '../../util/fs-errors.js';
 
 /**
  * Decodes the 8-bit formats segmentation folders come in (DRIVE: TIFF images, GIF masks;
@@ -15,8 +16,8 @@ export async function readImage8(file: string): Promise<Image2D> {
   let bytes: Uint8Array;
   try {
     bytes = await fs.readFile(file);
-  } catch {
-    throw new MedprobeError(`image not found: ${file}`, { file, hint: 'check the dataset folder layout' });
+  } catch (e) {
+    throw cannotRead(file, e, 'image', 'a 2D segmentation folder pairs images/ and masks/ by file name; restore the file or remove its partner');
   }
   const ext = path.extname(file).toLowerCase();
   try {

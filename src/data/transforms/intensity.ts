@@ -44,10 +44,10 @@ export function percentiles(data: Pixels, ps: readonly number[]): number[] {
       vals = new Float32Array(data.length - nans);
       for (let i = 0, j = 0; i < data.length; i++) if (data[i] === data[i]) vals[j++] = data[i];
     }
-    if (vals.length === 0) throw new MedprobeError('cannot take percentiles of an empty or all-NaN image', { hint: 'check the image file' });
+    if (vals.length === 0) throw new MedprobeError('cannot take percentiles of an empty or all-NaN image', { hint: 'every pixel is NaN or there are none: re-export that image, or leave it out of the dataset' });
     return ps.map((p) => interpolateSorted((rank) => rankValue(vals, rank), vals.length, p));
   }
-  if (data.length === 0) throw new MedprobeError('cannot take percentiles of an empty image', { hint: 'check the image file' });
+  if (data.length === 0) throw new MedprobeError('cannot take percentiles of an empty image', { hint: 'the image has no pixels: re-export it, or leave it out of the dataset' });
   const base = data instanceof Int16Array ? 32768 : 0;
   const bins = data instanceof Uint8Array ? 256 : 65536;
   const hist = new Float64Array(bins);

@@ -1,5 +1,6 @@
 import { promises as fs } from 'node:fs';
 import { MedprobeError } from '../../util/errors.js';
+import { cannotRead } from '../../util/fs-errors.js';
 import { onnx } from './proto.js';
 
 /** Names of a graph's inputs (minus initializers) and outputs. */
@@ -17,8 +18,8 @@ export async function readGraphIO(file: string): Promise<GraphIO> {
   let bytes: Uint8Array;
   try {
     bytes = await fs.readFile(file);
-  } catch {
-    throw new MedprobeError(`ONNX model not found: ${file}`, { file, hint: 'check the path' });
+  } catch (e) {
+    throw cannotRead(file, e, 'ONNX model', 'download the ONNX export into the model folder (medprobe models pull) or point the card at the .onnx file');
   }
   try {
     return graphIOFromBytes(bytes);

@@ -54,7 +54,7 @@ export async function readBrainTumorSlice(file: string): Promise<BrainTumorSlice
     const [height, width] = im.dims;
     const data = im.data instanceof Int16Array ? im.data : Int16Array.from(im.data);
     const mask = m.has('cjdata/tumorMask') ? m.array('cjdata/tumorMask') : null;
-    if (mask && (mask.dims[0] !== height || mask.dims[1] !== width)) throw new MedprobeError(`${file}: tumorMask is ${mask.dims.join('x')} but the image is ${height}x${width}`, { file, hint: 'the file is corrupt' });
+    if (mask && (mask.dims[0] !== height || mask.dims[1] !== width)) throw new MedprobeError(`${file}: tumorMask is ${mask.dims.join('x')} but the image is ${height}x${width}`, { file, hint: 'the file is corrupt or not from this release; extract it from the release archive again' });
     return { image: { kind: '2d', width, height, channels: 1, data }, label, pid, tumorMask: mask ? Uint8Array.from(mask.data) : new Uint8Array(0) };
   });
 }
