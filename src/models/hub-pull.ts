@@ -142,7 +142,7 @@ async function headMeta(url: string, headers: Record<string, string>, dest: stri
     }
     return meta;
   }
-  throw new MedprobeError(`too many redirects for ${url}`, { file: dest, hint: 'check the endpoint' });
+  throw new MedprobeError(`too many redirects for ${url}`, { file: dest, hint: 'the server redirects in a loop; try again later or use another mirror (--endpoint)' });
 }
 
 async function gitBlobSha1(file: string): Promise<string> {

@@ -243,7 +243,7 @@ export async function readNpy(file: string): Promise<NpyArray> {
     bytes = await fs.readFile(file);
   } catch (e) {
     const code = (e as NodeJS.ErrnoException).code;
-    if (code === 'ENOENT') throw new MedprobeError(`no such .npy file: ${file}`, { file, hint: 'check the path', cause: e });
+    if (code === 'ENOENT') throw new MedprobeError(`no such .npy file: ${file}`, { file, hint: 'pass the path of an existing .npy file (numpy.save writes one)', cause: e });
     throw e;
   }
   return parseNpy(bytes, file);

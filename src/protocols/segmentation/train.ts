@@ -59,7 +59,7 @@ export function checkTrainable(set: SegFeatureSet, classes: number, what: string
   for (let i = 0; i < labels.length; i++) {
     const l = labels[i];
     if (l === IGNORE_LABEL || (valid && valid[i] === 0)) continue;
-    if (l >= classes) throw new MedprobeError(`${what}: label ${l} at pixel ${i} is not one of the ${classes} classes`, { hint: 'check the dataset card' });
+    if (l >= classes) throw new MedprobeError(`${what}: label ${l} at pixel ${i} is not one of the ${classes} classes`, { hint: "list every mask value as a class in the dataset's card (classes: { name, value }), or fix the masks" });
     if (l > 0) fg++;
   }
   if (fg === 0) {
