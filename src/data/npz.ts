@@ -164,10 +164,6 @@ function keyOf(name: string): string {
 /** Largest member `read` inflates into one buffer (V8 caps a typed array at 2^32 - 1 elements). */
 const MAX_ENTRY = 2 ** 32 - 1;
 
-/**
- * Stream one member's uncompressed bytes into `sink` in order, checking its length and CRC-32.
- * Stored members are copied, deflated ones inflated by node:zlib.
- */
 /** Where a member's stored bytes start, after the checks that need no inflating (local header, file length, deflate's ratio, method). */
 async function locateEntry(fh: fs.FileHandle, file: string, fileSize: number, entry: Entry): Promise<number> {
   const key = keyOf(entry.name);
@@ -187,6 +183,10 @@ async function locateEntry(fh: fs.FileHandle, file: string, fileSize: number, en
   return dataStart;
 }
 
+/**
+ * Stream one member's uncompressed bytes into `sink` in order, checking its length and CRC-32.
+ * Stored members are copied, deflated ones inflated by node:zlib.
+ */
 async function streamEntry(fh: fs.FileHandle, file: string, fileSize: number, entry: Entry, sink: (chunk: Uint8Array) => void): Promise<void> {
   const key = keyOf(entry.name);
   const dataStart = await locateEntry(fh, file, fileSize, entry);
@@ -287,16 +287,13 @@ async function readNpyHead(fh: fs.FileHandle, file: string, fileSize: number, en
   const src = createReadStream(file, { start: dataStart, end: dataStart + entry.compressedSize - 1, highWaterMark: 16 << 10 });
   const inflate = entry.method === 8 ? createInflateRaw({ chunkSize: 16 << 10 }) : undefined;
   const bytes = inflate ? (src.on('error', (e) => inflate.destroy(e)), src.pipe(inflate)) : src;
-  const parts: Buffer[] = [];
-  let have = 0;
+  let head = Buffer.alloc(0);
   try {
     for await (const chunk of bytes as AsyncIterable<Buffer>) {
-      parts.push(chunk);
-      have += chunk.length;
-      const head = Buffer.concat(parts);
+      head = Buffer.concat([head, chunk]);
       // Magic (6) + version (2) + header length (2 bytes in format 1, 4 in 2/3), then the header.
       const need = head.length < 12 ? 12 : head[6] === 1 ? 10 + head.readUInt16LE(8) : 12 + head.readUInt32LE(8);
-      if (have >= Math.min(need, MAX_NPY_HEADER, entry.size)) break;
+      if (head.length >= Math.min(need, MAX_NPY_HEADER, entry.size)) break;
     }
   } catch (e) {
     throw npzError(file, `corrupt entry '${keyOf(entry.name)}': ${(e as Error).message}`, REDOWNLOAD, e);
@@ -304,7 +301,7 @@ async function readNpyHead(fh: fs.FileHandle, file: string, fileSize: number, en
     src.destroy();
     inflate?.destroy();
   }
-  return Buffer.concat(parts).subarray(0, entry.size);
+  return head.subarray(0, entry.size);
 }
 
 async function inflateRows(
