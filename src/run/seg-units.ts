@@ -16,7 +16,7 @@ import { PROTOCOLS, type ProtocolName } from '../protocols/registry.js';
 import { resultEnvelope } from '../results/envelope.js';
 import type { Result } from '../results/schema.js';
 import { writeResult } from '../results/write.js';
-import { writeJsonAtomic } from '../util/atomic.js';
+import { tempPathFor, writeJsonAtomic } from '../util/atomic.js';
 import { MedprobeError } from '../util/errors.js';
 import { hashObject } from '../util/hash.js';
 import { runtimeVersions } from '../util/versions.js';
@@ -163,7 +163,14 @@ export async function executeSegEval(unit: EvalUnit, res: RunResources): Promise
     }
     splits[split] = { cases, items, grids, shapes };
   }
-  const predictionsDir = path.join(path.dirname(unit.resultFile), `${unit.protocol}-predictions`);
+  // Predictions go to a staging folder that replaces `<protocol>-predictions/` just before the result is written:
+  // a killed or failed run never leaves an earlier result's masks mixed with new ones. Staging folders of
+  // earlier killed runs of this unit are removed first.
+  const resultDir = path.dirname(unit.resultFile);
+  const predictionsDir = path.join(resultDir, `${unit.protocol}-predictions`);
+  const staging = tempPathFor(predictionsDir);
+  const stale = `.tmp-${path.basename(predictionsDir)}-`;
+  for (const f of await fs.readdir(resultDir).catch(() => [] as string[])) if (f.startsWith(stale)) await fs.rm(path.join(resultDir, f), { recursive: true, force: true });
   const t0 = performance.now();
   const out = await protocol.run({
     dataset: seg.name,
@@ -174,12 +181,15 @@ export async function executeSegEval(unit: EvalUnit, res: RunResources): Promise
     config,
     seed: suite.seed,
     bootstrap: suite.bootstrap,
-    outDir: predictionsDir,
+    outDir: staging,
     maskValues: seg.dims === 2 ? [0, 255] : undefined,
+  }).catch(async (e) => {
+    await fs.rm(staging, { recursive: true, force: true });
+    throw e;
   });
   const protocolSeconds = (performance.now() - t0) / 1000;
   await recordEvalTime(res.location.cacheDir, { unitKey: unit.key, protocol: unit.protocol, modelFingerprint: model.backbone.fingerprint, host: hostId(), samples: unit.samples, seconds: protocolSeconds, at: new Date().toISOString() });
-  const rel = (f: string) => path.relative(path.dirname(unit.resultFile), f).split(path.sep).join('/');
+  const rel = (f: string) => path.relative(resultDir, path.join(predictionsDir, path.relative(staging, f))).split(path.sep).join('/');
   const valIds = new Set(seg.splits.val.map((i) => i.id));
   const overlap = seg.splits.test.filter((i) => valIds.has(i.id)).map((i) => i.id);
   const result = resultEnvelope({
@@ -227,6 +237,10 @@ export async function executeSegEval(unit: EvalUnit, res: RunResources): Promise
       wallSeconds: { ...wallSeconds, ...out.wallSeconds, protocol: protocolSeconds },
       baseDir: res.location.baseDir,
     },
+  });
+  await fs.rm(predictionsDir, { recursive: true, force: true });
+  await fs.rename(staging, predictionsDir).catch((e: NodeJS.ErrnoException) => {
+    if (e.code !== 'ENOENT') throw e; // nothing was written (few-shot)
   });
   const file = await writeResult(res.location.resultsDir, result);
   return { file, result, protocolSeconds };

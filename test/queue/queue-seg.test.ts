@@ -1,15 +1,20 @@
 /**
  * A segmentation suite (seg-linear, seg-unet, seg-fewshot on a DRIVE-layout folder and NIfTI
- * volumes) through `medprobe run --queue` on two `medprobe worker` processes and a real
- * redis-server: the results, prediction masks and cached grids equal those of the same suite
- * run in-process, bit for bit apart from timing and host fields; a rerun enqueues nothing.
+ * volumes) through `medprobe run --queue` and a real redis-server. One worker runs it until its
+ * first test prediction is written, i.e. inside an evaluation unit, and is SIGKILLed there; a
+ * second worker started then takes over the stalled unit and the rest. The results, prediction
+ * masks and cached grids equal those of the same suite run in-process, bit for bit apart from
+ * timing and host fields; a rerun enqueues nothing. The kill is triggered by a file appearing.
  */
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { spawnSync, type ChildProcess } from 'node:child_process';
+import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import { promises as fs } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
+import { Job, Queue } from 'bullmq';
+import { bullConnection } from '../../src/run/queue/connection.js';
+import type { UnitReturn } from '../../src/run/queue/worker.js';
 import { loadSuite } from '../../src/run/suite.js';
 import { runSuite } from '../../src/run/runner.js';
 import { readTree, stripVolatile } from '../run/plan-fixture.js';
@@ -34,27 +39,63 @@ before(async () => {
     'seg-fewshot': { lr: [1e-2, 5e-2], epochs: 2, batchSize: 8, shots: [1, 2], tries: 2 },
   });
   redis = await startRedis();
-  for (const n of ['w0', 'w1']) workers.push(await spawnUntilReady(process.execPath, [bin, 'worker', '--queue', redis.url, '--name', n], /ready on/, { cwd: dir, env }));
 });
+
+/** A worker with a 2 s lock: a unit of a killed worker is back in the queue within ~4 s instead of the default ~60. */
+async function startWorker(name: string): Promise<ChildProcess> {
+  const w = await spawnUntilReady(process.execPath, [bin, 'worker', '--queue', redis!.url, '--name', name, '--lock-ms', '2000'], /ready on/, { cwd: dir, env });
+  workers.push(w);
+  return w;
+}
 after(async () => {
   await Promise.all(workers.map((w) => stopChild(w)));
   await redis?.stop();
   if (dir) await fs.rm(dir, { recursive: true, force: true });
 });
 
-function coordinator(): { status: number | null; stderr: string } {
-  const r = spawnSync(process.execPath, [bin, 'run', 'suite.yaml', '--queue', redis!.url], { cwd: dir, env, encoding: 'utf8', timeout: 300_000 });
-  return { status: r.status, stderr: r.stderr };
+function coordinator(): Promise<{ status: number | null; stderr: string }> {
+  return new Promise((resolve) => {
+    const child = spawn(process.execPath, [bin, 'run', 'suite.yaml', '--queue', redis!.url], { cwd: dir, env });
+    let stderr = '';
+    child.stderr.on('data', (b) => (stderr += b));
+    const killer = setTimeout(() => child.kill('SIGKILL'), 300_000);
+    child.on('exit', (status) => {
+      clearTimeout(killer);
+      resolve({ status, stderr });
+    });
+  });
 }
 
-test('a seg suite on the queue gives the results of a local run, bit for bit', { skip: REDIS_SKIP }, async (t) => {
+// Any prediction file, including those an evaluation writes into its staging folder before swapping it in.
+const predictions = async () => (await readTree(path.join(dir, 'results'), (f) => f.includes('-predictions'))).size;
+
+test('a seg suite on the queue, its worker killed inside an evaluation, gives the results of a local run, bit for bit', { skip: REDIS_SKIP }, async (t) => {
   const suite = await loadSuite(path.join(dir, 'suite.yaml'));
   const local = await runSuite({ suite, cacheDir: path.join(dir, 'local-cache'), resultsDir: path.join(dir, 'local-results'), log: () => {} });
   assert.equal(local.results.length, 6);
 
-  const r = coordinator();
-  assert.equal(r.status, 0, r.stderr);
-  assert.match(r.stderr, /queue: 12 unit\(s\) to run \(6 extraction shard\(s\), 6 evaluation\(s\)\)/);
+  const w0 = await startWorker('w0');
+  const run = coordinator();
+  while ((await predictions()) === 0) {
+    assert.equal(w0.exitCode, null, 'w0 exited');
+    await new Promise((r) => setTimeout(r, 10));
+  }
+  w0.kill('SIGKILL');
+  await new Promise((r) => w0.once('exit', r));
+  // The evaluation w0 held when it died, if it was inside one (it may just have finished it).
+  const evalQueue = new Queue('medprobe-eval', { connection: bullConnection(redis!.url) });
+  let held: string | undefined;
+  try {
+    held = (await evalQueue.getActive()).find((j) => j.processedBy === 'w0')?.id;
+    t.diagnostic(held ? `w0 killed holding eval unit ${held.slice(0, 12)}` : 'w0 killed between units');
+    await startWorker('w1');
+    const r = await run;
+    assert.equal(r.status, 0, r.stderr);
+    assert.match(r.stderr, /queue: 12 unit\(s\) to run \(6 extraction shard\(s\), 6 evaluation\(s\)\)/);
+    if (held) assert.equal(((await Job.fromId(evalQueue, held))!.returnvalue as UnitReturn).worker, 'w1', 'the killed worker’s unit was finished by the other one');
+  } finally {
+    await evalQueue.close();
+  }
 
   const results = (root: string) => readTree(root, (f) => f.endsWith('.json') && f.split(path.sep).length === 3);
   const got = await results(path.join(dir, 'results'));
@@ -79,10 +120,11 @@ test('a seg suite on the queue gives the results of a local run, bit for bit', {
   assert.equal(status.status, 0, status.stderr);
   assert.match(status.stdout, /^extract: 0 waiting · 0 active · 0 retrying · 6 done · 0 failed/m);
   assert.match(status.stdout, /^eval: 0 waiting · 0 active · 0 retrying · 6 done · 0 failed/m);
+  assert.match(status.stdout, /^ {2}w1: 0 active, [1-6] done, 0 failed/m);
   t.diagnostic(status.stdout.trim());
 
   // Rerunning the finished suite on the queue enqueues nothing and reuses every result.
-  const again = coordinator();
+  const again = await coordinator();
   assert.equal(again.status, 0, again.stderr);
   assert.match(again.stderr, /queue: 0 unit\(s\) to run/);
   assert.match(again.stderr, /0 split\(s\) extracted, 6 from cache/);

@@ -66,7 +66,8 @@ const notTemp = (r: string) => !r.split(path.sep).some((p) => p.startsWith('.tmp
 // Entries only: a `.tmp-*` directory holds its manifest just before the rename that makes it an entry.
 const manifests = async (cache = path.join(dir, 'cache')) => [...(await readTree(path.join(cache, 'features'), (r) => r.endsWith('manifest.json') && notTemp(r))).keys()];
 const resultFiles = async (root: string) => [...(await readTree(root, (r) => r.endsWith('.json') && r.split(path.sep).length === 3)).keys()];
-const predictions = async () => [...(await readTree(path.join(dir, 'results'), (r) => r.includes('-predictions') && notTemp(r))).keys()];
+// Any prediction file, including those an evaluation writes into its staging folder before swapping it in.
+const predictions = async () => [...(await readTree(path.join(dir, 'results'), (r) => r.includes('-predictions'))).keys()];
 
 test('a seg suite killed during extraction and inside an evaluation resumes to results identical to an uninterrupted run', async (t) => {
   const suite = await loadSuite(path.join(dir, 'suite.yaml'));
@@ -102,8 +103,8 @@ test('a seg suite killed during extraction and inside an evaluation resumes to r
     const b = await fs.readFile(path.join(dir, 'ref-results', f), 'utf8');
     assert.deepEqual(stripVolatile(a), stripVolatile(b), `${f} differs from the uninterrupted run`);
   }
-  // Prediction masks (PNG, NIfTI) and overlays: byte-identical, and no other file among them.
-  const got = await readTree(path.join(dir, 'results'), (r) => r.includes('-predictions') && notTemp(r));
+  // Prediction masks (PNG, NIfTI) and overlays: byte-identical, and nothing else left beside them (no staging folder of a killed evaluation).
+  const got = await readTree(path.join(dir, 'results'), (r) => r.includes('-predictions'));
   const want = await readTree(path.join(dir, 'ref-results'), (r) => r.includes('-predictions'));
   assert.deepEqual([...got.keys()], [...want.keys()]);
   assert.ok(got.size >= 2 * 2 * 2, 'masks of both test cases, both decoders, both datasets');
@@ -114,4 +115,17 @@ test('a seg suite killed during extraction and inside an evaluation resumes to r
   assert.deepEqual([...npyGot.keys()], [...npyWant.keys()]);
   assert.equal(npyGot.size, splitEntries);
   for (const [k, v] of npyGot) assert.ok(v.equals(npyWant.get(k)!), `${k} differs`);
+
+  // 4. A changed seg-linear config reruns that unit over its finished result; killed inside it, the earlier
+  // result and its masks stay as they were (new masks are staged apart until the new result is written).
+  const text = await fs.readFile(path.join(dir, 'suite.yaml'), 'utf8');
+  await fs.writeFile(path.join(dir, 'suite.yaml'), text.replace('"epochs": 4', '"epochs": 5'));
+  const staged = async () => (await predictions()).some((r) => r.split(path.sep).some((p) => p.startsWith('.tmp-seg-linear-predictions')));
+  assert.equal(await runUntil(staged), true, 'the run finished before it could be killed');
+  for (const f of ['tiny-vit/drive/seg-linear.json', 'tiny-vit/vols/seg-linear.json']) {
+    assert.deepEqual(stripVolatile(await fs.readFile(path.join(dir, 'results', f), 'utf8')), stripVolatile(await fs.readFile(path.join(dir, 'ref-results', f), 'utf8')), f);
+  }
+  const kept = await readTree(path.join(dir, 'results'), (r) => r.includes('seg-linear-predictions') && notTemp(r));
+  assert.deepEqual([...kept.keys()], [...want.keys()].filter((k) => k.includes('seg-linear-predictions')));
+  for (const [k, v] of kept) assert.ok(v.equals(want.get(k)!), `${k} was overwritten by a run that never finished`);
 });
