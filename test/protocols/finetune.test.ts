@@ -7,7 +7,7 @@ import { writeTinyVitOnnx, tinyVitCard } from '../../src/models/fixtures/tiny-vi
 import { PROTOCOLS } from '../../src/protocols/registry.js';
 import { fineTuneClassifier, type FineTuneConfig } from '../../src/protocols/finetune/run.js';
 import { createRng } from '../../src/util/random.js';
-import { withTempDir } from '../helpers/assertions.js';
+import { medprobeError, withTempDir } from '../helpers/assertions.js';
 
 const SIZE = 16;
 
@@ -62,5 +62,20 @@ test('fine-tuning selects the lr on val, scores test, counts parameters, and res
     assert.deepEqual(b.testScores, a.testScores);
     assert.deepEqual(b.extra.perLr, a.extra.perLr, 'a resumed lr reports the loss it stopped at');
     assert.deepEqual(Object.keys(a.wallSeconds), ['lr 0.01', 'lr 1e-7']);
+  });
+});
+
+test('a model the autodiff cannot train at this size, and too few images for one batch, stop with a line naming the fix', async () => {
+  await withTempDir('ft-proto', async (dir) => {
+    const file = path.join(dir, 'vit.onnx');
+    const opts = { patchSize: 8, dim: 16, depth: 1, heads: 2, size: SIZE, dynamicHW: false, seed: 4 };
+    await writeTinyVitOnnx(file, opts);
+    const run = {
+      modelBytes: await readFile(file), modelPath: file, card: tinyVitCard('vit.onnx', opts), inputSize: 24, prepare: prepare as never, task, method: { kind: 'bitfit' } as const,
+      config, seed: 3, selectionMetric: 'auroc', splits: { train: split(16, 1), val: split(8, 2), test: split(10, 3) },
+    };
+    // Exported at a fixed 16 px, asked for 24: the autodiff's error names the model file (it sees only bytes).
+    await assert.rejects(fineTuneClassifier(run), medprobeError(/vit\.onnx: input 'pixel_values' is \[batch, 3, 16, 16\]; \[1, 3, 24, 24\] does not fit it/, [file]));
+    await assert.rejects(fineTuneClassifier({ ...run, inputSize: SIZE, config: { ...config, batchSize: 32 } }), medprobeError(/needs at least one full batch of 32 training images, has 12/));
   });
 });
