@@ -135,6 +135,11 @@ export interface RunPlan {
 export interface PlanOptions {
   /** Samples per extraction shard (2D: rounded up to a multiple of the batch size). */
   shardSize?: number;
+  /**
+   * Read every case of a segmentation dataset that has splits to extract, and refuse bad data
+   * before any extraction (default true; a dry run, which reads only what the plan needs, sets false).
+   */
+  checkSegData?: boolean;
 }
 
 /** The protocol reads cached frozen features (not images: fine-tuning protocols train on the images themselves). */
@@ -228,7 +233,7 @@ export async function buildPlan(res: RunResources, opts: PlanOptions = {}): Prom
 
     for (let di = 0; di < suite.datasets.length; di++) {
       if (suite.datasets[di].source === 'segmentation') {
-        await planSegmentation(res, plan, mi, di, cache, (key, protocol, samples) => estimateEval(history, { key, protocol, modelFingerprint: backbone.fingerprint, samples }, host));
+        await planSegmentation(res, plan, mi, di, cache, opts.checkSegData ?? true, (key, protocol, samples) => estimateEval(history, { key, protocol, modelFingerprint: backbone.fingerprint, samples }, host));
         continue;
       }
       const dataset = await res.dataset(di);
@@ -330,7 +335,7 @@ function refuseSharedResultFiles(plan: RunPlan): void {
 }
 
 /** A segmentation dataset: one extraction unit per split (every map the seg protocols read), one eval unit per seg protocol. */
-async function planSegmentation(res: RunResources, plan: RunPlan, mi: number, di: number, cache: FeatureCache, estimate: (key: string, protocol: string, samples: number) => EvalEstimate | undefined): Promise<void> {
+async function planSegmentation(res: RunResources, plan: RunPlan, mi: number, di: number, cache: FeatureCache, checkData: boolean, estimate: (key: string, protocol: string, samples: number) => EvalEstimate | undefined): Promise<void> {
   const { suite, resultsDir } = res.location;
   const model = await res.model(mi);
   const seg = await res.segDataset(di);
@@ -363,7 +368,7 @@ async function planSegmentation(res: RunResources, plan: RunPlan, mi: number, di
     if (!cached) pending.push(key);
   }
   // Bad data stops the run here, in one line, rather than after the splits before it were embedded.
-  if (pending.length) await res.checkedSegDataset(di);
+  if (pending.length && checkData) await res.checkedSegDataset(di);
   for (const name of segNames) {
     const config = suite.protocols[name];
     const key = evalUnitKey({ segmentation: seg.fingerprint, model: model.backbone.fingerprint, ...computeKeyParts(model.backbone), layout, maps: mapsFor(name, config, card), protocol: name, config, seed: suite.seed, bootstrap: suite.bootstrap });

@@ -19,11 +19,14 @@ export interface RunOptions {
   log?: (line: string) => void;
 }
 
-/** The plan of a suite (what `--dry-run` prints and what the queue coordinator enqueues); opens and closes the models to key it. */
+/**
+ * The plan of a suite (what `--dry-run` prints); opens and closes the models to key it. Like a dry
+ * run it reads only what planning needs: segmentation cases are checked when a run starts, not here.
+ */
 export async function planSuite(opts: RunOptions): Promise<RunPlan> {
   const res = new RunResources(resolveRunLocation(opts.suite, { cacheDir: opts.cacheDir, resultsDir: opts.resultsDir, verify: opts.verify, limit: opts.limit }));
   try {
-    return await buildPlan(res, { shardSize: opts.shardSize });
+    return await buildPlan(res, { shardSize: opts.shardSize, checkSegData: false });
   } finally {
     await res.close();
   }

@@ -3,7 +3,7 @@
  * map on another grid, a class no training volume contains, and a U-Net the backbone's grid
  * cannot feed. Each exits 1 with one `medprobe: error:` line naming what is wrong, where, and
  * the fix; no stack trace, no result, nothing written into the data folders. The three data
- * errors stop the run before anything is extracted.
+ * errors stop the run before anything is extracted (a dry run does not read the volumes).
  */
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
@@ -60,6 +60,11 @@ test('seg bad input through `medprobe run`: one line with what, which file and t
     const results = await readTree(path.join(dir, 'results'), (f) => f.endsWith('.json'));
     assert.deepEqual([...results.keys()], [], `${c.suite}: no result written`);
   }
+  // A dry run reads only what planning needs: it lists the work and leaves the volumes to the run.
+  const dry = spawnSync(process.execPath, [bin, 'run', 'nan.yaml', '--dry-run'], { cwd: dir, encoding: 'utf8', env: { ...process.env, MEDPROBE_QUIET: '1' } });
+  assert.equal(dry.status, 0, dry.stderr);
+  assert.match(dry.stdout, /extraction: 3 shard unit\(s\), 0 cached, 3 to compute/);
+
   const now = await data();
   assert.deepEqual([...now.keys()], [...untouched.keys()], 'nothing written into the data folders');
   for (const [k, v] of now) assert.ok(v.equals(untouched.get(k)!), `${k} changed`);
