@@ -9,7 +9,12 @@
  *     normalise, batching, feature collection); the worker is started before the timed rounds;
  *   - JS preprocessing alone: the resize + normalise the pipeline does, without the model, so
  *     the gap between pipeline and bare is visible (the images are raw 28×28 grey pixels, as
- *     MedMNIST ships them: there is no file decode in this figure);
+ *     MedMNIST ships them: there is no file decode in this figure), into one reused batch buffer
+ *     as the pipeline does;
+ *   - the same resize + normalise as an ONNX Runtime graph (Resize with the recipe's resampling,
+ *     then the per-channel scale and shift; same session options and threads as the model),
+ *     writing into a reused buffer: the measured alternative to the JS kernel (issue 17). Its
+ *     largest input and feature differences from the JS path are printed before the rounds;
  *   - PyTorch eager (bench/reference/peer.py, OMP_WAIT_POLICY=PASSIVE, same threads) on the same
  *     ViT shapes / MobileNetV2 layout, images and batch, where /usr/bin/python3 has torch.
  * Models are generated with random weights at the real shapes (ViT-S/14, ViT-B/14 at 224 px),
@@ -27,6 +32,8 @@ import { createPreparer } from '../src/features/prepare.js';
 import { PrepareWorker } from '../src/features/prepare-pool.js';
 import { parseDevice } from '../src/models/onnx/device.js';
 import { openSession } from '../src/models/onnx/session.js';
+import { GraphBuilder, type AttrValue } from '../src/engine/graph.js';
+import type { Interpolation } from '../src/data/transforms/spec.js';
 import { writeTinyCnnCard, writeTinyCnnOnnx } from '../src/models/fixtures/tiny-cnn.js';
 import { writeTinyVitCard, writeTinyVitOnnx } from '../src/models/fixtures/tiny-vit.js';
 import { createRng } from '../src/util/random.js';
@@ -82,7 +89,7 @@ await printHeader(`bench:extract ${model} on ${device}`, threads);
 const dir = await fs.mkdtemp(path.join(os.tmpdir(), 'medprobe-bench-extract-'));
 const backbone = await openBackbone({ card: await modelCard(dir) }, { device, threads, cacheDir: path.join(dir, 'cache') });
 const split = syntheticSplit(N);
-const { spec } = preparerFor(backbone, { name: 'bench', task: { type: 'binary', labels: ['0', '1'] }, dims: 2, fingerprint: 'x', files: [], splits: { train: split } });
+const { spec, preprocessing } = preparerFor(backbone, { name: 'bench', task: { type: 'binary', labels: ['0', '1'] }, dims: 2, fingerprint: 'x', files: [], splits: { train: split } });
 const prepareInline = createPreparer(spec);
 const S = backbone.inputSize;
 const per = 3 * S * S;
@@ -97,6 +104,49 @@ const images: SampleImage[] = await Promise.all(Array.from({ length: N }, (_, i)
 const batches: Float32Array[] = [];
 for (let s = 0; s < N; s += BATCH) batches.push(prepareInline(images.slice(s, s + BATCH)).data.slice());
 const worker = new PrepareWorker(spec);
+const reused = new Float32Array(BATCH * per);
+
+/**
+ * The recipe's resize + normalise as one ORT graph: x [n, 1, 28, 28] raw pixels → Resize to S×S
+ * (torch semantics: half-pixel bilinear/bicubic a = −0.75, floor nearest) → (v·rescale − mean[c]) / std[c],
+ * the grey plane broadcast to three channels. Opset 18 for Resize's `axes`.
+ */
+function resizeNormalizeGraph(mode: Interpolation, norm: { rescale: number; mean: number[]; std: number[] }): Uint8Array {
+  const g = new GraphBuilder('resize-normalize');
+  const x = g.input('x', ['n', 1, 28, 28]);
+  const attrs: Record<string, AttrValue> =
+    mode === 'nearest'
+      ? { mode: 'nearest', coordinate_transformation_mode: 'asymmetric', nearest_mode: 'floor', axes: [2, 3] }
+      : { mode: mode === 'bicubic' ? 'cubic' : 'linear', coordinate_transformation_mode: 'half_pixel', cubic_coeff_a: { f: -0.75 }, axes: [2, 3] };
+  const r = g.op1('Resize', [x, '', '', g.constInt64([S, S])], attrs);
+  const scaled = g.op1('Mul', [r, g.constFloat([0, 1, 2].map((c) => norm.rescale / norm.std[c]), [1, 3, 1, 1])]);
+  g.op1('Add', [scaled, g.constFloat([0, 1, 2].map((c) => -norm.mean[c] / norm.std[c]), [1, 3, 1, 1])], {}, 'y');
+  g.output('y', ['n', 3, S, S]);
+  return g.toBytes(18);
+}
+const steps = preprocessing.steps as { op: string; interpolation?: Interpolation; rescale?: number; mean?: number[]; std?: number[] }[];
+const resample = steps.find((st) => st.op === 'resize')!.interpolation!;
+const prepSession = await openSession(resizeNormalizeGraph(resample, steps.find((st) => st.op === 'normalize') as { rescale: number; mean: number[]; std: number[] }), backbone.compute!);
+const raw = Float32Array.from(images.flatMap((im) => Array.from(im.data)));
+async function prepareOnOrt(s: number, n: number, out: Float32Array): Promise<void> {
+  const x = new ort.Tensor('float32', raw.subarray(s * 784, (s + n) * 784), [n, 1, 28, 28]);
+  await prepSession.run({ x }, { y: new ort.Tensor('float32', out.subarray(0, n * per), [n, 3, S, S]) });
+}
+{
+  // How far the graph's float32 Resize is from the JS kernel, on the inputs and on the feature.
+  const n = Math.min(BATCH, N);
+  const viaOrt = new Float32Array(n * per);
+  await prepareOnOrt(0, n, viaOrt);
+  const js = batches[0];
+  const run = async (b: Float32Array) => (await session.run({ [backbone.card.input.name]: new ort.Tensor('float32', b, [n, 3, S, S]) }, [outputName]))[outputName].data as Float32Array;
+  const [fj, fo] = [await run(js), await run(viaOrt)];
+  const maxAbs = (a: Float32Array, b: Float32Array) => a.reduce((m, v, i) => Math.max(m, Math.abs(v - b[i])), 0);
+  const unequal = js.reduce((k, v, i) => k + (v !== viaOrt[i] ? 1 : 0), 0);
+  console.log(
+    `# ORT-graph vs JS preprocessing (${resample}), first batch of ${n}: model input max |Δ| ${maxAbs(js, viaOrt).toExponential(2)} (${((100 * unequal) / js.length).toFixed(0)} % of values differ); ` +
+      `output ${outputName} max |Δ| ${maxAbs(fj, fo).toExponential(2)} (max |value| ${fj.reduce((m, v) => Math.max(m, Math.abs(v)), 0).toFixed(2)})`,
+  );
+}
 
 const figures: Figure[] = [
   {
@@ -115,7 +165,14 @@ const figures: Figure[] = [
     name: 'JS resize+normalise only',
     run: () =>
       timed(async () => {
-        for (let s = 0; s < N; s += BATCH) prepareInline(images.slice(s, s + BATCH));
+        for (let s = 0; s < N; s += BATCH) prepareInline(images.slice(s, s + BATCH), reused);
+      }),
+  },
+  {
+    name: 'ORT-graph resize+normalise only',
+    run: () =>
+      timed(async () => {
+        for (let s = 0; s < N; s += BATCH) await prepareOnOrt(s, Math.min(BATCH, N - s), reused);
       }),
   },
 ];
@@ -129,10 +186,11 @@ printTable(`extraction, ${model}, ${N} images/round, batch ${BATCH}, ${device}, 
 const sec = (name: string) => results.find((r) => r.name === name)!.seconds;
 const bare = sec('bare session.run');
 console.log(`\npipeline ÷ bare (img/s ratio, goal ≥ 0.9): inline ${(bare / sec('pipeline, inline')).toFixed(3)}, worker ${(bare / sec('pipeline, worker')).toFixed(3)}`);
-console.log(`JS resize+normalise alone: ${(N / sec('JS resize+normalise only')).toFixed(0)} img/s = ${((100 * sec('JS resize+normalise only')) / bare).toFixed(1)} % of the bare forward time`);
+for (const p of ['JS resize+normalise only', 'ORT-graph resize+normalise only']) console.log(`${p.replace(' only', ' alone')}: ${(N / sec(p)).toFixed(0)} img/s = ${((100 * sec(p)) / bare).toFixed(1)} % of the bare forward time`);
 if (peer) console.log(`medprobe pipeline (inline) ÷ ${peer.name}, time: ${(sec('pipeline, inline') / sec(peer.name)).toFixed(2)}× (< 1: medprobe faster)`);
 peer?.close();
 await worker.close();
+await prepSession.release();
 await session.release();
 await backbone.dispose();
 await fs.rm(dir, { recursive: true, force: true });

@@ -3,7 +3,7 @@
  * per-figure peak RSS and the machine load printed beside every ratio.
  *
  * A bench is a list of figures (medprobe variants and the torch peer). Rounds alternate
- * A, B, C, A, B, C, … so load from other tenants of a shared machine hits every figure alike;
+ * A, B, C, C, B, A, … so load from other tenants of a shared machine hits every figure alike;
  * each figure reports its median. Peak RSS is the process's VmHWM, reset before each round
  * (Linux /proc/self/clear_refs), so it is that figure's own peak, not the process high-water mark.
  */
@@ -199,13 +199,18 @@ export async function serveFigure(setup: () => Promise<() => Promise<unknown>>, 
   process.exit(0);
 }
 
-/** One warm-up round of every figure, then `rounds` alternating rounds; medians per figure. */
+/**
+ * One warm-up round of every figure, then `rounds` alternating rounds; medians per figure. Odd
+ * rounds run the figures in reverse order, so no figure always follows the same one (whatever a
+ * figure leaves behind, GC debt or cold caches, lands on different figures).
+ */
 export async function alternate(figures: readonly Figure[], rounds: number): Promise<FigureResult[]> {
   for (const f of figures) await f.run();
   const times: number[][] = figures.map(() => []);
   const peaks = figures.map(() => 0);
   for (let r = 0; r < rounds; r++) {
-    for (let k = 0; k < figures.length; k++) {
+    for (let j = 0; j < figures.length; j++) {
+      const k = r % 2 ? figures.length - 1 - j : j;
       const x = await figures[k].run();
       times[k].push(x.seconds);
       peaks[k] = Math.max(peaks[k], x.peakRssMB);
