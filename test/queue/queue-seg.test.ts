@@ -18,7 +18,7 @@ import type { UnitReturn } from '../../src/run/queue/worker.js';
 import { loadSuite } from '../../src/run/suite.js';
 import { runSuite } from '../../src/run/runner.js';
 import { readTree, stripVolatile } from '../run/plan-fixture.js';
-import { driveEntry, pairsEntry, SMALL_SEG_PROTOCOLS, VOLUME_IDS, writeDriveLike, writeSegSuite, writeVit, writeVolumes } from '../run/seg-fixture.js';
+import { writeSegRunFixture } from '../run/seg-fixture.js';
 import { REDIS_SKIP, spawnUntilReady, startRedis, stopChild, type RedisFixture } from './redis-fixture.js';
 
 const repo = path.resolve(path.dirname(new URL(import.meta.url).pathname), '../..');
@@ -31,13 +31,7 @@ const workers: ChildProcess[] = [];
 before(async () => {
   if (REDIS_SKIP) return;
   dir = await fs.mkdtemp(path.join(os.tmpdir(), 'medprobe-queue-seg-'));
-  await writeVit(dir);
-  await writeDriveLike(path.join(dir, 'drive'), { training: 5, test: 2 });
-  await writeVolumes(path.join(dir, 'msd'), VOLUME_IDS);
-  await writeSegSuite(path.join(dir, 'suite.yaml'), [driveEntry(), pairsEntry('msd')], {
-    ...SMALL_SEG_PROTOCOLS,
-    'seg-fewshot': { lr: [1e-2, 5e-2], epochs: 2, batchSize: 8, shots: [1, 2], tries: 2 },
-  });
+  await writeSegRunFixture(dir);
   redis = await startRedis();
 });
 

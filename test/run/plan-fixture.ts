@@ -2,6 +2,7 @@
  * Test fixtures for run plans: a PneumoniaMNIST-shaped npz with two visually distinct classes,
  * the tiny ONNX CNN and its card, and a suite YAML over them, all in a caller-owned temp dir.
  */
+import { spawn } from 'node:child_process';
 import { promises as fs } from 'node:fs';
 import path from 'node:path';
 import { writeNpz, type NpzArrays } from '../data/npz-fixture.js';
@@ -97,4 +98,36 @@ export async function readTree(root: string, filter: (rel: string) => boolean = 
     }
   }
   return out;
+}
+
+const bin = path.resolve(path.dirname(new URL(import.meta.url).pathname), '../../bin/medprobe.js');
+
+/**
+ * Run `medprobe <args>` in `cwd` and SIGKILL it as soon as `ready()` holds (polled every 10 ms:
+ * tests kill on a file appearing, never after a delay). Resolves true when killed, false when it
+ * finished first; rejects on a non-zero exit.
+ */
+export function runKilledWhen(cwd: string, args: string[], ready: () => Promise<boolean>): Promise<boolean> {
+  return new Promise((resolve, reject) => {
+    const child = spawn(process.execPath, [bin, ...args], { cwd, env: { ...process.env, MEDPROBE_QUIET: '1' }, stdio: ['ignore', 'ignore', 'pipe'] });
+    let stderr = '';
+    child.stderr!.on('data', (b) => (stderr += b));
+    let done = false;
+    const poll = async (): Promise<void> => {
+      while (!done) {
+        if (await ready()) {
+          child.kill('SIGKILL');
+          return;
+        }
+        await new Promise((r) => setTimeout(r, 10));
+      }
+    };
+    child.on('exit', (code, signal) => {
+      done = true;
+      if (signal === 'SIGKILL') resolve(true);
+      else if (code === 0) resolve(false);
+      else reject(new Error(`medprobe ${args.join(' ')} exited ${code}: ${stderr}`));
+    });
+    void poll();
+  });
 }

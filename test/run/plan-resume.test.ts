@@ -6,13 +6,13 @@
  */
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { spawn, spawnSync } from 'node:child_process';
+import { spawnSync } from 'node:child_process';
 import { promises as fs } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { loadSuite } from '../../src/run/suite.js';
 import { runSuite } from '../../src/run/runner.js';
-import { readTree, stripVolatile, writePlanFixture } from './plan-fixture.js';
+import { readTree, runKilledWhen, stripVolatile, writePlanFixture } from './plan-fixture.js';
 
 const repo = path.resolve(path.dirname(new URL(import.meta.url).pathname), '../..');
 const bin = path.join(repo, 'bin/medprobe.js');
@@ -29,29 +29,7 @@ after(async () => {
 
 const env = { ...process.env, MEDPROBE_QUIET: '1' };
 
-/** Start the CLI and SIGKILL it as soon as `ready()` holds; resolves with whether it was killed (vs finished first). */
-function runUntil(ready: () => Promise<boolean>): Promise<boolean> {
-  return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, [bin, 'run', 'suite.yaml', '--shard-size', '16'], { cwd: dir, env, stdio: 'ignore' });
-    let done = false;
-    const poll = async (): Promise<void> => {
-      while (!done) {
-        if (await ready()) {
-          child.kill('SIGKILL');
-          return;
-        }
-        await new Promise((r) => setTimeout(r, 10));
-      }
-    };
-    child.on('exit', (code, signal) => {
-      done = true;
-      if (signal === 'SIGKILL') resolve(true);
-      else if (code === 0) resolve(false);
-      else reject(new Error(`medprobe run exited ${code}`));
-    });
-    void poll();
-  });
-}
+const runUntil = (ready: () => Promise<boolean>) => runKilledWhen(dir, ['run', 'suite.yaml', '--shard-size', '16'], ready);
 
 // Entries only: a `.tmp-*` directory holds its manifest just before the rename that makes it an entry.
 const manifests = async () => [...(await readTree(path.join(dir, 'cache', 'features'), (r) => r.endsWith('manifest.json') && !r.includes('.tmp-'))).keys()];

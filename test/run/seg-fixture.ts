@@ -103,3 +103,17 @@ export function segSuiteObject(datasets: unknown[], protocols: Record<string, un
 export async function writeSegSuite(file: string, datasets: unknown[], protocols?: Record<string, unknown>, card?: string): Promise<void> {
   await fs.writeFile(file, JSON.stringify(segSuiteObject(datasets, protocols, card), null, 2) + '\n');
 }
+
+/**
+ * What the seg resume and queue tests run: the tiny ViT, a DRIVE-like folder (5 training, 2 test)
+ * and the NIfTI volumes, with seg-linear, seg-unet and seg-fewshot in `suite.yaml` (6 units).
+ */
+export async function writeSegRunFixture(dir: string): Promise<void> {
+  await writeVit(dir);
+  await writeDriveLike(path.join(dir, 'drive'), { training: 5, test: 2 });
+  await writeVolumes(path.join(dir, 'msd'), VOLUME_IDS);
+  await writeSegSuite(path.join(dir, 'suite.yaml'), [driveEntry(), pairsEntry('msd')], {
+    ...SMALL_SEG_PROTOCOLS,
+    'seg-fewshot': { lr: [1e-2, 5e-2], epochs: 2, batchSize: 8, shots: [1, 2], tries: 2 },
+  });
+}

@@ -8,14 +8,14 @@
  */
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { spawn, spawnSync } from 'node:child_process';
+import { spawnSync } from 'node:child_process';
 import { promises as fs } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { loadSuite } from '../../src/run/suite.js';
 import { runSuite } from '../../src/run/runner.js';
-import { readTree, stripVolatile } from './plan-fixture.js';
-import { driveEntry, pairsEntry, SMALL_SEG_PROTOCOLS, VOLUME_IDS, writeDriveLike, writeSegSuite, writeVit, writeVolumes } from './seg-fixture.js';
+import { readTree, runKilledWhen, stripVolatile } from './plan-fixture.js';
+import { writeSegRunFixture } from './seg-fixture.js';
 
 const repo = path.resolve(path.dirname(new URL(import.meta.url).pathname), '../..');
 const bin = path.join(repo, 'bin/medprobe.js');
@@ -24,43 +24,13 @@ let dir: string;
 
 before(async () => {
   dir = await fs.mkdtemp(path.join(os.tmpdir(), 'medprobe-seg-resume-'));
-  await writeVit(dir);
-  await writeDriveLike(path.join(dir, 'drive'), { training: 5, test: 2 });
-  await writeVolumes(path.join(dir, 'msd'), VOLUME_IDS);
-  await writeSegSuite(path.join(dir, 'suite.yaml'), [driveEntry(), pairsEntry('msd')], {
-    ...SMALL_SEG_PROTOCOLS,
-    'seg-fewshot': { lr: [1e-2, 5e-2], epochs: 2, batchSize: 8, shots: [1, 2], tries: 2 },
-  });
+  await writeSegRunFixture(dir);
 });
 after(async () => {
   await fs.rm(dir, { recursive: true, force: true });
 });
 
-/** Start `medprobe run` and SIGKILL it as soon as `ready()` holds; resolves with whether it was killed (vs finished first). */
-function runUntil(ready: () => Promise<boolean>): Promise<boolean> {
-  return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, [bin, 'run', 'suite.yaml'], { cwd: dir, env, stdio: ['ignore', 'ignore', 'pipe'] });
-    let stderr = '';
-    child.stderr.on('data', (b) => (stderr += b));
-    let done = false;
-    const poll = async (): Promise<void> => {
-      while (!done) {
-        if (await ready()) {
-          child.kill('SIGKILL');
-          return;
-        }
-        await new Promise((r) => setTimeout(r, 10));
-      }
-    };
-    child.on('exit', (code, signal) => {
-      done = true;
-      if (signal === 'SIGKILL') resolve(true);
-      else if (code === 0) resolve(false);
-      else reject(new Error(`medprobe run exited ${code}: ${stderr}`));
-    });
-    void poll();
-  });
-}
+const runUntil = (ready: () => Promise<boolean>) => runKilledWhen(dir, ['run', 'suite.yaml'], ready);
 
 const notTemp = (r: string) => !r.split(path.sep).some((p) => p.startsWith('.tmp-'));
 // Entries only: a `.tmp-*` directory holds its manifest just before the rename that makes it an entry.
