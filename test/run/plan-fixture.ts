@@ -102,32 +102,28 @@ export async function readTree(root: string, filter: (rel: string) => boolean = 
 
 const bin = path.resolve(path.dirname(new URL(import.meta.url).pathname), '../../bin/medprobe.js');
 
+const killHook = path.resolve(path.dirname(new URL(import.meta.url).pathname), '../helpers/kill-after-rename.mjs');
+
 /**
- * Run `medprobe <args>` in `cwd` and SIGKILL it as soon as `ready()` holds (polled every 10 ms:
- * tests kill on a file appearing, never after a delay). Resolves true when killed, false when it
- * finished first; rejects on a non-zero exit.
+ * Run `medprobe <args>` in `cwd`, SIGKILLed by itself right after its `count`-th rename onto a path
+ * matching `afterRename` (test/helpers/kill-after-rename.mjs): an exact state, never a delay or a
+ * poll that a loaded machine can outrun. Resolves true when killed, false when it finished first;
+ * rejects on a non-zero exit.
  */
-export function runKilledWhen(cwd: string, args: string[], ready: () => Promise<boolean>): Promise<boolean> {
+export function runKilledAfterRename(cwd: string, args: string[], afterRename: RegExp, count = 1): Promise<boolean> {
   return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, [bin, ...args], { cwd, env: { ...process.env, MEDPROBE_QUIET: '1' }, stdio: ['ignore', 'ignore', 'pipe'] });
+    const env = { ...process.env, MEDPROBE_QUIET: '1', MEDPROBE_TEST_KILL_AFTER_RENAME: afterRename.source, MEDPROBE_TEST_KILL_AFTER_RENAME_COUNT: String(count) };
+    const child = spawn(process.execPath, ['--import', killHook, bin, ...args], { cwd, env, stdio: ['ignore', 'ignore', 'pipe'] });
     let stderr = '';
     child.stderr!.on('data', (b) => (stderr += b));
-    let done = false;
-    const poll = async (): Promise<void> => {
-      while (!done) {
-        if (await ready()) {
-          child.kill('SIGKILL');
-          return;
-        }
-        await new Promise((r) => setTimeout(r, 10));
-      }
-    };
     child.on('exit', (code, signal) => {
-      done = true;
       if (signal === 'SIGKILL') resolve(true);
       else if (code === 0) resolve(false);
       else reject(new Error(`medprobe ${args.join(' ')} exited ${code}: ${stderr}`));
     });
-    void poll();
   });
 }
+
+/** Rename targets, as paths with `/`: a feature-cache entry (`features/<2 hex>/<key>`), a result file (`<model>/<dataset>/<protocol>.json`). */
+export const CACHE_ENTRY = /\/features\/[^/]{2}\/[^/.][^/]*$/;
+export const RESULT_FILE = /\/results\/[^/_.][^/]*\/[^/]+\/[^/.][^/]*\.json$/;

@@ -1,6 +1,6 @@
 /**
- * Resumable runs through the real CLI: SIGKILL `medprobe run` mid-extraction, then again after
- * its first result file appears, rerun to the end, and compare with an uninterrupted run.
+ * Resumable runs through the real CLI: SIGKILL `medprobe run` right after its second shard entry, then again right after
+ * its first result file (exact renames: test/helpers/kill-after-rename.mjs), rerun to the end, and compare with an uninterrupted run.
  * Results must be identical apart from timing and host fields; the rerun must start from the
  * shards the killed run finished (the dry run in between says so).
  */
@@ -12,7 +12,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { loadSuite } from '../../src/run/suite.js';
 import { runSuite } from '../../src/run/runner.js';
-import { readTree, runKilledWhen, stripVolatile, writePlanFixture } from './plan-fixture.js';
+import { CACHE_ENTRY, readTree, RESULT_FILE, runKilledAfterRename, stripVolatile, writePlanFixture } from './plan-fixture.js';
 
 const repo = path.resolve(path.dirname(new URL(import.meta.url).pathname), '../..');
 const bin = path.join(repo, 'bin/medprobe.js');
@@ -20,7 +20,7 @@ let dir: string;
 
 before(async () => {
   dir = await fs.mkdtemp(path.join(os.tmpdir(), 'medprobe-resume-'));
-  // 64 px inputs and 16-sample shards: slow enough (dozens of shards) to be killed mid-extraction.
+  // 64 px inputs and 16-sample shards: dozens of shard units, so the kill lands mid-extraction.
   await writePlanFixture(dir, { counts: [480, 96, 96], size: 64, batchSize: 8 });
 });
 after(async () => {
@@ -29,7 +29,7 @@ after(async () => {
 
 const env = { ...process.env, MEDPROBE_QUIET: '1' };
 
-const runUntil = (ready: () => Promise<boolean>) => runKilledWhen(dir, ['run', 'suite.yaml', '--shard-size', '16'], ready);
+const runKilledAfter = (target: RegExp, count = 1) => runKilledAfterRename(dir, ['run', 'suite.yaml', '--shard-size', '16'], target, count);
 
 // Entries only: a `.tmp-*` directory holds its manifest just before the rename that makes it an entry.
 const manifests = async () => [...(await readTree(path.join(dir, 'cache', 'features'), (r) => r.endsWith('manifest.json') && !r.includes('.tmp-'))).keys()];
@@ -40,7 +40,7 @@ test('a run killed at any point resumes from finished shards and results, ending
   const reference = await runSuite({ suite, cacheDir: path.join(dir, 'ref-cache'), resultsDir: path.join(dir, 'ref-results'), shardSize: 16, log: () => {} });
 
   // 1. Killed mid-extraction: after two shard entries exist, before any result.
-  assert.equal(await runUntil(async () => (await manifests()).length >= 2), true, 'the run finished before it could be killed');
+  assert.equal(await runKilledAfter(CACHE_ENTRY, 2), true, 'the run finished before it could be killed');
   assert.deepEqual(await results(), []);
   const dry = spawnSync(process.execPath, [bin, 'run', 'suite.yaml', '--shard-size', '16', '--dry-run'], { cwd: dir, env, encoding: 'utf8' });
   assert.equal(dry.status, 0, dry.stderr);
@@ -49,14 +49,15 @@ test('a run killed at any point resumes from finished shards and results, ending
   assert.equal(Number(m[1]), 30 + 6 + 6);
   assert.ok(Number(m[2]) >= 2 && Number(m[3]) > 0, `resume point: ${m[0]}`);
 
-  // 2. Killed again once the first result file is written (or it finishes, which is fine too).
-  const killedAfterResult = await runUntil(async () => (await results()).length >= 1);
+  // 2. Killed again right after its first result file is written.
+  assert.equal(await runKilledAfter(RESULT_FILE), true, 'the run finished before it could be killed');
+  assert.equal((await results()).length, 1);
 
   // 3. Rerun to the end.
   const last = spawnSync(process.execPath, [bin, 'run', 'suite.yaml', '--shard-size', '16'], { cwd: dir, env, encoding: 'utf8' });
   assert.equal(last.status, 0, last.stderr);
   assert.match(last.stderr, /0 split\(s\) extracted, 3 from cache/);
-  if (killedAfterResult) assert.match(last.stderr, /reused +tiny-cnn · pneumoniamnist · knn/);
+  assert.match(last.stderr, /reused +tiny-cnn · pneumoniamnist · (knn|linear)/);
   const files = await results();
   assert.equal(files.length, 2);
   for (const f of files) {

@@ -1,10 +1,10 @@
 /**
  * Segmentation units resume like classification ones (plan-resume.test.ts), through the real CLI:
  * a suite of seg-linear, seg-unet and seg-fewshot on a DRIVE-layout folder and NIfTI volumes is
- * SIGKILLed once its first feature-cache entry exists, then again once its first prediction file
+ * SIGKILLed right after its first feature-cache entry is written, then again right after its first prediction file
  * is written (inside an evaluation unit, before its result), and rerun to the end. Results,
  * prediction masks and cached grids must equal those of an uninterrupted run, bit for bit.
- * Kills are triggered by files appearing, never by elapsed time.
+ * Kills happen at an exact rename (test/helpers/kill-after-rename.mjs), never after a delay.
  */
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
@@ -14,7 +14,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { loadSuite } from '../../src/run/suite.js';
 import { runSuite } from '../../src/run/runner.js';
-import { readTree, runKilledWhen, stripVolatile } from './plan-fixture.js';
+import { CACHE_ENTRY, readTree, runKilledAfterRename, stripVolatile } from './plan-fixture.js';
 import { writeSegRunFixture } from './seg-fixture.js';
 
 const repo = path.resolve(path.dirname(new URL(import.meta.url).pathname), '../..');
@@ -30,14 +30,12 @@ after(async () => {
   await fs.rm(dir, { recursive: true, force: true });
 });
 
-const runUntil = (ready: () => Promise<boolean>) => runKilledWhen(dir, ['run', 'suite.yaml'], ready);
+const runKilledAfter = (target: RegExp) => runKilledAfterRename(dir, ['run', 'suite.yaml'], target);
 
 const notTemp = (r: string) => !r.split(path.sep).some((p) => p.startsWith('.tmp-'));
 // Entries only: a `.tmp-*` directory holds its manifest just before the rename that makes it an entry.
 const manifests = async (cache = path.join(dir, 'cache')) => [...(await readTree(path.join(cache, 'features'), (r) => r.endsWith('manifest.json') && notTemp(r))).keys()];
 const resultFiles = async (root: string) => [...(await readTree(root, (r) => r.endsWith('.json') && r.split(path.sep).length === 3)).keys()];
-// Any prediction file, including those an evaluation writes into its staging folder before swapping it in.
-const predictions = async () => [...(await readTree(path.join(dir, 'results'), (r) => r.includes('-predictions'))).keys()];
 
 test('a seg suite killed during extraction and inside an evaluation resumes to results identical to an uninterrupted run', async (t) => {
   const suite = await loadSuite(path.join(dir, 'suite.yaml'));
@@ -46,7 +44,7 @@ test('a seg suite killed during extraction and inside an evaluation resumes to r
   const splitEntries = (await manifests(path.join(dir, 'ref-cache'))).length;
 
   // 1. Killed once the first grid entry is in the cache: extraction of the first split under way, no result yet.
-  assert.equal(await runUntil(async () => (await manifests()).length >= 1), true, 'the run finished before it could be killed');
+  assert.equal(await runKilledAfter(CACHE_ENTRY), true, 'the run finished before it could be killed');
   const dry = spawnSync(process.execPath, [bin, 'run', 'suite.yaml', '--dry-run'], { cwd: dir, env, encoding: 'utf8' });
   assert.equal(dry.status, 0, dry.stderr);
   const m = dry.stdout.match(/extraction: (\d+) shard unit\(s\), (\d+) cached, (\d+) to compute/);
@@ -54,8 +52,8 @@ test('a seg suite killed during extraction and inside an evaluation resumes to r
   assert.equal(Number(m[1]), 6, 'one unit per split of each dataset');
   assert.ok(Number(m[3]) > 0, `resume point: ${m[0]}`);
 
-  // 2. Killed inside the evaluations: once the first test prediction is written (its unit's result may or may not be).
-  assert.equal(await runUntil(async () => (await predictions()).length >= 1), true, 'the run finished before it could be killed');
+  // 2. Killed inside the evaluations: right after the first test prediction is written, before its unit's result.
+  assert.equal(await runKilledAfter(/-predictions[^/]*\//), true, 'the run finished before it could be killed');
   const finished = (await resultFiles(path.join(dir, 'results'))).length;
   t.diagnostic(`second kill: ${finished} result(s) written, ${(await manifests()).length} of ${splitEntries} grid entries`);
 
@@ -90,8 +88,7 @@ test('a seg suite killed during extraction and inside an evaluation resumes to r
   // result and its masks stay as they were (new masks are staged apart until the new result is written).
   const text = await fs.readFile(path.join(dir, 'suite.yaml'), 'utf8');
   await fs.writeFile(path.join(dir, 'suite.yaml'), text.replace('"epochs": 4', '"epochs": 5'));
-  const staged = async () => (await predictions()).some((r) => r.split(path.sep).some((p) => p.startsWith('.tmp-seg-linear-predictions')));
-  assert.equal(await runUntil(staged), true, 'the run finished before it could be killed');
+  assert.equal(await runKilledAfter(/\/\.tmp-seg-linear-predictions-/), true, 'the run finished before it could be killed');
   for (const f of ['tiny-vit/drive/seg-linear.json', 'tiny-vit/vols/seg-linear.json']) {
     assert.deepEqual(stripVolatile(await fs.readFile(path.join(dir, 'results', f), 'utf8')), stripVolatile(await fs.readFile(path.join(dir, 'ref-results', f), 'utf8')), f);
   }
