@@ -79,11 +79,10 @@ export async function extractFeatures(opts: ExtractOptions): Promise<ExtractedFe
       return r;
     };
     let onWorker = worker ? worker.prepare(await read(0)) : null;
-    let ran: Float32Array | undefined; // on a worker: the last batch run, handed back to be written again
     for (let c = 0; c < chunks; c++) {
       const { data, counts } = worker ? await onWorker! : prepareInline(await read(c));
       reads.delete(c);
-      if (worker && c + 1 < chunks) onWorker = worker.prepare(await read(c + 1), ran);
+      if (worker && c + 1 < chunks) onWorker = worker.prepare(await read(c + 1));
       for (let k = c + 1; k <= c + 2 && k < chunks; k++) void read(k);
       const total = counts.reduce((a, b) => a + b, 0);
       for (let s = 0; s < total; s += batchSize) {
@@ -103,7 +102,6 @@ export async function extractFeatures(opts: ExtractOptions): Promise<ExtractedFe
         }
         rows += n;
       }
-      if (worker) ran = data;
       for (const k of counts) offsets.push(offsets[offsets.length - 1] + k);
       opts.progress?.tick(counts.length);
     }

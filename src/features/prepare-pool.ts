@@ -44,21 +44,15 @@ export class PrepareWorker {
     this.pending.clear();
   }
 
-  /**
-   * Images are copied into the message (the originals are often views into a larger array).
-   * `reuse`, a batch buffer the caller is done with, is handed over (transferred) for the worker
-   * to write into, so batches circulate instead of the worker allocating (and zeroing) one each.
-   */
-  prepare(images: readonly SampleImage[], reuse?: Float32Array): Promise<PreparedImages> {
+  /** Images are copied into the message (the originals are often views into a larger array). */
+  prepare(images: readonly SampleImage[]): Promise<PreparedImages> {
     if (this.failure) return Promise.reject(this.failure);
     const id = this.nextId++;
     // Structured clone copies a view's whole underlying buffer, so send compact copies (and transfer them).
     const compact = images.map((img) => ({ ...img, data: img.data.slice() }));
-    const spare = reuse ? new Float32Array(reuse.buffer) : undefined;
-    const transfer = [...compact.map((img) => img.data.buffer as ArrayBuffer), ...(spare ? [spare.buffer as ArrayBuffer] : [])];
     return new Promise((resolve, reject) => {
       this.pending.set(id, { resolve, reject });
-      this.worker.postMessage({ id, images: compact, reuse: spare }, transfer);
+      this.worker.postMessage({ id, images: compact }, compact.map((img) => img.data.buffer as ArrayBuffer));
     });
   }
 
