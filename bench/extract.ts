@@ -183,6 +183,8 @@ if (peer) figures.push(peer.figure);
 
 const results = await alternate(figures, rounds);
 printTable(`extraction, ${model}, ${N} images/round, batch ${BATCH}, ${device}, ${threads} threads`, results, { unit: 'img', perRound: N, against: 'bare session.run' });
+console.log('\nper-round seconds (each figure in its run order):');
+for (const r of results) console.log(`  ${r.name}: ${r.all.map((v) => v.toFixed(3)).join(' ')}`);
 const sec = (name: string) => results.find((r) => r.name === name)!.seconds;
 const bare = sec('bare session.run');
 console.log(`\npipeline ÷ bare (img/s ratio, goal ≥ 0.9): inline ${(bare / sec('pipeline, inline')).toFixed(3)}, worker ${(bare / sec('pipeline, worker')).toFixed(3)}`);

@@ -148,7 +148,7 @@ export function benchPython(): string {
  */
 export async function startTorchPeer(workload: string, label: string, args: readonly (string | number)[], threads: number, script = 'bench/reference/peer.py'): Promise<RoundServer | null> {
   const python = benchPython();
-  const env = { ...process.env, OMP_WAIT_POLICY: 'PASSIVE', OMP_NUM_THREADS: String(threads), MKL_NUM_THREADS: String(threads) };
+  const env = { ...process.env, OMP_WAIT_POLICY: 'PASSIVE', OMP_NUM_THREADS: String(threads), MKL_NUM_THREADS: String(threads), OPENBLAS_NUM_THREADS: String(threads) };
   const probe = await RoundServer.start('torch', python, [path.join(repo, script), workload, '--threads', String(threads), ...args.map(String)], env);
   if ('failed' in probe) {
     const why = probe.failed.includes('No module named') ? `PyTorch is not importable by ${python}` : probe.failed;
@@ -156,6 +156,7 @@ export async function startTorchPeer(workload: string, label: string, args: read
     return null;
   }
   Object.assign(probe, { name: `torch ${String(probe.hello.torch)} ${label}` });
+  console.log(`# PyTorch peer (${workload} ${label}): torch ${String(probe.hello.torch)}, ${String(probe.hello.threads)} threads, BLAS ${String(probe.hello.blas ?? 'not reported')}`);
   return probe;
 }
 

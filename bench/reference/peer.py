@@ -1,14 +1,16 @@
 """PyTorch peer for medprobe's benches (bench/peer.ts starts it; medprobe never runs Python).
 
 One process per figure. It builds its workload, prints one JSON line
-{"ready": true, "torch": version, "threads": n}, then for every "run" line on stdin runs one
+{"ready": true, "torch": version, "threads": n, "blas": libraries}, then for every "run" line on stdin runs one
 round and prints {"seconds": s, "peak_rss_mb": m} (the peak resident set of this process
 during that round: VmHWM is reset before it). bench/peer.ts alternates these rounds with
 medprobe's, so load from other tenants hits both alike.
 
 Fairness: OMP_WAIT_POLICY=PASSIVE (set by the caller, so idle OpenMP threads do not spin on a
-shared machine), torch.set_num_threads(threads) explicit, eager mode, inference_mode for
-forward-only work, and the probe's heads fused into one matmul as medprobe fuses them.
+shared machine), torch.set_num_threads(threads) explicit (and OPENBLAS_NUM_THREADS), an
+optimised BLAS (install libopenblas0-pthread beside python3-torch; the ready line names the BLAS
+loaded), eager mode, inference_mode for forward-only work, and the probe's heads fused into one
+matmul as medprobe fuses them.
 
 Usage: /usr/bin/python3 bench/reference/peer.py WORKLOAD --threads T [options]
   vit --dim 384 --depth 12 --heads 6 --size 224 --patch 14 --batch 8
@@ -250,8 +252,21 @@ def workload():
     return run
 
 
+def blas():
+    """The BLAS library this process loaded. Debian's torch takes whatever libblas.so.3 points to,
+    and python3-torch only recommends an optimised one: with the reference BLAS (libblas3) the
+    ViT-S figure took 75 s per round against 2.4-4.2 s with OpenBLAS (libopenblas0-pthread), so
+    the peer names it and a slow peer is visible in every bench's header."""
+    (torch.ones(64, 64) @ torch.ones(64, 64)).sum()
+    try:
+        paths = sorted({l.split()[-1].rsplit('/', 1)[-1] for l in open('/proc/self/maps') if any(k in l for k in ('blas', 'mkl_rt', 'blis'))})
+        return ', '.join(paths) or 'none loaded'
+    except OSError:
+        return 'unknown'
+
+
 run = workload()
-print(json.dumps({'ready': True, 'torch': torch.__version__, 'threads': torch.get_num_threads()}), flush=True)
+print(json.dumps({'ready': True, 'torch': torch.__version__, 'threads': torch.get_num_threads(), 'blas': blas()}), flush=True)
 for line in sys.stdin:
     if line.strip() != 'run':
         break
