@@ -32,6 +32,12 @@ test('cpu is the default, with explicit intra/inter-op threads (default: every c
     assert.equal(o.interOpNumThreads, 1);
     // Idle pool threads block rather than spin, as the torch peers run OMP_WAIT_POLICY=PASSIVE.
     assert.deepEqual(o.extra, { session: { intra_op: { allow_spinning: '0' }, inter_op: { allow_spinning: '0' } } });
+    // Training steps run without ORT's memory pattern (its second run allocated fresh pages: the
+    // linear decoder's slow step 2); inference sessions keep ORT's default.
+    assert.equal(o.enableMemPattern, undefined);
+    const t = sessionOptions(await resolveCompute({ threads: 3 }), 'training');
+    assert.equal(t.enableMemPattern, false);
+    assert.deepEqual({ ...t, enableMemPattern: undefined }, { ...o, enableMemPattern: undefined });
     process.env.MEDPROBE_ORT_THREADS = '1';
     assert.equal((await resolveCompute()).intraOpThreads, 1);
   } finally {
