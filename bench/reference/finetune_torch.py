@@ -22,6 +22,7 @@ import torch.nn as nn
 import torch.nn.functional as F
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+from blas_info import blas  # noqa: E402
 from dinov2_torch import DinoVisionTransformer, LoRALinear  # noqa: E402
 
 p = argparse.ArgumentParser()
@@ -89,7 +90,7 @@ def run():
     opt.step()
 
 
-print(json.dumps({'ready': True, 'torch': torch.__version__, 'threads': torch.get_num_threads(),
+print(json.dumps({'ready': True, 'torch': torch.__version__, 'threads': torch.get_num_threads(), 'blas': blas(),
                   'trainable': sum(q.numel() for q in trainable)}), flush=True)
 for line in sys.stdin:
     if line.strip() != 'run':

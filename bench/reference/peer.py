@@ -30,6 +30,8 @@ import torch
 import torch.nn as nn
 import torch.nn.functional as F
 
+from blas_info import blas  # the script's folder is on sys.path
+
 p = argparse.ArgumentParser()
 p.add_argument('workload', choices=['vit', 'mobilenetv2', 'decoder', 'probe', 'knn'])
 p.add_argument('--threads', type=int, required=True)
@@ -250,19 +252,6 @@ def workload():
             for s in range(0, a.queries, 1024):
                 torch.topk(qn[s:s + 1024] @ bank.T, a.k, dim=1)
     return run
-
-
-def blas():
-    """The BLAS library this process loaded. Debian's torch takes whatever libblas.so.3 points to,
-    and python3-torch only recommends an optimised one: with the reference BLAS (libblas3) the
-    ViT-S figure took 75 s per round against 2.4-4.2 s with OpenBLAS (libopenblas0-pthread), so
-    the peer names it and a slow peer is visible in every bench's header."""
-    (torch.ones(64, 64) @ torch.ones(64, 64)).sum()
-    try:
-        paths = sorted({l.split()[-1].rsplit('/', 1)[-1] for l in open('/proc/self/maps') if any(k in l for k in ('blas', 'mkl_rt', 'blis'))})
-        return ', '.join(paths) or 'none loaded'
-    except OSError:
-        return 'unknown'
 
 
 run = workload()
