@@ -4,7 +4,10 @@
  *
  * The extraction pipeline against a bare `session.run` on the same provider, session options and
  * batches, in one alternating run, with ratios:
- *   - bare session.run: the backbone's graph on batches preprocessed beforehand;
+ *   - bare session.run: the backbone's graph on batches preprocessed beforehand, with ORT's
+ *     graph optimisations at medprobe's level (`all`: BiasGelu, FusedMatMul, SkipLayerNorm, Conv
+ *     fusions); and the same with fusions off (`basic`: constant folding only), so what the
+ *     fusions buy is measured (issue 17's fused vs unfused);
  *   - pipeline inline / on a worker: medprobe's `extractFeatures` (sample access, resize,
  *     normalise, batching, feature collection); the worker is started before the timed rounds;
  *   - JS preprocessing alone: the resize + normalise the pipeline does, without the model, so
@@ -31,7 +34,7 @@ import { preparerFor } from '../src/run/preprocessing.js';
 import { createPreparer } from '../src/features/prepare.js';
 import { PrepareWorker } from '../src/features/prepare-pool.js';
 import { parseDevice } from '../src/models/onnx/device.js';
-import { openSession } from '../src/models/onnx/session.js';
+import { openSession, sessionOptions } from '../src/models/onnx/session.js';
 import { GraphBuilder, type AttrValue } from '../src/engine/graph.js';
 import type { Interpolation } from '../src/data/transforms/spec.js';
 import { writeTinyCnnCard, writeTinyCnnOnnx } from '../src/models/fixtures/tiny-cnn.js';
@@ -100,6 +103,7 @@ console.log(`# model ${backbone.card.name} (${S} px), feature ${feature}, ${N} i
 // Setup outside every timed region: the bare session (same file, same compute → same session options),
 // the preprocessed batches, the worker.
 const session = await openSession(backbone.modelPath!, backbone.compute!);
+const unfused = await ort.InferenceSession.create(backbone.modelPath!, { ...sessionOptions(backbone.compute!), graphOptimizationLevel: 'basic' });
 const images: SampleImage[] = await Promise.all(Array.from({ length: N }, (_, i) => split.get(i).then((s) => s.image)));
 const batches: Float32Array[] = [];
 for (let s = 0; s < N; s += BATCH) batches.push(prepareInline(images.slice(s, s + BATCH)).data.slice());
@@ -148,17 +152,16 @@ async function prepareOnOrt(s: number, n: number, out: Float32Array): Promise<vo
   );
 }
 
+const bareRun = (s: ort.InferenceSession) => () =>
+  timed(async () => {
+    for (const b of batches) {
+      const r = await s.run({ [backbone.card.input.name]: new ort.Tensor('float32', b, [b.length / per, 3, S, S]) }, [outputName]);
+      r[outputName].dispose();
+    }
+  });
 const figures: Figure[] = [
-  {
-    name: 'bare session.run',
-    run: () =>
-      timed(async () => {
-        for (const b of batches) {
-          const r = await session.run({ [backbone.card.input.name]: new ort.Tensor('float32', b, [b.length / per, 3, S, S]) }, [outputName]);
-          r[outputName].dispose();
-        }
-      }),
-  },
+  { name: 'bare session.run', run: bareRun(session) },
+  { name: 'bare, ORT fusions off (basic)', run: bareRun(unfused) },
   { name: 'pipeline, inline', run: () => timed(() => extractFeatures({ backbone, split, features: [feature], prepare: spec, batchSize: BATCH })) },
   { name: 'pipeline, worker', run: () => timed(() => extractFeatures({ backbone, split, features: [feature], prepare: spec, batchSize: BATCH, worker })) },
   {
@@ -188,11 +191,13 @@ for (const r of results) console.log(`  ${r.name}: ${r.all.map((v) => v.toFixed(
 const sec = (name: string) => results.find((r) => r.name === name)!.seconds;
 const bare = sec('bare session.run');
 console.log(`\npipeline ÷ bare (img/s ratio, goal ≥ 0.9): inline ${(bare / sec('pipeline, inline')).toFixed(3)}, worker ${(bare / sec('pipeline, worker')).toFixed(3)}`);
+console.log(`ORT fusions (level all) vs off (basic), bare: ${(sec('bare, ORT fusions off (basic)') / bare).toFixed(3)}× the fused time without them`);
 for (const p of ['JS resize+normalise only', 'ORT-graph resize+normalise only']) console.log(`${p.replace(' only', ' alone')}: ${(N / sec(p)).toFixed(0)} img/s = ${((100 * sec(p)) / bare).toFixed(1)} % of the bare forward time`);
 if (peer) console.log(`medprobe pipeline (inline) ÷ ${peer.name}, time: ${(sec('pipeline, inline') / sec(peer.name)).toFixed(2)}× (< 1: medprobe faster)`);
 peer?.close();
 await worker.close();
 await prepSession.release();
 await session.release();
+await unfused.release();
 await backbone.dispose();
 await fs.rm(dir, { recursive: true, force: true });
