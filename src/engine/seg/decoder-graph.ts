@@ -7,7 +7,7 @@ import { BN_EPS, DICE_SMOOTH, blockSize, paramInfos, unetWidths, type DecoderSpe
  *
  * The training graph computes the loss and every parameter gradient in one session.run:
  * the backward pass is written by hand next to the forward (conv input-grad is a
- * ConvTranspose, conv weight-grad is 9 shifted GEMMs, bilinear resize is a pair of
+ * Conv with flipped, transposed weights, conv weight-grad is 9 shifted GEMMs, bilinear resize is a pair of
  * MatMuls whose backward is the transposed pair, BN/ReLU/softmax backward are elementwise
  * ops and reductions). The optimiser update stays in JS: decoder weights are small
  * (≈0.2 M floats) and an Adam pass over them costs well under a millisecond,
@@ -62,9 +62,17 @@ function linearLogits(c: Ctx, spec: DecoderSpec, feats: string[], P: Record<stri
   return parts.length === 1 ? parts[0] : c.g.op('Sum', parts);
 }
 
+/**
+ * dX of a stride-1 'same' conv: the same conv of dY with W's in/out channels swapped and its
+ * taps flipped. Spelled as a Conv (im2col + one multi-threaded GEMM) rather than ORT's
+ * ConvTranspose, whose col2im pass ran 2–3× the Conv's time at the U-Net's 3×3 layers.
+ */
 function convInputGrad(c: Ctx, dy: string, w: string, k: 1 | 3): string {
+  const g = c.g;
   const p = (k - 1) / 2;
-  return c.g.op('ConvTranspose', [dy, w], { kernel_shape: [k, k], pads: [p, p, p, p] });
+  const wT = g.op('Transpose', [w], { perm: [1, 0, 2, 3] });
+  const wF = k === 1 ? wT : g.op('Slice', [wT, g.constInt64([-1, -1]), g.constInt64([-k - 1, -k - 1]), g.constInt64([2, 3]), g.constInt64([-1, -1])]);
+  return conv(c, dy, wF, k);
 }
 
 /**
@@ -87,14 +95,17 @@ function convWeightGrad(c: Ctx, x: string, dy: string, k: 1 | 3, size: [number, 
     const dwT = g.op('ReduceSum', [g.op('MatMul', [xn, dyn]), g.constInt64([0])], { keepdims: 0 });
     return g.op('Reshape', [g.op('Transpose', [dwT], { perm: [1, 0] }), g.constInt64([cout, cin, 1, 1])]);
   }
-  const dyT = g.op('Reshape', [g.op('Transpose', [dy], { perm: [1, 0, 2, 3] }), g.constInt64([cout, -1])]);
-  const xT = g.op('Transpose', [x], { perm: [1, 0, 2, 3] });
-  const xp = g.op('Pad', [xT, g.constInt64([0, 0, 1, 1, 0, 0, 1, 1])]);
+  // Shift dY (the narrower side: Co ≤ Ci in every U-Net block) instead of the padded input:
+  // Σ_p dY[p]·Xpad[p + k] = Σ_q X[q]·dY[q − k + 1], dY zero outside its grid. Each shifted copy is
+  // one Pad with a crop on the far side (negative pad); the centre tap is dY itself.
+  const dyT = g.op('Transpose', [dy], { perm: [1, 0, 2, 3] });
+  const xT = g.op('Reshape', [g.op('Transpose', [x], { perm: [1, 0, 2, 3] }), g.constInt64([cin, -1])]);
   const taps: string[] = [];
   for (let kh = 0; kh < 3; kh++) {
     for (let kw = 0; kw < 3; kw++) {
-      const xs = g.op('Slice', [xp, g.constInt64([kh, kw]), g.constInt64([kh + size[0], kw + size[1]]), g.constInt64([2, 3])]);
-      const dw = g.op('Gemm', [dyT, g.op('Reshape', [xs, g.constInt64([cin, -1])])], { transB: 1 });
+      const bh = kh - 1, bw = kw - 1;
+      const ds = bh === 0 && bw === 0 ? dyT : g.op('Pad', [dyT, g.constInt64([0, 0, bh, bw, 0, 0, -bh, -bw])]);
+      const dw = g.op('Gemm', [g.op('Reshape', [ds, g.constInt64([cout, -1])]), xT], { transB: 1 });
       taps.push(g.op('Unsqueeze', [dw, g.constInt64([2])]));
     }
   }
