@@ -22,7 +22,7 @@ import { BN_EPS, DICE_SMOOTH, blockSize, paramInfos, unetWidths, type DecoderSpe
 
 /**
  * How the 3×3 conv weight gradient is computed. Both are exact; bench:decoder times them in
- * alternation and 'gemm' was 1.6–1.7× faster at the ViT-S/448 shape (and faster on DRIVE's), so it is the default.
+ * alternation and 'gemm' was 1.6–1.8× faster at the ViT-S/448 shape (and faster on DRIVE's), so it is the default.
  */
 export type WeightGradMode = 'gemm' | 'conv';
 
@@ -80,7 +80,7 @@ function convInputGrad(c: Ctx, dy: string, w: string, k: 1 | 3): string {
  * 'gemm': one [Co × NHW]·[NHW × Ci] GEMM per kernel offset on channel-major views.
  * 'conv': the textbook trick, a Conv of Xᵀ (channels as batch) with dYᵀ as the kernel.
  */
-function convWeightGrad(c: Ctx, x: string, dy: string, k: 1 | 3, size: [number, number], cout: number, cin: number): string {
+function convWeightGrad(c: Ctx, x: string, dy: string, k: 1 | 3, cout: number, cin: number): string {
   const g = c.g;
   if (k === 3 && c.mode === 'conv') {
     const xt = g.op('Transpose', [x], { perm: [1, 0, 2, 3] });
@@ -191,7 +191,7 @@ export function buildTrainGraph(spec: DecoderSpec, loss: SegLossSpec, mode: Weig
         const dl = resizeBack(c, dz, [s.height, s.width], out);
         // Bilinear rows sum to 1, so Σ dl = Σ dz: the bias gradient is summed on the small grid.
         if (l === 0) grads.lin_b = flat(c, chanSum(c, dl));
-        grads[`lin${l}_w`] = convWeightGrad(c, feats[l], dl, 1, [s.height, s.width], K, s.channels);
+        grads[`lin${l}_w`] = convWeightGrad(c, feats[l], dl, 1, K, s.channels);
       });
     };
   } else {
@@ -216,7 +216,7 @@ export function buildTrainGraph(spec: DecoderSpec, loss: SegLossSpec, mode: Weig
     backward = (dz) => {
       const dl = resizeBack(c, dz, last, out);
       grads.head_b = flat(c, chanSum(c, dl));
-      grads.head_w = convWeightGrad(c, blocks[L - 1].x, dl, 1, last, K, w[L - 1]);
+      grads.head_w = convWeightGrad(c, blocks[L - 1].x, dl, 1, K, w[L - 1]);
       let dx = convInputGrad(c, dl, P.head_w, 1);
       for (let i = L - 1; i >= 0; i--) {
         const size = blockSize(spec, i);
@@ -227,7 +227,7 @@ export function buildTrainGraph(spec: DecoderSpec, loss: SegLossSpec, mode: Weig
         grads[`bn${i}_g`] = bb.dgamma;
         grads[`bn${i}_b`] = bb.dbeta;
         const cin = i === 0 ? w[0] : w[i - 1] + w[i];
-        grads[`conv${i}_w`] = convWeightGrad(c, blk.u, bb.dx, 3, size, w[i], cin);
+        grads[`conv${i}_w`] = convWeightGrad(c, blk.u, bb.dx, 3, w[i], cin);
         const du = convInputGrad(c, bb.dx, P[`conv${i}_w`], 3);
         let dskip = du;
         if (i > 0) {
@@ -237,7 +237,7 @@ export function buildTrainGraph(spec: DecoderSpec, loss: SegLossSpec, mode: Weig
         }
         const dproj = resizeBack(c, dskip, [s.height, s.width], size);
         grads[`proj${i}_b`] = flat(c, chanSum(c, dproj));
-        grads[`proj${i}_w`] = convWeightGrad(c, feats[i], dproj, 1, [s.height, s.width], w[i], s.channels);
+        grads[`proj${i}_w`] = convWeightGrad(c, feats[i], dproj, 1, w[i], s.channels);
       }
     };
     bns.forEach((b, i) => {
