@@ -7,7 +7,9 @@
  *   - bare session.run: the backbone's graph on batches preprocessed beforehand, with ORT's
  *     graph optimisations at medprobe's level (`all`: BiasGelu, FusedMatMul, SkipLayerNorm, Conv
  *     fusions); and the same with fusions off (`basic`: constant folding only), so what the
- *     fusions buy is measured (issue 17's fused vs unfused);
+ *     fusions buy is measured (issue 17's fused vs unfused); and the model's int8 twin
+ *     (`--precision int8`, dynamic quantisation; its output's relative RMS difference from fp32 on
+ *     the first batch is printed before the rounds);
  *   - pipeline inline / on a worker: medprobe's `extractFeatures` (sample access, resize,
  *     normalise, batching, feature collection); the worker is started before the timed rounds;
  *   - JS preprocessing alone: the resize + normalise the pipeline does, without the model, so
@@ -35,6 +37,7 @@ import { createPreparer } from '../src/features/prepare.js';
 import { PrepareWorker } from '../src/features/prepare-pool.js';
 import { parseDevice } from '../src/models/onnx/device.js';
 import { openSession, sessionOptions } from '../src/models/onnx/session.js';
+import { int8Model } from '../src/models/onnx/int8.js';
 import { GraphBuilder, type AttrValue } from '../src/engine/graph.js';
 import type { Interpolation } from '../src/data/transforms/spec.js';
 import { writeTinyCnnCard, writeTinyCnnOnnx } from '../src/models/fixtures/tiny-cnn.js';
@@ -104,6 +107,7 @@ console.log(`# model ${backbone.card.name} (${S} px), feature ${feature}, ${N} i
 // the preprocessed batches, the worker.
 const session = await openSession(backbone.modelPath!, backbone.compute!);
 const unfused = await ort.InferenceSession.create(backbone.modelPath!, { ...sessionOptions(backbone.compute!), graphOptimizationLevel: 'basic' });
+const int8 = await openSession(await int8Model(backbone.modelPath!, backbone.fingerprint, path.join(dir, 'cache')), backbone.compute!);
 const images: SampleImage[] = await Promise.all(Array.from({ length: N }, (_, i) => split.get(i).then((s) => s.image)));
 const batches: Float32Array[] = [];
 for (let s = 0; s < N; s += BATCH) batches.push(prepareInline(images.slice(s, s + BATCH)).data.slice());
@@ -144,6 +148,9 @@ async function prepareOnOrt(s: number, n: number, out: Float32Array): Promise<vo
   const js = batches[0];
   const run = async (b: Float32Array) => (await session.run({ [backbone.card.input.name]: new ort.Tensor('float32', b, [n, 3, S, S]) }, [outputName]))[outputName].data as Float32Array;
   const [fj, fo] = [await run(js), await run(viaOrt)];
+  const f8 = (await int8.run({ [backbone.card.input.name]: new ort.Tensor('float32', js, [n, 3, S, S]) }, [outputName]))[outputName].data as Float32Array;
+  const rms = (a: Float32Array) => Math.sqrt(a.reduce((t, v) => t + v * v, 0) / a.length);
+  console.log(`# int8 vs fp32, first batch of ${n}: output ${outputName} relative RMS difference ${((100 * rms(f8.map((v, i) => v - fj[i]))) / rms(fj)).toFixed(2)} %`);
   const maxAbs = (a: Float32Array, b: Float32Array) => a.reduce((m, v, i) => Math.max(m, Math.abs(v - b[i])), 0);
   const unequal = js.reduce((k, v, i) => k + (v !== viaOrt[i] ? 1 : 0), 0);
   console.log(
@@ -162,6 +169,7 @@ const bareRun = (s: ort.InferenceSession) => () =>
 const figures: Figure[] = [
   { name: 'bare session.run', run: bareRun(session) },
   { name: 'bare, ORT fusions off (basic)', run: bareRun(unfused) },
+  { name: 'bare, int8 (dynamic quantisation)', run: bareRun(int8) },
   { name: 'pipeline, inline', run: () => timed(() => extractFeatures({ backbone, split, features: [feature], prepare: spec, batchSize: BATCH })) },
   { name: 'pipeline, worker', run: () => timed(() => extractFeatures({ backbone, split, features: [feature], prepare: spec, batchSize: BATCH, worker })) },
   {
@@ -192,6 +200,7 @@ const sec = (name: string) => results.find((r) => r.name === name)!.seconds;
 const bare = sec('bare session.run');
 console.log(`\npipeline ÷ bare (img/s ratio, goal ≥ 0.9): inline ${(bare / sec('pipeline, inline')).toFixed(3)}, worker ${(bare / sec('pipeline, worker')).toFixed(3)}`);
 console.log(`ORT fusions (level all) vs off (basic), bare: ${(sec('bare, ORT fusions off (basic)') / bare).toFixed(3)}× the fused time without them`);
+console.log(`int8 twin, bare: ${(sec('bare, int8 (dynamic quantisation)') / bare).toFixed(3)}× the fp32 time`);
 for (const p of ['JS resize+normalise only', 'ORT-graph resize+normalise only']) console.log(`${p.replace(' only', ' alone')}: ${(N / sec(p)).toFixed(0)} img/s = ${((100 * sec(p)) / bare).toFixed(1)} % of the bare forward time`);
 if (peer) console.log(`medprobe pipeline (inline) ÷ ${peer.name}, time: ${(sec('pipeline, inline') / sec(peer.name)).toFixed(2)}× (< 1: medprobe faster)`);
 peer?.close();
@@ -199,5 +208,6 @@ await worker.close();
 await prepSession.release();
 await session.release();
 await unfused.release();
+await int8.release();
 await backbone.dispose();
 await fs.rm(dir, { recursive: true, force: true });
