@@ -25,6 +25,7 @@ import type { EvalUnit, ExtractUnit } from './plan.js';
 import type { RunResources } from './resources.js';
 import type { SegSource } from './seg-datasets.js';
 import type { SuiteModel } from './models.js';
+import type { RunProgress } from './run-progress.js';
 
 /**
  * Segmentation inside the plan: one extraction unit per (model, dataset, split) embeds every
@@ -83,7 +84,7 @@ async function loadCases(seg: SegSource, split: SegSplitName): Promise<LoadedSeg
 }
 
 /** Embed one split's tiles/slices and write each map into the cache (shape first, entry last: the entry marks it done). */
-export async function executeSegExtract(unit: ExtractUnit, res: RunResources): Promise<{ cached: boolean; merged: boolean; seconds: number }> {
+export async function executeSegExtract(unit: ExtractUnit, res: RunResources, run?: RunProgress): Promise<{ cached: boolean; merged: boolean; seconds: number }> {
   const cache = new FeatureCache(path.join(res.location.cacheDir, 'features'));
   const done = await Promise.all(Object.values(unit.featureKeys).map(async (k) => (await cache.has(k)) && (await fs.access(shapeFile(res, k)).then(() => true, () => false))));
   if (done.every(Boolean)) return { cached: true, merged: false, seconds: 0 };
@@ -102,10 +103,18 @@ export async function executeSegExtract(unit: ExtractUnit, res: RunResources): P
   const items = segItems(cases, layout);
   const card = await segCardOf(res, unit.model);
   const backbone = await openTappedBackbone(card.modelPath, (({ file: _f, ...rest }) => rest)(card.card), maps.filter((m) => !isBlockRef(m)), res.location.cacheDir, { precision: model.backbone.compute?.precision ?? 'fp32' });
+  // The plan counts cases (unit.images), the grid extraction tiles or slices: the run's progress gets cases.
+  const casesPerItem = unit.images / items.n;
   let out;
   try {
-    out = await extractSegGrids(cases, items, layout, backbone, maps, { batchSize: unit.batchSize, label: `${unit.modelName} · ${unit.datasetName}/${split}` });
+    run?.shardStarted(unit.model);
+    out = await extractSegGrids(cases, items, layout, backbone, maps, {
+      batchSize: unit.batchSize,
+      label: `${unit.modelName} · ${unit.datasetName}/${split}`,
+      ...(run ? { onTick: (n: number) => run.extracted(unit.model, n * casesPerItem), suffix: () => run.describe() } : {}),
+    });
   } finally {
+    run?.shardStopped(unit.model);
     await backbone.dispose();
   }
   const seconds = (performance.now() - t0) / 1000;

@@ -77,7 +77,7 @@ export interface ExtractOutcome {
 
 /** Embed one shard of a split into the cache; when it completes the split, merge the shards. */
 export async function executeExtract(unit: ExtractUnit, res: RunResources, opts: { run?: RunProgress } = {}): Promise<ExtractOutcome> {
-  if (res.location.suite.datasets[unit.dataset].source === 'segmentation') return executeSegExtract(unit, res);
+  if (res.location.suite.datasets[unit.dataset].source === 'segmentation') return executeSegExtract(unit, res, opts.run);
   const cache = featureCacheOf(res);
   const featureKeys = Object.values(unit.featureKeys);
   if (await allPresent(cache, featureKeys)) return { cached: true, merged: false, seconds: 0 };

@@ -63,8 +63,12 @@ test('seg-linear and seg-unet in a suite: DRIVE tiles and NIfTI volumes, lr chos
     assert.ok(limited.extract.every((u) => u.splitSize === 1));
     assert.ok(limited.extract.every((u) => !plan.extract.some((v) => v.key === u.key)), 'a limited run never shares feature entries with the full one');
 
-    const first = await runSuite({ suite: loaded, log: () => {} });
+    const lines: string[] = [];
+    const first = await runSuite({ suite: loaded, log: (l) => lines.push(l) });
     assert.equal(first.results.length, 4);
+    // The run-level progress counts segmentation extraction too: every grid extracted, the last unit ends the run.
+    assert.ok(lines.every((l) => !/run 0 % extracted/.test(l)), lines.join('\n'));
+    assert.match(lines[lines.length - 1], /^done .* · run complete$/);
     for (const { result: r, file } of first.results) {
       const where = `${r.dataset.name}/${r.protocol.name}`;
       assert.equal(r.selection.split, 'val', where);

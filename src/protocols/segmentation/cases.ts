@@ -106,7 +106,7 @@ export function segItems(cases: readonly LoadedSegCase[], layout: SegLayout): Se
  * Runs the frozen backbone once over every item and keeps the maps (deepest first): [n, C, h, w]
  * per map. Refuses a map that is not a spatial grid, which no decoder can read.
  */
-export async function extractSegGrids(cases: readonly LoadedSegCase[], items: SegItems, layout: SegLayout, backbone: GridBackbone, maps: readonly string[], opts: { batchSize?: number; label?: string } = {}): Promise<{ grids: Float32Array[]; shapes: GridShape[] }> {
+export async function extractSegGrids(cases: readonly LoadedSegCase[], items: SegItems, layout: SegLayout, backbone: GridBackbone, maps: readonly string[], opts: { batchSize?: number; label?: string; onTick?: (items: number) => void; suffix?: () => string } = {}): Promise<{ grids: Float32Array[]; shapes: GridShape[] }> {
   const S = layout.size;
   const batchSize = opts.batchSize ?? 16;
   const per = 3 * S * S;
@@ -114,7 +114,7 @@ export async function extractSegGrids(cases: readonly LoadedSegCase[], items: Se
   let grids: Float32Array[] = [];
   let shapes: GridShape[] = [];
   const scaled = new Map<number, Float32Array>();
-  const progress = createProgress(opts.label ?? 'segmentation features', items.n, layout.dims === 3 ? 'slice' : 'tile');
+  const progress = createProgress(opts.label ?? 'segmentation features', items.n, layout.dims === 3 ? 'slice' : 'tile', opts.suffix ? { suffix: opts.suffix } : {});
   try {
     for (let s = 0; s < items.n; s += batchSize) {
       const m = Math.min(batchSize, items.n - s);
@@ -144,6 +144,7 @@ export async function extractSegGrids(cases: readonly LoadedSegCase[], items: Se
         grids = shapes.map((sh) => new Float32Array(items.n * sh.channels * sh.height * sh.width));
       }
       maps.forEach((k, l) => grids[l].set(out[k].data, s * shapes[l].channels * shapes[l].height * shapes[l].width));
+      opts.onTick?.(m);
       progress.tick(m);
     }
   } finally {
