@@ -68,7 +68,33 @@ function generalWeightGrad(c: GradCtx, x: string, d: string, gm: ConvGeom): stri
   return gm.group === 1 ? g.op1('Transpose', [cropped], { perm: [1, 0, 2, 3] }) : cropped;
 }
 
-/** 2-D Conv: dX by ConvTranspose, dW by patch GEMM or the swapped-axes Conv, dB = Σ dY. */
+/**
+ * dX of a stride-1 conv as a Conv of dY: W with each group's in/out channels swapped and its taps
+ * flipped, same dilation and group, pads d·(k−1) − p. Exact (the same sums in another order);
+ * chosen over ORT's ConvTranspose, whose col2im pass ran 2–3× the matching Conv (U-Net, 54d3594).
+ * Undefined where a pad exceeds the kernel's reach d·(k−1) (the new pads would be negative).
+ */
+function stride1InputGrad(c: GradCtx, d: string, w: string, gm: ConvGeom): string | undefined {
+  const { g, ins } = c;
+  const [co, cig, kh, kw] = ins[1].dims;
+  const reach = gm.k.map((k, i) => gm.dil[i] * (k - 1));
+  const pads = gm.pads.map((p, i) => reach[i % 2] - p);
+  if (pads.some((p) => p < 0)) return undefined;
+  const grp = gm.group;
+  // [Co, Ci/G, k, k] → [Ci, Co/G, k, k], swapping within each group (a depthwise W with one
+  // output per channel is its own swap).
+  const swapped =
+    grp === 1
+      ? g.op1('Transpose', [w], { perm: [1, 0, 2, 3] })
+      : co === grp
+        ? g.op1('Reshape', [w, g.constInt64([cig * grp, 1, kh, kw])])
+        : g.op1('Reshape', [g.op1('Transpose', [g.op1('Reshape', [w, g.constInt64([grp, co / grp, cig, kh, kw])])], { perm: [0, 2, 1, 3, 4] }), g.constInt64([cig * grp, co / grp, kh, kw])]);
+  // Reversed Slice: from the last tap to one before the first (end −k−1 clamps to "before 0").
+  const flipped = kh === 1 && kw === 1 ? swapped : g.op1('Slice', [swapped, g.constInt64([-1, -1]), g.constInt64([-kh - 1, -kw - 1]), g.constInt64([2, 3]), g.constInt64([-1, -1])]);
+  return g.op1('Conv', [d, flipped], { pads, dilations: gm.dil, group: grp, kernel_shape: gm.k });
+}
+
+/** 2-D Conv: dX by a flipped-weight Conv (stride 1) or ConvTranspose, dW by patch GEMM or the swapped-axes Conv, dB = Σ dY. */
 export const Conv: OpRule = {
   infer: (c) => {
     const [x, w] = c.ins;
@@ -84,7 +110,8 @@ export const Conv: OpRule = {
     const gm = geom(c);
     const d = dy[0]!;
     let dx: string | undefined;
-    if (needs[0]) {
+    if (needs[0] && gm.strides.every((s) => s === 1)) dx = stride1InputGrad(c, d, w, gm);
+    if (needs[0] && !dx) {
       // output_padding recovers the input rows a strided conv never reached.
       const outPad = [0, 1].map((i) => ins[0].dims[2 + i] + gm.pads[i] + gm.pads[2 + i] - ((outs[0].dims[2 + i] - 1) * gm.strides[i] + gm.dil[i] * (gm.k[i] - 1) + 1));
       dx = g.op1('ConvTranspose', [d, w], { strides: gm.strides, pads: gm.pads, dilations: gm.dil, group: gm.group, kernel_shape: gm.k, output_padding: outPad });
