@@ -8,7 +8,15 @@
  * method the two figures run in their own processes with rounds alternating; peak RSS is each
  * process's own per-round peak. Both models have random weights (speed does not depend on them).
  *
- * Run: npm run bench:finetune -- [--rounds 3] [--threads N] [--dim 384 --depth 12 --heads 6 --size 224 --batch 16] [--methods lora,bitfit,full]
+ * --model mobilenetv2: the shared MobileNetV2 (α 0.35, 224 px, BN folded; the 1280-d `pooled`
+ * output) instead, full fine-tuning and BitFit (LoRA targets attention). It skips with one line when
+ * ../shared/models/mobilenetv2-035-imagenet.onnx is absent. No torch figure: the torch reference
+ * builds ViTs only, and torchvision's MobileNetV2 is not the same network (Keras layout, ZeroPadding
+ * before strided convs, folded BN), so medprobe's time is printed alone.
+ * --baseline DIR: also time the same step from another checkout (e.g. a git worktree of an older
+ * commit, node_modules linked) in the same alternation, with ratios against it: a before/after.
+ *
+ * Run: npm run bench:finetune -- [--rounds 3] [--threads N] [--dim 384 --depth 12 --heads 6 --size 224 --batch 16] [--methods lora,bitfit,full] [--model vit|mobilenetv2] [--baseline DIR]
  */
 import { promises as fs } from 'node:fs';
 import os from 'node:os';
@@ -22,6 +30,11 @@ import { createRng } from '../src/util/random.js';
 import { alternate, benchThreads, flag, printHeader, printTable, serveFigure, servedFigure, startMedprobeFigure, startTorchPeer, type RoundServer } from './peer.js';
 
 const threads = benchThreads();
+const arg = (name: string): string | undefined => (process.argv.includes(`--${name}`) ? process.argv[process.argv.indexOf(`--${name}`) + 1] : undefined);
+const model = arg('model') ?? 'vit';
+if (model !== 'vit' && model !== 'mobilenetv2') throw new Error(`--model ${model}: use vit or mobilenetv2`);
+// A --baseline checkout's figure reads the orchestrator's file (its own ../shared may not exist).
+const mobilenetFile = arg('mobilenet-file') ?? path.join(path.dirname(new URL(import.meta.url).pathname), '../../shared/models/mobilenetv2-035-imagenet.onnx');
 const shape = { dim: flag('dim', 384), depth: flag('depth', 12), heads: flag('heads', 6), size: flag('size', 224), patch: 14, batch: flag('batch', 16), rank: flag('rank', 48) };
 const CLASSES = 2;
 const METHODS: Record<string, Method> = {
@@ -32,14 +45,17 @@ const METHODS: Record<string, Method> = {
 
 const serve = servedFigure();
 if (serve) {
-  const method = serve.replace(/^medprobe /, '');
+  const method = serve.replace(/^(medprobe|baseline) /, '');
   let trainable = 0;
   await serveFigure(async () => {
     const dir = await fs.mkdtemp(path.join(os.tmpdir(), 'medprobe-bench-ft-'));
     const file = path.join(dir, 'vit.onnx');
-    await writeTinyVitOnnx(file, { dim: shape.dim, depth: shape.depth, heads: shape.heads, size: shape.size, patchSize: shape.patch, dynamicHW: false, seed: 1 });
+    if (model === 'vit') await writeTinyVitOnnx(file, { dim: shape.dim, depth: shape.depth, heads: shape.heads, size: shape.size, patchSize: shape.patch, dynamicHW: false, seed: 1 });
+    const backbone = model === 'vit'
+      ? { model: await fs.readFile(file), features: 'last_hidden_state', pooling: { kind: 'cls' } as const, dim: shape.dim }
+      : { model: await fs.readFile(mobilenetFile), features: 'pooled', pooling: { kind: 'flatten' } as const, dim: 1280 };
     const tuner = await FineTuner.create({
-      model: await fs.readFile(file), input: 'pixel_values', features: 'last_hidden_state', pooling: { kind: 'cls' }, dim: shape.dim, classes: CLASSES, loss: 'softmax-ce',
+      ...backbone, input: 'pixel_values', classes: CLASSES, loss: 'softmax-ce',
       method: METHODS[method], batch: shape.batch, size: shape.size, lr: { backbone: 2e-4, head: 5e-3 }, weightDecay: 0.01, clipNorm: 1, totalSteps: 1000, seed: 0,
       // The options a run gives it (units.ts): explicit threads, idle threads not spinning.
       sessionOptions: sessionOptions(await resolveCompute({ threads })),
@@ -54,20 +70,24 @@ if (serve) {
   }, { get trainable() { return trainable; } });
 } else {
   const script = new URL(import.meta.url).pathname;
-  const methods = (process.argv.includes('--methods') ? process.argv[process.argv.indexOf('--methods') + 1] : 'lora,bitfit,full').split(',');
-  await printHeader(
-    `bench:finetune — one training step: DINOv2-architecture ViT dim ${shape.dim}, depth ${shape.depth}, ${shape.heads} heads, ${shape.size} px, patch ${shape.patch}, batch ${shape.batch}, linear head, cross-entropy, AdamW, clipping`,
-    threads,
-  );
+  const baseline = arg('baseline');
+  const methods = (arg('methods') ?? (model === 'vit' ? 'lora,bitfit,full' : 'full,bitfit')).split(',');
+  if (model === 'mobilenetv2' && !(await fs.stat(mobilenetFile).catch(() => null))) {
+    console.log(`# bench:finetune --model mobilenetv2 skipped: ../shared/models/mobilenetv2-035-imagenet.onnx is absent`);
+    process.exit(0);
+  }
+  const network = model === 'vit' ? `DINOv2-architecture ViT dim ${shape.dim}, depth ${shape.depth}, ${shape.heads} heads, ${shape.size} px, patch ${shape.patch}` : `MobileNetV2 α 0.35 (shared ONNX), ${shape.size} px`;
+  await printHeader(`bench:finetune — one training step: ${network}, batch ${shape.batch}, linear head, cross-entropy, AdamW, clipping`, threads);
   const peerArgs = ['--dim', shape.dim, '--depth', shape.depth, '--heads', shape.heads, '--size', shape.size, '--patch', shape.patch, '--batch', shape.batch, '--rank', shape.rank];
   for (const method of methods) {
     if (!METHODS[method]) throw new Error(`unknown method '${method}' (lora, bitfit, full)`);
     const servers: RoundServer[] = [await startMedprobeFigure(script, `medprobe ${method}`)];
-    const peer = await startTorchPeer(method, method, peerArgs, threads, 'bench/reference/finetune_torch.py');
+    if (baseline) servers.push(await startMedprobeFigure(path.resolve(baseline, 'bench/finetune.ts'), `baseline ${method}`, ['--mobilenet-file', mobilenetFile]));
+    const peer = model === 'vit' && !baseline ? await startTorchPeer(method, method, peerArgs, threads, 'bench/reference/finetune_torch.py') : null;
     if (peer) servers.push(peer);
-    console.log(`\n# ${method}: trainable parameters medprobe ${servers[0].hello.trainable}${peer ? `, torch ${peer.hello.trainable}` : ''} (both include the ${shape.dim}×${CLASSES} head)`);
+    console.log(`\n# ${method}: trainable parameters medprobe ${servers[0].hello.trainable}${servers[1] ? `, ${servers[1].name} ${servers[1].hello.trainable}` : ''} (with the ${model === 'vit' ? shape.dim : 1280}×${CLASSES} head)`);
     const results = await alternate(servers.map((s) => s.figure), flag('rounds', 3));
-    printTable(`${method} training step`, results, { unit: 'img', perRound: shape.batch, against: peer?.name });
+    printTable(`${method} training step`, results, { unit: 'img', perRound: shape.batch, against: servers[1]?.name });
     for (const s of servers) s.close();
   }
 }
