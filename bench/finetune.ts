@@ -14,7 +14,8 @@
  * builds ViTs only, and torchvision's MobileNetV2 is not the same network (Keras layout, ZeroPadding
  * before strided convs, folded BN), so medprobe's time is printed alone.
  * --baseline DIR: also time the same step from another checkout (e.g. a git worktree of an older
- * commit, node_modules linked) in the same alternation, with ratios against it: a before/after.
+ * commit, node_modules linked) in the same alternation, with ratios against it instead of torch: a
+ * before/after.
  *
  * Run: npm run bench:finetune -- [--rounds 3] [--threads N] [--dim 384 --depth 12 --heads 6 --size 224 --batch 16] [--methods lora,bitfit,full] [--model vit|mobilenetv2] [--baseline DIR]
  */

@@ -81,8 +81,8 @@ function stride1InputGrad(c: GradCtx, d: string, w: string, gm: ConvGeom): strin
   const pads = gm.pads.map((p, i) => reach[i % 2] - p);
   if (pads.some((p) => p < 0)) return undefined;
   const grp = gm.group;
-  // [Co, Ci/G, k, k] → [Ci, Co/G, k, k], swapping within each group (a depthwise W with one
-  // output per channel is its own swap).
+  // [Co, Ci/G, k, k] → [Ci, Co/G, k, k], swapping within each group (with one output per group,
+  // as in a depthwise conv, the swap is only a reshape).
   const swapped =
     grp === 1
       ? g.op1('Transpose', [w], { perm: [1, 0, 2, 3] })
