@@ -56,24 +56,10 @@ const TORCHVISION_LICENCE = {
   note: 'weights were trained on ImageNet, whose terms of access are for non-commercial research',
 } as const;
 
-const CLIP_L14_PREPROC = {
-  size: 224,
-  resizeShortestEdge: 224,
-  resample: 'bicubic',
-  mean: CLIP_MEAN,
-  std: CLIP_STD,
-  rescale: 1 / 255,
-  source: 'https://huggingface.co/openai/clip-vit-large-patch14/blob/main/preprocessor_config.json',
-} as const;
-const OPENCLIP_PREPROC = {
-  size: 224,
-  resizeShortestEdge: 224,
-  resample: 'bicubic',
-  mean: CLIP_MEAN,
-  std: CLIP_STD,
-  rescale: 1 / 255,
-  source: 'https://github.com/mlfoundations/open_clip/blob/main/src/open_clip/constants.py (OPENAI_DATASET_MEAN/STD) and transform.py',
-} as const;
+/** CLIP's image preprocessing (OpenAI and OpenCLIP alike): shortest edge to 224 (bicubic), centre crop, CLIP mean/std. */
+const clipPreproc = (source: string) => ({ size: 224, resizeShortestEdge: 224, resample: 'bicubic', mean: CLIP_MEAN, std: CLIP_STD, rescale: 1 / 255, source }) as const;
+const CLIP_L14_PREPROC = clipPreproc('https://huggingface.co/openai/clip-vit-large-patch14/blob/main/preprocessor_config.json');
+const OPENCLIP_PREPROC = clipPreproc('https://github.com/mlfoundations/open_clip/blob/main/src/open_clip/constants.py (OPENAI_DATASET_MEAN/STD) and transform.py');
 const MAE_PREPROC = {
   size: 224,
   resample: 'bilinear',
