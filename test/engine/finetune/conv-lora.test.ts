@@ -6,6 +6,7 @@ import { buildTrainingGraph } from '../../../src/engine/autodiff/training-graph.
 import { HEAD_B, HEAD_W, LOSS, TARGET, appendHead } from '../../../src/engine/finetune/head.js';
 import { adapt } from '../../../src/engine/finetune/methods.js';
 import { createRng } from '../../../src/util/random.js';
+import { assertMatchesFiniteDifferences } from './finite-differences.js';
 
 /**
  * LoRA on 1×1 convolutions (MobileNet-style pointwise layers): the adapters' and head's
@@ -118,29 +119,7 @@ test('LoRA on 1×1 Convs (glob and suffix targets, a strided one) gradients matc
 
   const values = new Map(tg.params.map((p) => [p.name, Float64Array.from(p.init)]));
   const x = Float64Array.from(pixels);
-  const l0 = referenceLoss(weights, values, x, target);
-  assert.ok(Math.abs((out[LOSS].data as Float32Array)[0] - l0) < 1e-5 * Math.max(1, Math.abs(l0)), `ORT loss ${(out[LOSS].data as Float32Array)[0]} vs reference ${l0}`);
-  const h = 1e-5;
-  for (const p of tg.params) {
-    const g = out[tg.gradOutput(p.name)].data as Float32Array;
-    const v = values.get(p.name)!;
-    let num = 0;
-    let den = 0;
-    for (let i = 0; i < v.length; i++) {
-      const x0 = v[i];
-      v[i] = x0 + h;
-      const up = referenceLoss(weights, values, x, target);
-      v[i] = x0 - h;
-      const down = referenceLoss(weights, values, x, target);
-      v[i] = x0;
-      const fd = (up - down) / (2 * h);
-      num += (g[i] - fd) ** 2;
-      den += fd ** 2;
-    }
-    assert.ok(den > 0, `${p.name} has a non-zero gradient`);
-    const rel = Math.sqrt(num / den);
-    assert.ok(rel < 1e-4, `${p.name}: relative error ${rel.toExponential(2)}`);
-  }
+  assertMatchesFiniteDifferences(out, tg, values, () => referenceLoss(weights, values, x, target));
 });
 
 test('LoRA refuses a target that matches a k×k Conv, naming it', () => {

@@ -11,6 +11,7 @@ import { tinyVitReference } from '../../../src/models/fixtures/tiny-vit-referenc
 import { tinyVitWeights, writeTinyVitOnnx, type TinyVitBlockWeights, type TinyVitOptions, type TinyVitWeights } from '../../../src/models/fixtures/tiny-vit.js';
 import { createRng } from '../../../src/util/random.js';
 import { withTempDir } from '../../helpers/assertions.js';
+import { assertMatchesFiniteDifferences } from './finite-differences.js';
 
 /**
  * Every LoRA, BitFit and full-fine-tuning gradient of a whole DINOv2-style ViT (the repo's
@@ -92,30 +93,7 @@ async function checkMethod(method: Method, dir: string, variant: TinyVitOptions 
 
   const values = new Map(tg.params.map((p) => [p.name, Float64Array.from(p.init)]));
   const base = tinyVitWeights(OPTS);
-  const l0 = referenceLoss(base, values, pixels, target);
-  assert.ok(Math.abs((out[LOSS].data as Float32Array)[0] - l0) < 1e-5 * Math.max(1, Math.abs(l0)), `${method.kind}: ORT loss ${(out[LOSS].data as Float32Array)[0]} vs reference ${l0}`);
-  const h = 1e-5;
-  for (const p of tg.params) {
-    const g = out[tg.gradOutput(p.name)].data as Float32Array;
-    const v = values.get(p.name)!;
-    let num = 0;
-    let den = 0;
-    for (let i = 0; i < v.length; i++) {
-      const x0 = v[i];
-      v[i] = x0 + h;
-      const up = referenceLoss(base, values, pixels, target);
-      v[i] = x0 - h;
-      const down = referenceLoss(base, values, pixels, target);
-      v[i] = x0;
-      const fd = (up - down) / (2 * h);
-      num += (g[i] - fd) ** 2;
-      den += fd ** 2;
-    }
-    const rel = Math.sqrt(num / Math.max(den, 1e-30));
-    assert.ok(den > 0, `${method.kind}: ${p.name} has a non-zero gradient`);
-    if (process.env.AD_DEBUG) console.log(method.kind, p.name, v.length, rel.toExponential(2));
-    assert.ok(rel < 1e-4, `${method.kind}: ${p.name} relative error ${rel.toExponential(2)}`);
-  }
+  assertMatchesFiniteDifferences(out, tg, values, () => referenceLoss(base, values, pixels, target), method.kind);
   await session.release();
 }
 
