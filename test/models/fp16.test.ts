@@ -14,12 +14,13 @@ import { writeWithExternalData } from '../../src/models/fixtures/external-data.j
 import { FLOAT16, float32ToFloat16Bits } from '../../src/models/onnx/fp16.js';
 import { FLOAT, attr, decodeModel, makeModel, node, valueInfo, type GraphProto } from '../../src/models/onnx/proto.js';
 import { openBackbone } from '../../src/models/open.js';
-import { computeKeyParts, isGridBackbone } from '../../src/models/backbone.js';
+import { isGridBackbone } from '../../src/models/backbone.js';
 import { featureKey } from '../../src/features/cache.js';
 import { ComputeSchema } from '../../src/results/schema.js';
 import { hashFile } from '../../src/util/hash.js';
 import { createRng } from '../../src/util/random.js';
 import { withTempDir } from '../helpers/assertions.js';
+import { runAtPrecisions } from './precision-fixture.js';
 
 test('float32 → float16 rounding matches ONNX Runtime Cast bit for bit (normals, ties, subnormals, overflow, Inf/NaN)', async () => {
   const rng = createRng(3);
@@ -57,18 +58,7 @@ test('a tiny ViT at fp16 on CPU: features within 1e-2 of fp32, float32 in and ou
     const n = 3;
     const x = Float32Array.from({ length: n * 3 * 28 * 28 }, () => rng.normal());
     const features = ['cls', 'mean-patch', 'last4/cls+mean-patch'];
-    const got: Record<string, { f: Record<string, Float32Array>; grid: Float32Array; keys: object; compute: unknown }> = {};
-    for (const precision of ['fp32', 'fp16'] as const) {
-      const b = await openBackbone({ card }, { cacheDir, threads: 1, precision });
-      try {
-        assert.ok(isGridBackbone(b));
-        const f = await b.run(x, n, features);
-        const grid = (await b.runGrid(x, n, ['block:-2']))['block:-2'].data;
-        got[precision] = { f: Object.fromEntries(features.map((k) => [k, f[k].data])), grid, keys: computeKeyParts(b), compute: b.compute };
-      } finally {
-        await b.dispose();
-      }
-    }
+    const got = await runAtPrecisions(card, cacheDir, x, n, features, ['fp32', 'fp16'] as const);
     for (const k of features) {
       const a = got.fp32.f[k];
       const h = got.fp16.f[k];

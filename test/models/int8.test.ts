@@ -13,8 +13,6 @@ import ort from 'onnxruntime-node';
 import { writeTinyVitCard, writeTinyVitOnnx } from '../../src/models/fixtures/tiny-vit.js';
 import { quantiseColumns, quantizeDynamicInt8 } from '../../src/models/onnx/int8.js';
 import { FLOAT, attr, decodeModel, encodeModel, floatTensor, makeModel, node, valueInfo, type GraphProto } from '../../src/models/onnx/proto.js';
-import { openBackbone } from '../../src/models/open.js';
-import { computeKeyParts, isGridBackbone } from '../../src/models/backbone.js';
 import { resolveCompute } from '../../src/models/onnx/provider.js';
 import { featureKey } from '../../src/features/cache.js';
 import { ComputeSchema } from '../../src/results/schema.js';
@@ -22,6 +20,7 @@ import { MedprobeError } from '../../src/util/errors.js';
 import { hashFile } from '../../src/util/hash.js';
 import { createRng } from '../../src/util/random.js';
 import { withTempDir } from '../helpers/assertions.js';
+import { runAtPrecisions } from './precision-fixture.js';
 
 /** ONNX DynamicQuantizeLinear, from the operator spec (round half to even, uint8, range includes 0). */
 function dynamicQuantize(x: Float32Array): { q: Int32Array; scale: number; zero: number } {
@@ -178,18 +177,7 @@ test('a tiny ViT at int8 on CPU: features within tolerance of fp32, recorded and
     const n = 3;
     const x = normal(n * 3 * 28 * 28);
     const features = ['cls', 'mean-patch', 'last4/cls+mean-patch'];
-    const got: Record<string, { f: Record<string, Float32Array>; grid: Float32Array; keys: object; compute: unknown }> = {};
-    for (const precision of ['fp32', 'int8'] as const) {
-      const b = await openBackbone({ card }, { cacheDir, threads: 1, precision });
-      try {
-        assert.ok(isGridBackbone(b));
-        const f = await b.run(x, n, features);
-        const grid = (await b.runGrid(x, n, ['block:-2']))['block:-2'].data;
-        got[precision] = { f: Object.fromEntries(features.map((k) => [k, f[k].data])), grid, keys: computeKeyParts(b), compute: b.compute };
-      } finally {
-        await b.dispose();
-      }
-    }
+    const got = await runAtPrecisions(card, cacheDir, x, n, features, ['fp32', 'int8'] as const);
     for (const k of [...features, 'block:-2']) {
       const a = k === 'block:-2' ? got.fp32.grid : got.fp32.f[k];
       const q = k === 'block:-2' ? got.int8.grid : got.int8.f[k];
