@@ -4,7 +4,7 @@ import { MedprobeError } from '../../util/errors.js';
 import { hashBytes, hashFile } from '../../util/hash.js';
 import { forEachField } from './graph-io.js';
 import { writeFileAtomic } from '../../util/atomic.js';
-import { encodeModel, type ModelProto } from './proto.js';
+import { decodeModel, encodeModel, type ModelProto } from './proto.js';
 
 /**
  * ONNX external data: models over protobuf's 2 GB limit (ViT-g, OpenCLIP ViT-H) keep their
@@ -93,6 +93,21 @@ export async function modelFingerprint(modelPath: string): Promise<string> {
  */
 export function editedModelPath(dir: string, name: string, model: ModelProto): string {
   return externalDataLocations(model).length ? path.join(dir, name, 'model.onnx') : path.join(dir, `${name}.onnx`);
+}
+
+/**
+ * The edited twin `name` of `modelPath` in `dir` (fp16, int8): found again by its path alone, so a
+ * cached twin costs no read or decode of the source model (GBs for the study's large ViTs); made
+ * once by `edit`, which changes the decoded model in place and returns any external-data rewrites.
+ */
+export async function editedTwin(modelPath: string, dir: string, name: string, edit: (model: ModelProto) => ExternalRewrites | void): Promise<string> {
+  for (const file of [path.join(dir, `${name}.onnx`), path.join(dir, name, 'model.onnx')]) {
+    if (await fs.access(file).then(() => true, () => false)) return file;
+  }
+  const model = decodeModel(await fs.readFile(modelPath));
+  const file = editedModelPath(dir, name, model);
+  await writeEditedModel(modelPath, model, file, edit(model) ?? undefined);
+  return file;
 }
 
 /**

@@ -1,8 +1,7 @@
-import { promises as fs } from 'node:fs';
 import path from 'node:path';
 import { MedprobeError } from '../../util/errors.js';
-import { editedModelPath, writeEditedModel, type ExternalRewrites } from './external-data.js';
-import { FLOAT, attr, decodeModel, floatValues, node, onnx, type GraphProto, type ModelProto, type NodeProto, type TensorProto } from './proto.js';
+import { editedTwin, type ExternalRewrites } from './external-data.js';
+import { FLOAT, attr, floatValues, node, onnx, type GraphProto, type ModelProto, type NodeProto, type TensorProto } from './proto.js';
 
 /**
  * fp16 models, as an option: the graph's float32 weights and constants become float16, so GPU
@@ -176,15 +175,6 @@ export function float32ToFloat16Bits(x: Float32Array): Uint16Array {
 }
 
 /** The fp16 twin of a model file, cached in `<cacheDir>/models/edited` by the model's fingerprint. */
-export async function float16Model(modelPath: string, sha256: string, cacheDir: string): Promise<string> {
-  const model = decodeModel(await fs.readFile(modelPath));
-  const file = editedModelPath(path.join(cacheDir, 'models', 'edited'), `${sha256}-fp16`, model);
-  try {
-    await fs.access(file);
-    return file;
-  } catch {
-    // not cached yet
-  }
-  await writeEditedModel(modelPath, model, file, convertToFloat16(model, modelPath));
-  return file;
+export function float16Model(modelPath: string, sha256: string, cacheDir: string): Promise<string> {
+  return editedTwin(modelPath, path.join(cacheDir, 'models', 'edited'), `${sha256}-fp16`, (model) => convertToFloat16(model, modelPath));
 }

@@ -1,8 +1,7 @@
-import { promises as fs } from 'node:fs';
 import path from 'node:path';
 import { MedprobeError } from '../../util/errors.js';
-import { editedModelPath, externalDataLocations, writeEditedModel } from './external-data.js';
-import { FLOAT, attr, decodeModel, floatTensor, floatValues, node, onnx, opsetOf, toNumber, type GraphProto, type ModelProto, type NodeProto, type TensorProto } from './proto.js';
+import { editedTwin, externalDataLocations } from './external-data.js';
+import { FLOAT, attr, floatTensor, floatValues, node, onnx, opsetOf, toNumber, type GraphProto, type ModelProto, type NodeProto, type TensorProto } from './proto.js';
 
 /**
  * Dynamic int8 models, as an explicit option (`--precision int8`, never a default): what
@@ -192,16 +191,8 @@ function uint8Tensor(name: string, dims: number[], q: Uint8Array): TensorProto {
 }
 
 /** The int8 twin of a model file, cached in `<cacheDir>/models/edited` by the model's fingerprint. */
-export async function int8Model(modelPath: string, sha256: string, cacheDir: string): Promise<string> {
-  const model = decodeModel(await fs.readFile(modelPath));
-  const file = editedModelPath(path.join(cacheDir, 'models', 'edited'), `${sha256}-int8`, model);
-  try {
-    await fs.access(file);
-    return file;
-  } catch {
-    // not cached yet
-  }
-  quantizeDynamicInt8(model, modelPath);
-  await writeEditedModel(modelPath, model, file);
-  return file;
+export function int8Model(modelPath: string, sha256: string, cacheDir: string): Promise<string> {
+  return editedTwin(modelPath, path.join(cacheDir, 'models', 'edited'), `${sha256}-int8`, (model) => {
+    quantizeDynamicInt8(model, modelPath);
+  });
 }
