@@ -103,15 +103,23 @@ export async function executeSegExtract(unit: ExtractUnit, res: RunResources, ru
   const items = segItems(cases, layout);
   const card = await segCardOf(res, unit.model);
   const backbone = await openTappedBackbone(card.modelPath, (({ file: _f, ...rest }) => rest)(card.card), maps.filter((m) => !isBlockRef(m)), res.location.cacheDir, { precision: model.backbone.compute?.precision ?? 'fp32' });
-  // The plan counts cases (unit.images), the grid extraction tiles or slices: the run's progress gets cases.
-  const casesPerItem = unit.images / items.n;
+  // The plan counts cases (unit.images), the grid extraction tiles or slices: the run's progress gets
+  // whole cases as they complete (items are contiguous per case, so owner[next item] cases are done).
+  let itemsDone = 0;
+  let casesReported = 0;
+  const onTick = (n: number) => {
+    itemsDone += n;
+    const casesDone = itemsDone === items.n ? cases.length : items.owner[itemsDone];
+    run!.extracted(unit.model, casesDone - casesReported);
+    casesReported = casesDone;
+  };
   let out;
   try {
     run?.shardStarted(unit.model);
     out = await extractSegGrids(cases, items, layout, backbone, maps, {
       batchSize: unit.batchSize,
       label: `${unit.modelName} · ${unit.datasetName}/${split}`,
-      ...(run ? { onTick: (n: number) => run.extracted(unit.model, n * casesPerItem), suffix: () => run.describe() } : {}),
+      ...(run ? { onTick, suffix: () => run.describe() } : {}),
     });
   } finally {
     run?.shardStopped(unit.model);
