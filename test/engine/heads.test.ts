@@ -78,6 +78,22 @@ test('columnStats: population mean/std; constant columns get inv_std 1', () => {
   assert.equal(s.invStd[1], 1);
 });
 
+test('columnStats over many blocks (rows swept four at a time, a remainder per block) equals a plain float64 reference', () => {
+  const rows = 1031;
+  const cols = 7;
+  const data = Float32Array.from({ length: rows * cols }, (_, i) => Math.sin(i * 0.37) * 50 + (i % cols) * 1000);
+  const s = columnStats(matrixRows({ rows, cols, data }), 250);
+  for (let j = 0; j < cols; j++) {
+    let sum = 0;
+    for (let i = 0; i < rows; i++) sum += data[i * cols + j];
+    const mean = sum / rows;
+    let sq = 0;
+    for (let i = 0; i < rows; i++) sq += (data[i * cols + j] - mean) ** 2;
+    assert.equal(s.mean[j], Math.fround(mean), `mean of column ${j}`);
+    assert.equal(s.invStd[j], Math.fround(1 / Math.sqrt(sq / rows)), `inv_std of column ${j}`);
+  }
+});
+
 test('headColumns picks one head out of the concatenated block', () => {
   // 2 rows × (3 heads × 2 classes)
   const all = Float32Array.from([0, 1, 2, 3, 4, 5, 10, 11, 12, 13, 14, 15]);
