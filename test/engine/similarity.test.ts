@@ -1,6 +1,6 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { cosineTopK } from '../../src/engine/similarity.js';
+import { cosineTopK, inverseRowNorms } from '../../src/engine/similarity.js';
 import { matrix } from '../../src/util/matrix.js';
 import { synth } from '../protocols/synth.js';
 
@@ -49,4 +49,18 @@ test('excludeSelf drops each row itself; k clipped to the bank; zero rows have s
   assert.ok(Math.abs(nb.sims[0] - 0.9 / Math.hypot(0.9, 0.1)) < 1e-6);
   assert.equal(nb.sims[1], 0);
   assert.equal(nb.sims[2], 0);
+});
+
+test('inverseRowNorms (four running sums per row, a remainder when D % 4 ≠ 0) equals a plain float64 reference; a zero row gives 0', () => {
+  for (const cols of [1, 6, 8, 771]) {
+    const rows = 5;
+    const data = Float32Array.from({ length: rows * cols }, (_, i) => (i < cols ? 0 : Math.cos(i * 0.61) * (1 + (i % 13))));
+    const got = inverseRowNorms({ rows, cols, data });
+    assert.equal(got[0], 0);
+    for (let i = 1; i < rows; i++) {
+      let s = 0;
+      for (let j = 0; j < cols; j++) s += data[i * cols + j] ** 2;
+      assert.equal(got[i], Math.fround(1 / Math.sqrt(s)), `row ${i} of ${cols}-d`);
+    }
+  }
 });
