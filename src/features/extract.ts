@@ -13,10 +13,9 @@ export interface ExtractOptions {
   prepare: PrepareSpec;
   batchSize?: number;
   /**
-   * Preprocess on a worker thread, overlapping inference. Off by default: with ORT already
-   * using every core, the worker only competes for them (see `npm run bench:extract`, which
-   * measures both); it pays off when the model leaves cores idle. A `PrepareWorker` given here is
-   * used and left open (the caller owns it: a bench starts it outside its timed region).
+   * Preprocess on a worker thread, overlapping inference. The default is `preparesOnWorker`:
+   * on only when the backbone runs on a GPU provider. A `PrepareWorker` given here is used and
+   * left open (the caller owns it: a bench starts it outside its timed region).
    */
   worker?: boolean | PrepareWorker;
   progress?: Progress;
@@ -27,6 +26,18 @@ export interface ExtractedFeatures {
   matrices: Record<string, Matrix>;
   /** 3D only: rows offsets[i]..offsets[i+1] are the slices of volume i. */
   offsets?: Int32Array;
+}
+
+/**
+ * Whether preprocessing defaults to a worker thread. On the CPU provider it does not: ORT already
+ * uses every core, and the worker only competes for them (`npm run bench:extract` measures both,
+ * docs/results/performance.md). On a GPU provider the
+ * main thread only waits inside `session.run` (onnxruntime-node runs it synchronously) while the
+ * cores sit idle, so preparing the next batch on a worker hides its cost.
+ */
+export function preparesOnWorker(backbone: Pick<Backbone, 'compute'>): boolean {
+  const device = backbone.compute?.device;
+  return device !== undefined && device !== 'cpu';
 }
 
 /**
@@ -41,7 +52,7 @@ export async function extractFeatures(opts: ExtractOptions): Promise<ExtractedFe
   const per = 3 * backbone.inputSize * backbone.inputSize;
   if (split.size === 0) return { matrices: Object.fromEntries(features.map((f) => [f, { data: new Float32Array(0), rows: 0, cols: 0 }])) };
 
-  const ownWorker = opts.worker === true;
+  const ownWorker = (opts.worker ?? preparesOnWorker(backbone)) === true;
   const worker = opts.worker instanceof PrepareWorker ? opts.worker : ownWorker ? new PrepareWorker(opts.prepare) : null;
   const inline = worker ? null : createPreparer(opts.prepare);
   // Inline, chunk c is prepared right before it runs, into one reused buffer: ORT's run holds

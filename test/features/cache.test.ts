@@ -4,7 +4,7 @@ import { promises as fs } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { FeatureCache, featureKey } from '../../src/features/cache.js';
-import { extractFeatures } from '../../src/features/extract.js';
+import { extractFeatures, preparesOnWorker } from '../../src/features/extract.js';
 import type { PrepareSpec } from '../../src/features/prepare.js';
 import type { Backbone } from '../../src/models/backbone.js';
 import type { SplitSource, Volume3D } from '../../src/data/types.js';
@@ -124,4 +124,11 @@ test('a preprocessing error in the worker surfaces as the same clear error', asy
   } };
   const spec: PrepareSpec = { recipe: 'medmnist-default', input: identity.input, axis: 'axial' };
   await assert.rejects(extractFeatures({ backbone: sumBackbone(2), split, features: ['pooled'], prepare: spec }), /expects 8-bit pixels/);
+});
+
+test('preprocessing defaults to a worker thread only when the backbone runs on a GPU provider', () => {
+  assert.equal(preparesOnWorker({ compute: undefined }), false); // TF.js and test backbones
+  assert.equal(preparesOnWorker({ compute: { device: 'cpu', requested: 'cpu', intraOpThreads: 2, interOpThreads: 1 } }), false);
+  assert.equal(preparesOnWorker({ compute: { device: 'webgpu', requested: 'auto', intraOpThreads: 2, interOpThreads: 1 } }), true);
+  assert.equal(preparesOnWorker({ compute: { device: 'cuda', requested: 'cuda', intraOpThreads: 2, interOpThreads: 1 } }), true);
 });
