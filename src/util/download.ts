@@ -15,6 +15,8 @@ export interface DownloadOptions {
   md5?: string;
   /** Expected hex SHA-256 (Hugging Face LFS files). */
   sha256?: string;
+  /** Expected Subresource Integrity string, `sha512-<base64>` (npm's `dist.integrity`; sha256/sha384 too). */
+  integrity?: string;
   /** Continue an existing `<dest>.part` with a Range request, and keep the part if the transfer breaks. */
   resume?: boolean;
   /** Give up when no byte arrives for this long (ms). Default 60 000. */
@@ -76,6 +78,13 @@ async function sizeOf(file: string): Promise<number | undefined> {
   }
 }
 
+/** `sha512-<base64>` → the node hash name and the expected base64 digest. */
+function parseIntegrity(integrity: string, url: string): { algo: 'sha256' | 'sha384' | 'sha512'; digest: string } {
+  const m = /^(sha256|sha384|sha512)-([A-Za-z0-9+/]+={0,2})$/.exec(integrity.trim());
+  if (!m) throw new MedprobeError(`not a Subresource Integrity string: '${integrity}' (for ${url})`, { hint: "use the form npm prints for dist.integrity: 'sha512-<base64>'" });
+  return { algo: m[1] as 'sha256' | 'sha384' | 'sha512', digest: m[2] };
+}
+
 async function hashInto(file: string, hashes: Hash[]): Promise<void> {
   for await (const chunk of createReadStream(file)) for (const h of hashes) h.update(chunk as Buffer);
 }
@@ -94,6 +103,7 @@ export async function download(url: string, dest: string, opts: DownloadOptions 
   } catch {
     throw new MedprobeError(`not an http(s) URL: ${url}`, { file: dest, hint: 'check the URL, base URL or endpoint setting' });
   }
+  const sri = opts.integrity === undefined ? undefined : parseIntegrity(opts.integrity, url);
   const part = `${dest}.part`;
   const timeoutMs = opts.timeoutMs ?? 60_000;
   await fs.mkdir(path.dirname(dest), { recursive: true });
@@ -168,7 +178,9 @@ export async function download(url: string, dest: string, opts: DownloadOptions 
 
     const md5 = createHash('md5');
     const sha256 = createHash('sha256');
-    if (offset > 0) await hashInto(part, [md5, sha256]);
+    const sriHash = sri && createHash(sri.algo);
+    const hashes = sriHash ? [md5, sha256, sriHash] : [md5, sha256];
+    if (offset > 0) await hashInto(part, hashes);
     const fh = await fs.open(part, offset > 0 ? 'a' : 'w');
     let done = offset;
     let broke: unknown;
@@ -177,8 +189,7 @@ export async function download(url: string, dest: string, opts: DownloadOptions 
         for await (const chunk of res.body as unknown as AsyncIterable<Uint8Array>) {
           arm();
           await fh.write(chunk);
-          md5.update(chunk);
-          sha256.update(chunk);
+          for (const h of hashes) h.update(chunk);
           done += chunk.length;
           opts.onProgress?.(done, total);
         }
@@ -206,6 +217,16 @@ export async function download(url: string, dest: string, opts: DownloadOptions 
       if (want && want !== got[algo]) {
         await fs.rm(part, { force: true });
         throw new MedprobeError(`checksum mismatch for ${dest}: expected ${algo} ${want}, got ${got[algo]} (from ${url})`, {
+          file: dest,
+          hint: 'the download is corrupt or the source changed; the file was discarded — retry, or check the mirror/URL',
+        });
+      }
+    }
+    if (sri && sriHash) {
+      const gotSri = sriHash.digest('base64');
+      if (gotSri !== sri.digest) {
+        await fs.rm(part, { force: true });
+        throw new MedprobeError(`checksum mismatch for ${dest}: expected integrity ${sri.algo}-${sri.digest}, got ${sri.algo}-${gotSri} (from ${url})`, {
           file: dest,
           hint: 'the download is corrupt or the source changed; the file was discarded — retry, or check the mirror/URL',
         });

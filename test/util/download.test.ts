@@ -58,6 +58,19 @@ test('checksum mismatch leaves neither the file nor a temp behind', async () => 
   });
 });
 
+test("an npm-style integrity (sha512-<base64>) is checked; a mismatch keeps nothing", async () => {
+  await withServer(async (srv, dir, body) => {
+    const dest = path.join(dir, 'f.tgz');
+    const integrity = `sha512-${createHash('sha512').update(body).digest('base64')}`;
+    await download(`${srv.origin}/f.bin`, dest, { integrity });
+    assert.deepEqual(await readFile(dest), Buffer.from(body));
+    const wrong = `sha512-${createHash('sha512').update('other').digest('base64')}`;
+    await assert.rejects(download(`${srv.origin}/f.bin`, dest, { integrity: wrong }), medErr(/checksum mismatch for .*f\.tgz: expected integrity sha512-/));
+    assert.deepEqual(await readdir(dir), []);
+    await assert.rejects(download(`${srv.origin}/f.bin`, dest, { integrity: 'md5-abc' }), medErr(/not a Subresource Integrity string: 'md5-abc'/));
+  });
+});
+
 test('HTTP errors and unreachable hosts give one-line errors naming the URL', async () => {
   await withServer(async (srv, dir) => {
     const dest = path.join(dir, 'g.bin');
