@@ -125,6 +125,35 @@ describe('TfjsBackbone on a nested layers model', () => {
     assert.deepEqual(Array.from(b), Array.from(a));
   });
 
+  it('uint8-quantized weights (tensorflowjs_converter --quantize_uint8) load dequantized; a short shard is still refused', async () => {
+    const m = tf.sequential({ layers: [tf.layers.dense({ units: 3, inputShape: [4], biasInitializer: 'randomNormal', name: 'd' })] });
+    const folder = path.join(dir, 'quantized');
+    await fs.mkdir(folder);
+    const specs: tf.io.WeightsManifestEntry[] = [];
+    const bytes: number[] = [];
+    const dequantized: tf.Tensor[] = [];
+    for (const lv of m.weights) {
+      const w = lv.read();
+      const v = w.dataSync();
+      const min = Math.min(...v);
+      const scale = (Math.max(...v) - min) / 255;
+      const q = Array.from(v, (x) => Math.round((x - min) / scale));
+      bytes.push(...q);
+      specs.push({ name: lv.originalName, shape: w.shape, dtype: 'float32', quantization: { dtype: 'uint8', min, scale } });
+      dequantized.push(tf.tensor(q.map((k) => k * scale + min), w.shape));
+    }
+    await fs.writeFile(path.join(folder, 'weights.bin'), Uint8Array.from(bytes));
+    await fs.writeFile(path.join(folder, 'model.json'), JSON.stringify({ modelTopology: JSON.parse(m.toJSON() as string), weightsManifest: [{ paths: ['weights.bin'], weights: specs }] }));
+    const back = await tf.loadLayersModel(fileSystemHandler(folder));
+    m.setWeights(dequantized);
+    const x = tf.tensor2d([[1, -2, 0.5, 3]]);
+    const got = Array.from((back.predict(x) as tf.Tensor).dataSync());
+    const want = Array.from((m.predict(x) as tf.Tensor).dataSync());
+    for (let i = 0; i < 3; i++) assert.ok(Math.abs(got[i] - want[i]) < 1e-5, `output ${i}: ${got[i]} vs ${want[i]}`);
+    await fs.truncate(path.join(folder, 'weights.bin'), bytes.length - 1);
+    await assert.rejects(tf.loadLayersModel(fileSystemHandler(folder)), (e: unknown) => e instanceof MedprobeError && e.message.includes(`hold ${bytes.length - 1} bytes but the manifest needs ${bytes.length}`));
+  });
+
   it('feature node not in the model → MedprobeError listing close layer names', async () => {
     const card = await writeCard('typo', { outputs: { pooled: 'wrapper/inner/fet' } });
     await assert.rejects(openBackbone({ card }), (e: unknown) => e instanceof MedprobeError && /not a layer/.test(e.message) && /feat/.test(e.hint ?? '') && /wrapper\/inner\/feat/.test(e.hint ?? ''));

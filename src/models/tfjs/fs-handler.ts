@@ -4,8 +4,10 @@ import type * as tf from '@tensorflow/tfjs';
 import { writeFileAtomic, writeJsonAtomic } from '../../util/atomic.js';
 import { MedprobeError } from '../../util/errors.js';
 
-/** Bytes per element of the dtypes a TF.js weight manifest may hold (quantized weights are rejected). */
+/** Bytes per element of the dtypes a TF.js weight manifest may hold. */
 const DTYPE_BYTES: Record<string, number> = { float32: 4, int32: 4, bool: 1 };
+/** Bytes per stored element of quantized weights (`tensorflowjs_converter --quantize_*`); tfjs dequantizes them on load. */
+const QUANTIZED_BYTES: Record<string, number> = { uint8: 1, uint16: 2, float16: 2 };
 
 interface ModelJson {
   modelTopology?: unknown;
@@ -80,11 +82,12 @@ export function fileSystemHandler(target: string): tf.io.IOHandler {
       }
       const bytes = Buffer.concat(shards);
       const expected = specs.reduce((s, w) => {
-        const per = w.quantization ? undefined : DTYPE_BYTES[w.dtype];
+        const per = w.quantization ? QUANTIZED_BYTES[w.quantization.dtype] : DTYPE_BYTES[w.dtype];
         if (per === undefined) {
-          throw new MedprobeError(`TF.js weight ${w.name} in ${file} has dtype ${w.dtype}${w.quantization ? ' (quantized)' : ''}, which medprobe does not load`, {
+          const what = w.quantization ? `is quantized as ${w.quantization.dtype}` : `has dtype ${w.dtype}`;
+          throw new MedprobeError(`TF.js weight ${w.name} in ${file} ${what}, which medprobe does not load`, {
             file,
-            hint: 're-export the model without weight quantization (float32 weights)',
+            hint: 're-export the model with float32 weights (or uint8/uint16/float16 quantization)',
           });
         }
         return s + per * w.shape.reduce((a, b) => a * b, 1);
