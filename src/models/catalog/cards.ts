@@ -582,4 +582,47 @@ export const CATALOG_CARDS: readonly CatalogCard[] = [
     localCards: ['examples/models/mobilenetv2-035-imagenet.yaml', 'examples/models/mobilenetv2-035-imagenet-tfjs.yaml'],
     inReferenceStudy: false,
   },
+  {
+    // A second real pretrained backbone that needs only the npm registry; not a medical model
+    // (docs/catalog.md, "A second real backbone from npm").
+    id: 'nsfwjs-inception-v3',
+    name: 'InceptionV3 NSFW classifier (nsfwjs 4.4.0)',
+    organisation: 'Infinite Red (nsfwjs); model by Gant Laborde (GantMan/nsfw_model)',
+    architecture: 'InceptionV3 (Keras)',
+    featureReadout: 'flatten_1: global average pool of mixed10 (2048-d), the input of the NSFW classifier head',
+    hubId: null,
+    params: { value: 21_802_784, source: 'nsfwjs 4.4.0 dist/models/inception_v3 weight manifest, every tensor except dense_1..dense_3 (= Keras InceptionV3 include_top=False)' },
+    patchSize: null,
+    nativeResolution: { value: 299, source: 'nsfwjs 4.4.0 inception_v3 model.json (input_1 batch_input_shape [null,299,299,3]) and dist/cjs/models/inception_v3.js (size 299)' },
+    embeddingDim: { value: 2048, source: 'nsfwjs 4.4.0 inception_v3 model.json (flatten_1 after an 8x8 average pool of mixed10, 2048 channels)' },
+    pretraining: {
+      method: 'supervised: ImageNet-1k InceptionV3, then transfer learning as a 5-class NSFW classifier (drawing, hentai, neutral, porn, sexy)',
+      data: 'ImageNet-1k, then web images gathered with nsfw_data_scraper (Reddit and other sites)',
+      images: { value: null, unknown: 'the fine-tuning set is described only as 60+ GB of scraped images (nsfwjs README); its image count is not published' },
+    },
+    preprocessing: {
+      size: 299,
+      resample: 'bilinear',
+      mean: [0, 0, 0],
+      std: [1, 1, 1],
+      rescale: 1 / 255,
+      source: 'nsfwjs 4.4.0 dist/cjs/core.js (img.toFloat().div(255), resizeBilinear to options.size, 299 for InceptionV3)',
+    },
+    licence: { value: 'MIT', source: 'nsfwjs 4.4.0 package.json and LICENSE (Copyright (c) 2019 Infinite Red, Inc.)' },
+    citation: { bibtexKey: 'szegedy2016rethinking', title: 'Rethinking the Inception Architecture for Computer Vision', venue: 'CVPR', year: 2016, arxiv: '1512.00567' },
+    released: { value: null, unknown: 'the first release of this InceptionV3 is not pinned down; the copy used is nsfwjs 4.4.0 (npm, 2026-08)' },
+    openness: {
+      weights: 'open',
+      trainingCode: 'partial',
+      trainingData: 'partial',
+      licenceRestriction: 'none',
+      evidence:
+        'Weights ship in the MIT nsfwjs npm package; the transfer-learning recipe is described by its author (freeCodeCamp, "How to set up NSFW content detection with Machine Learning") but the exact pipeline is not pinned; the data is scraper scripts and URL lists, not images.',
+    },
+    onnx: {
+      tool: 'provided',
+      command: 'node --import tsx scripts/nsfwjs-backbone.ts [--out DIR]: downloads nsfwjs-4.4.0.tgz (sha512-pinned) and writes a TF.js layers folder + card.yaml (format tfjs-layers; no ONNX export)',
+    },
+    inReferenceStudy: false,
+  },
 ];
