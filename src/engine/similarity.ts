@@ -75,7 +75,13 @@ export interface CosineTopKOptions {
    * leave-one-out neighbour counting (ML-kNN training) needs.
    */
   excludeSelf?: boolean;
-  /** Bound on the similarity block held at once; the query is processed in chunks under it. */
+  /**
+   * Bound on the similarity block held at once (default 128 MB); the query is processed in
+   * chunks under it. Each chunk streams the whole bank through the Gemm once, so fewer, larger
+   * chunks cost less: 7 % less CPU time than 32 MB chunks for 1 000 × 50 000 × 768 (measured
+   * by process CPU time, 6 alternating rounds). Results do not depend on it
+   * (test/engine/similarity.test.ts).
+   */
   maxChunkBytes?: number;
   /** Precomputed inverse norms of the bank, when the caller queries the same bank repeatedly. */
   bankInvNorms?: Float32Array;
@@ -94,7 +100,7 @@ export async function cosineTopK(bank: Matrix, query: Matrix, k: number, opts: C
   const sess = await cosineSession();
   const ib = opts.bankInvNorms ?? inverseRowNorms(bank);
   const iq = opts.excludeSelf ? ib : inverseRowNorms(query);
-  const maxBytes = opts.maxChunkBytes ?? 32 * 2 ** 20;
+  const maxBytes = opts.maxChunkBytes ?? 128 * 2 ** 20;
   const chunk = Math.max(1, Math.min(4096, Math.floor(maxBytes / (4 * bank.rows))));
   const bankT = floatTensor(bank.data, [bank.rows, bank.cols]);
   const ibT = floatTensor(ib, [1, bank.rows]);
@@ -103,10 +109,16 @@ export async function cosineTopK(bank: Matrix, query: Matrix, k: number, opts: C
   for (let start = 0; start < query.rows; start += chunk) {
     const end = Math.min(query.rows, start + chunk);
     const n = end - start;
+    // A one-row Gemm takes MLAS's matrix-vector kernel, whose sums round differently from the
+    // matrix kernel every other chunk uses; run a lone row twice so no result depends on where
+    // the chunks fall (test/engine/similarity.test.ts).
+    const rows = query.data.subarray(start * query.cols, end * query.cols);
+    const q = n === 1 ? Float32Array.from({ length: 2 * query.cols }, (_, j) => rows[j % query.cols]) : rows;
+    const qInv = n === 1 ? Float32Array.of(iq[start], iq[start]) : iq.subarray(start, end);
     const r = await sess.run({
-      query: floatTensor(query.data.subarray(start * query.cols, end * query.cols), [n, query.cols]),
+      query: floatTensor(q, [qInv.length, query.cols]),
       bank: bankT,
-      inv_norm_query: floatTensor(iq.subarray(start, end), [n, 1]),
+      inv_norm_query: floatTensor(qInv, [qInv.length, 1]),
       inv_norm_bank: ibT,
       k: kT,
     });

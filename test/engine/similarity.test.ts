@@ -39,6 +39,18 @@ test('cosine top-k equals brute force, whatever the chunking', async () => {
   }
 });
 
+test('cosine top-k is bit-identical whatever the chunking (so the chunk size is a speed setting only)', async () => {
+  const bank = synth(3000, 96, 5, 0.5, 1).features;
+  const query = synth(150, 96, 5, 0.5, 2).features;
+  const whole = await cosineTopK(bank, query, 50);
+  // 1 row per chunk, 7 (a last chunk of 3), 149 (a last chunk of 1 row)
+  for (const maxChunkBytes of [4 * 3000, 4 * 3000 * 7, 4 * 3000 * 149]) {
+    const nb = await cosineTopK(bank, query, 50, { maxChunkBytes });
+    assert.deepEqual(nb.indices, whole.indices, `indices (chunk ${maxChunkBytes} bytes)`);
+    assert.deepEqual(nb.sims, whole.sims, `similarities (chunk ${maxChunkBytes} bytes)`);
+  }
+});
+
 test('excludeSelf drops each row itself; k clipped to the bank; zero rows have similarity 0', async () => {
   const bank = matrix(4, 2, Float32Array.from([1, 0, 0.9, 0.1, 0, 1, 0, 0]));
   const nb = await cosineTopK(bank, bank, 10, { excludeSelf: true });
