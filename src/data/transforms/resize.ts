@@ -200,49 +200,36 @@ export function resizeBilinearToChw(img: Image2D, size: number, norm: PixelNorma
   const rowLen = size * C;
   const a = [0, 1, 2].map((c) => norm.rescale / norm.std[c]);
   const b = [0, 1, 2].map((c) => -norm.mean[c] / norm.std[c]);
-  if (C === 1) {
-    // One vertical pass for all three planes: the resized grey value is computed once per
-    // pixel and written three times (copied when the channels share mean and std).
-    const shared = a[1] === a[0] && a[2] === a[0] && b[1] === b[0] && b[2] === b[0];
-    const [A0, A1, A2] = a;
-    const [B0, B1, B2] = b;
-    const o1 = plane;
-    const o2 = 2 * plane;
-    for (let y = 0; y < size; y++) {
-      const r0 = ty.index[2 * y] * rowLen;
-      const r1 = ty.index[2 * y + 1] * rowLen;
-      const w0 = ty.weight[2 * y];
-      const w1 = ty.weight[2 * y + 1];
-      const o = offset + y * size;
-      if (shared) {
-        for (let x = 0; x < size; x++) out[o + x] = Math.fround(w0 * scratch[r0 + x] + w1 * scratch[r1 + x]) * A0 + B0;
-        continue;
-      }
+  // Grey: each resized value is computed once and written to the three planes (or to one plane,
+  // copied after, when the channels share mean and std).
+  const shared = C === 1 && a[1] === a[0] && a[2] === a[0] && b[1] === b[0] && b[2] === b[0];
+  const [A0, A1, A2] = a;
+  const [B0, B1, B2] = b;
+  for (let y = 0; y < size; y++) {
+    const r0 = ty.index[2 * y] * rowLen;
+    const r1 = ty.index[2 * y + 1] * rowLen;
+    const w0 = ty.weight[2 * y];
+    const w1 = ty.weight[2 * y + 1];
+    const o = offset + y * size;
+    if (shared) {
+      for (let x = 0; x < size; x++) out[o + x] = Math.fround(w0 * scratch[r0 + x] + w1 * scratch[r1 + x]) * A0 + B0;
+    } else if (C === 1) {
       for (let x = 0; x < size; x++) {
         const v = Math.fround(w0 * scratch[r0 + x] + w1 * scratch[r1 + x]);
         out[o + x] = v * A0 + B0;
-        out[o + o1 + x] = v * A1 + B1;
-        out[o + o2 + x] = v * A2 + B2;
+        out[o + plane + x] = v * A1 + B1;
+        out[o + 2 * plane + x] = v * A2 + B2;
+      }
+    } else {
+      for (let c = 0; c < 3; c++) {
+        const oc = o + c * plane;
+        for (let x = 0, i = c; x < size; x++, i += 3) out[oc + x] = Math.fround(w0 * scratch[r0 + i] + w1 * scratch[r1 + i]) * a[c] + b[c];
       }
     }
-    if (shared) {
-      out.copyWithin(offset + plane, offset, offset + plane);
-      out.copyWithin(offset + 2 * plane, offset, offset + plane);
-    }
-    return true;
   }
-  for (let c = 0; c < 3; c++) {
-    const A = a[c];
-    const B = b[c];
-    const base = offset + c * plane;
-    for (let y = 0; y < size; y++) {
-      const r0 = ty.index[2 * y] * rowLen;
-      const r1 = ty.index[2 * y + 1] * rowLen;
-      const w0 = ty.weight[2 * y];
-      const w1 = ty.weight[2 * y + 1];
-      const o = base + y * size;
-      for (let x = 0, i = c; x < size; x++, i += 3) out[o + x] = Math.fround(w0 * scratch[r0 + i] + w1 * scratch[r1 + i]) * A + B;
-    }
+  if (shared) {
+    out.copyWithin(offset + plane, offset, offset + plane);
+    out.copyWithin(offset + 2 * plane, offset, offset + plane);
   }
   return true;
 }
