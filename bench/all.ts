@@ -1,8 +1,9 @@
 /**
  * npm run bench:all — every bench that has a PyTorch peer, in one command, and ONE table of
- * their figures: seconds per round, peak RSS of the process that ran it, medprobe ÷ torch (time
- * ratio, < 1: medprobe faster) and the 1-minute load average when each bench's table was printed,
- * with the torch version, thread count and load at start and end in the header.
+ * their figures: wall and CPU seconds per round, peak RSS of the process that ran it, medprobe ÷
+ * torch (wall and CPU ratios, < 1: medprobe took less) and the 1-minute load average when each
+ * bench's table was printed, with the torch version, thread count and load at start and end in
+ * the header.
  *
  * Benches (each alternates medprobe's figures with its torch peer, in one process per figure
  * except bench:extract, whose medprobe figures share one process): extraction (ViT-S, ViT-B,
@@ -18,7 +19,7 @@ import { spawnSync } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { benchPython, benchThreads, loadLine, type RecordedTable } from './peer.js';
+import { benchPython, benchThreads, loadLine, ratio, secs, WALL_AND_CPU, type RecordedTable } from './peer.js';
 
 interface Run {
   /** Label in the table; `--only` matches its first word. */
@@ -84,18 +85,19 @@ const lines = [
   `node ${process.version}, onnxruntime-node ${ort.env.versions.node}, torch ${torchVersion} (OMP_WAIT_POLICY=PASSIVE), ${threads} threads for medprobe and torch, ${os.cpus()[0]?.model ?? 'cpu'}`,
   `at start: ${startLoad}`,
   `at end:   ${loadLine()}`,
+  `times are medians over alternating rounds; ${WALL_AND_CPU}`,
   '',
-  '| bench | figure | s/round (median) | peak RSS MB | ÷ torch (time) | ÷ other reference | load (1 min) |',
-  '|---|---|---:|---:|---:|---:|---:|',
+  '| bench | figure | s/round (median) | CPU s/round | peak RSS MB | ÷ torch (wall) | ÷ torch (CPU) | ÷ other reference (wall / CPU) | load (1 min) |',
+  '|---|---|---:|---:|---:|---:|---:|---:|---:|',
 ];
 for (const t of tables) {
   const torchFig = t.results.find((r) => r.name.startsWith('torch '));
   const ref = t.against && t.against !== torchFig?.name ? t.results.find((r) => r.name === t.against) : undefined;
   for (const r of t.results) {
     const mine = r !== torchFig;
-    const vsTorch = mine && torchFig ? `${(r.seconds / torchFig.seconds).toFixed(2)}×` : '';
-    const vsRef = mine && ref && r !== ref ? `${(r.seconds / ref.seconds).toFixed(2)}× ${ref.name}` : '';
-    lines.push(`| ${t.bench} | ${r.name} | ${r.seconds.toFixed(3)} | ${r.peakRssMB.toFixed(0)} | ${vsTorch} | ${vsRef} | ${t.load.toFixed(1)} |`);
+    const vsTorch = mine && torchFig ? [ratio(r.seconds, torchFig.seconds), ratio(r.cpuSeconds, torchFig.cpuSeconds)] : ['', ''];
+    const vsRef = mine && ref && r !== ref ? `${ratio(r.seconds, ref.seconds)} / ${ratio(r.cpuSeconds, ref.cpuSeconds) || '—'} ${ref.name}` : '';
+    lines.push(`| ${t.bench} | ${r.name} | ${r.seconds.toFixed(3)} | ${secs(r.cpuSeconds)} | ${r.peakRssMB.toFixed(0)} | ${vsTorch[0]} | ${vsTorch[1]} | ${vsRef} | ${t.load.toFixed(1)} |`);
   }
 }
 if (failed.length) lines.push('', `Failed (no figures above): ${failed.join(', ')}`);

@@ -6,6 +6,9 @@
  * A, B, C, C, B, A, … so load from other tenants of a shared machine hits every figure alike;
  * each figure reports its median. Peak RSS is the process's VmHWM, reset before each round
  * (Linux /proc/self/clear_refs), so it is that figure's own peak, not the process high-water mark.
+ * Beside wall time every round reports the CPU time (user + system, all threads) of the process
+ * that ran it: wall time is what a user waits, but on a shared machine it mostly measures the
+ * neighbours; CPU time is the work done and moves much less with their load.
  */
 import { spawn, type ChildProcessWithoutNullStreams } from 'node:child_process';
 import { appendFileSync, existsSync, readFileSync, writeFileSync } from 'node:fs';
@@ -14,7 +17,13 @@ import path from 'node:path';
 import { createInterface } from 'node:readline';
 
 export interface Round {
+  /** Wall seconds. */
   seconds: number;
+  /**
+   * CPU seconds (user + system, every thread) of the process that ran the round, during it;
+   * null when that process does not report it (a --baseline checkout older than this field).
+   */
+  cpuSeconds: number | null;
   /** Peak resident set of the process that ran the round, during the round. */
   peakRssMB: number;
 }
@@ -27,10 +36,13 @@ export interface Figure {
 
 export interface FigureResult {
   name: string;
-  /** Median seconds per round. */
+  /** Median wall seconds per round. */
   seconds: number;
+  /** Median CPU seconds per round; null when any round did not report it. */
+  cpuSeconds: number | null;
   /** Max over rounds of the per-round peak RSS. */
   peakRssMB: number;
+  /** Wall seconds of every round, in run order. */
   all: number[];
 }
 
@@ -67,12 +79,15 @@ function peakRssMB(): number {
   return (process.resourceUsage().maxRSS * 1024) / 2 ** 20;
 }
 
-/** Times one in-process round of `fn` with its own peak RSS. */
+/** Times one in-process round of `fn` (wall and this process's CPU time) with its own peak RSS. */
 export async function timed(fn: () => Promise<unknown>): Promise<Round> {
   resetPeak();
+  const c0 = process.cpuUsage();
   const t0 = performance.now();
   await fn();
-  return { seconds: (performance.now() - t0) / 1000, peakRssMB: peakRssMB() };
+  const seconds = (performance.now() - t0) / 1000;
+  const c = process.cpuUsage(c0);
+  return { seconds, cpuSeconds: (c.user + c.system) / 1e6, peakRssMB: peakRssMB() };
 }
 
 export function loadLine(): string {
@@ -82,7 +97,7 @@ export function loadLine(): string {
 
 /**
  * A long-lived child process that runs one round of one figure per "run" line on stdin and
- * answers {"seconds", "peak_rss_mb"}: the PyTorch peer (bench/reference/peer.py), or a
+ * answers {"seconds", "cpu_seconds", "peak_rss_mb"}: the PyTorch peer (bench/reference/peer.py), or a
  * medprobe figure served by its own bench script (`--serve NAME`, see `serveFigure`). One
  * process per figure keeps each figure's peak RSS its own (ORT arenas and torch caches held
  * by one figure do not show up in another's).
@@ -124,8 +139,8 @@ export class RoundServer {
     this.child.stdin.write('run\n');
     const r = await this.lines.next();
     if (r.done) throw new Error(`${this.name}: the figure's process exited mid-bench`);
-    const o = JSON.parse(r.value) as { seconds: number; peak_rss_mb: number };
-    return { seconds: o.seconds, peakRssMB: o.peak_rss_mb };
+    const o = JSON.parse(r.value) as { seconds: number; cpu_seconds?: number; peak_rss_mb: number };
+    return { seconds: o.seconds, cpuSeconds: o.cpu_seconds ?? null, peakRssMB: o.peak_rss_mb };
   }
 
   get figure(): Figure {
@@ -195,7 +210,7 @@ export async function serveFigure(setup: () => Promise<() => Promise<unknown>>, 
   for await (const line of createInterface({ input: process.stdin })) {
     if (line.trim() !== 'run') break;
     const r = await timed(run);
-    process.stdout.write(JSON.stringify({ seconds: r.seconds, peak_rss_mb: r.peakRssMB }) + '\n');
+    process.stdout.write(JSON.stringify({ seconds: r.seconds, cpu_seconds: r.cpuSeconds, peak_rss_mb: r.peakRssMB }) + '\n');
   }
   process.exit(0);
 }
@@ -208,16 +223,24 @@ export async function serveFigure(setup: () => Promise<() => Promise<unknown>>, 
 export async function alternate(figures: readonly Figure[], rounds: number): Promise<FigureResult[]> {
   for (const f of figures) await f.run();
   const times: number[][] = figures.map(() => []);
+  const cpu: (number | null)[][] = figures.map(() => []);
   const peaks = figures.map(() => 0);
   for (let r = 0; r < rounds; r++) {
     for (let j = 0; j < figures.length; j++) {
       const k = r % 2 ? figures.length - 1 - j : j;
       const x = await figures[k].run();
       times[k].push(x.seconds);
+      cpu[k].push(x.cpuSeconds);
       peaks[k] = Math.max(peaks[k], x.peakRssMB);
     }
   }
-  return figures.map((f, k) => ({ name: f.name, seconds: median(times[k]), peakRssMB: peaks[k], all: times[k] }));
+  return figures.map((f, k) => ({
+    name: f.name,
+    seconds: median(times[k]),
+    cpuSeconds: cpu[k].every((c) => c !== null) ? median(cpu[k] as number[]) : null,
+    peakRssMB: peaks[k],
+    all: times[k],
+  }));
 }
 
 export function median(v: readonly number[]): number {
@@ -226,22 +249,37 @@ export function median(v: readonly number[]): number {
   return s.length % 2 ? s[m] : (s[m - 1] + s[m]) / 2;
 }
 
+/** `a ÷ b` as `0.98×`; empty when either is missing (a figure that reports no CPU time). */
+export function ratio(a: number | null, b: number | null): string {
+  return a === null || b === null ? '' : `${(a / b).toFixed(2)}×`;
+}
+
+/** Seconds to 3 decimals, `—` when not reported. */
+export function secs(v: number | null): string {
+  return v === null ? '—' : v.toFixed(3);
+}
+
+/** Why every table shows wall and CPU time (printed in the bench headers). */
+export const WALL_AND_CPU =
+  'wall s is what a user waits; CPU s (user + system, all threads of the process that ran the round) is the work done and moves less with other jobs on the machine; a figure that uses fewer threads effectively shows a lower CPU ratio than wall ratio, so read both';
+
 /**
- * Prints one table: figure, median s/round, the per-unit rate, peak RSS and the time ratio to
- * `against` (medprobe/peer: below 1 means medprobe took less time). Every row comes from the
- * same alternating run.
+ * Prints one table: figure, median wall and CPU s/round, the per-unit rate (wall), peak RSS and
+ * the wall and CPU ratios to `against` (medprobe ÷ peer: below 1 means medprobe took less).
+ * Every row comes from the same alternating run.
  */
 export function printTable(title: string, results: readonly FigureResult[], opts: { unit?: string; perRound?: number; against?: string } = {}): void {
   recordTable(title, results, opts.against);
   const ref = results.find((r) => r.name === opts.against);
   console.log(`\n${title}  [${loadLine()}]`);
   const rate = opts.unit && opts.perRound ? `${opts.unit}/s` : '';
-  console.log(`| figure | s/round (median) | ${rate ? rate + ' | ' : ''}peak RSS MB | ÷ ${ref ? ref.name : '—'} |`);
-  console.log(`|---|---:|${rate ? '---:|' : ''}---:|---:|`);
+  const refName = ref ? ref.name : '—';
+  console.log(`| figure | s/round (median) | CPU s/round | ${rate ? rate + ' | ' : ''}peak RSS MB | ÷ ${refName} (wall) | ÷ ${refName} (CPU) |`);
+  console.log(`|---|---:|---:|${rate ? '---:|' : ''}---:|---:|---:|`);
   for (const r of results) {
-    const ratio = ref && r !== ref ? (r.seconds / ref.seconds).toFixed(2) + '×' : '';
+    const mine = ref && r !== ref;
     const perS = rate ? ` ${(opts.perRound! / r.seconds).toFixed(1)} |` : '';
-    console.log(`| ${r.name} | ${r.seconds.toFixed(3)} |${perS} ${r.peakRssMB.toFixed(0)} | ${ratio} |`);
+    console.log(`| ${r.name} | ${r.seconds.toFixed(3)} | ${secs(r.cpuSeconds)} |${perS} ${r.peakRssMB.toFixed(0)} | ${mine ? ratio(r.seconds, ref.seconds) : ''} | ${mine ? ratio(r.cpuSeconds, ref.cpuSeconds) : ''} |`);
   }
 }
 
@@ -268,4 +306,5 @@ export async function printHeader(name: string, threads: number): Promise<void> 
   const ort = await import('onnxruntime-node');
   console.log(`# ${name}: node ${process.version}, onnxruntime-node ${ort.env.versions.node}, ${threads} threads (medprobe and peer), ${os.cpus()[0]?.model ?? 'cpu'}`);
   console.log(`# ${loadLine()}; rounds alternate between figures; times are medians; ratios are time ÷ time (< 1: faster than the reference)`);
+  console.log(`# ${WALL_AND_CPU}`);
 }

@@ -6,8 +6,9 @@ the step medprobe's FineTuner takes — for one method:
   lora:   LoRA r/alpha/dropout on every attn.qkv, base weights frozen (PEFT's layout)
   bitfit: only the biases
   full:   every parameter
-Same line protocol as peer.py: prints {"ready": true, ...}, then one {"seconds", "peak_rss_mb"} per
-"run" line. Fairness: OMP_WAIT_POLICY=PASSIVE set by the caller, torch.set_num_threads explicit, eager.
+Same line protocol as peer.py: prints {"ready": true, ...}, then one {"seconds", "cpu_seconds",
+"peak_rss_mb"} per "run" line (cpu_seconds: time.process_time(), every thread of this process).
+Fairness: OMP_WAIT_POLICY=PASSIVE set by the caller, torch.set_num_threads explicit, eager.
 
 Usage: /usr/bin/python3 bench/reference/finetune_torch.py METHOD --threads T [--dim 384 --depth 12 --heads 6 --size 224 --patch 14 --batch 16 --rank 48]
 """
@@ -96,6 +97,7 @@ for line in sys.stdin:
     if line.strip() != 'run':
         break
     reset_peak()
-    t0 = time.perf_counter()
+    c0, t0 = time.process_time(), time.perf_counter()
     run()
-    print(json.dumps({'seconds': time.perf_counter() - t0, 'peak_rss_mb': peak_mb()}), flush=True)
+    t, c = time.perf_counter() - t0, time.process_time() - c0
+    print(json.dumps({'seconds': t, 'cpu_seconds': c, 'peak_rss_mb': peak_mb()}), flush=True)

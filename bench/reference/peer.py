@@ -2,7 +2,8 @@
 
 One process per figure. It builds its workload, prints one JSON line
 {"ready": true, "torch": version, "threads": n, "blas": libraries}, then for every "run" line on stdin runs one
-round and prints {"seconds": s, "peak_rss_mb": m} (the peak resident set of this process
+round and prints {"seconds": s, "cpu_seconds": c, "peak_rss_mb": m} (wall seconds; CPU seconds of
+this process, every thread, from time.process_time(); the peak resident set of this process
 during that round: VmHWM is reset before it). bench/peer.ts alternates these rounds with
 medprobe's, so load from other tenants hits both alike.
 
@@ -260,6 +261,7 @@ for line in sys.stdin:
     if line.strip() != 'run':
         break
     reset_peak()
-    t0 = time.perf_counter()
+    c0, t0 = time.process_time(), time.perf_counter()
     run()
-    print(json.dumps({'seconds': time.perf_counter() - t0, 'peak_rss_mb': peak_mb()}), flush=True)
+    t, c = time.perf_counter() - t0, time.process_time() - c0
+    print(json.dumps({'seconds': t, 'cpu_seconds': c, 'peak_rss_mb': peak_mb()}), flush=True)
