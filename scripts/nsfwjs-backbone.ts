@@ -15,7 +15,8 @@
 //
 // --check IMAGE...: runs nsfwjs's own code (its dist/cjs, its JSON handler and preprocessing, on its
 // own TF.js cpu backend) and medprobe (the written folder, medprobe's preprocessing, the wasm
-// backend, the head applied to the `pooled` feature) on a 299x299 centre crop of each image, and
+// backend, the head applied to the `pooled` feature) on each image scaled to cover 299x299 and
+// centre-cropped (so neither side resizes), and
 // prints both sets of class probabilities and their largest difference (exit 1 above 1e-3).
 import { createHash } from 'node:crypto';
 import { createRequire } from 'node:module';
@@ -237,7 +238,7 @@ async function check(pkgDir: string, cardFile: string, images: string[]): Promis
   // nsfwjs requires @tensorflow/tfjs: give its dist a node_modules that resolves to medprobe's.
   const link = path.join(pkgDir, 'node_modules', '@tensorflow');
   await fs.mkdir(path.dirname(link), { recursive: true });
-  await fs.symlink(path.dirname(createRequire(import.meta.url).resolve('@tensorflow/tfjs/package.json')).replace(/[/\\]tfjs$/, ''), link).catch(() => undefined);
+  await fs.symlink(path.dirname(path.dirname(createRequire(import.meta.url).resolve('@tensorflow/tfjs/package.json'))), link);
   const req = createRequire(path.join(pkgDir, 'dist', 'cjs', 'index.js'));
   const nsfwjs = req('./core.js') as { load: (m: string, o: unknown) => Promise<{ classify: (t: unknown, k: number) => Promise<{ className: string; probability: number }[]> }> };
   const { InceptionV3Model } = req('./models/inception_v3.js') as { InceptionV3Model: unknown };

@@ -135,6 +135,9 @@ describe('scripts/nsfwjs-backbone.ts on a generated package in nsfwjs layout', (
     await writePackage(broken);
     await fs.writeFile(path.join(broken, 'dist/models/tiny/model.min.js'), 'module.exports = {');
     await assert.rejects(unpackNsfwjsModel(broken, out, SPEC), isErr(/model\.min\.js is not a loadable nsfwjs model bundle/));
+    // Bundles run without require or process: one that reaches for them is refused, not run.
+    await fs.writeFile(path.join(broken, 'dist/models/tiny/model.min.js'), "module.exports = require('node:fs').readdirSync('/')");
+    await assert.rejects(unpackNsfwjsModel(broken, out, SPEC), isErr(/model\.min\.js is not a loadable nsfwjs model bundle: require is not defined/));
 
     assert.deepEqual(await fs.readFile(path.join(out, 'weights.bin')), before);
     assert.deepEqual((await fs.readdir(path.join(dir, 'cache'))).filter((f) => f.startsWith('.tmp')), []);
