@@ -150,7 +150,7 @@ export async function unpackNsfwjsModel(pkgDir: string, outDir: string, spec: Ns
     `# Written by scripts/nsfwjs-backbone.ts from the npm package nsfwjs (MIT, Infinite Red; see LICENSE.nsfwjs and SOURCE.json).`,
     `# A non-medical pretrained control: an NSFW image classifier's backbone. Preprocessing is nsfwjs's (core.js): RGB/255, no mean/std.`,
     `name: ${spec.name}`,
-    `file: .`,
+    `file: model.json`,
     `format: tfjs-layers`,
     `input:`,
     `  name: ${JSON.stringify(firstInputName(json.modelTopology))}`,

@@ -46,7 +46,15 @@ export async function segCardOf(res: RunResources, modelIndex: number): Promise<
   if (!entry.card) {
     throw new MedprobeError(`segmentation needs a model card (ONNX), and model ${modelIndex + 1} of the suite is a hub folder`, { hint: 'give the model as `card:` (YAML/JSON next to the .onnx)' });
   }
-  return loadCard(path.resolve(res.location.baseDir, entry.card));
+  const loaded = await loadCard(path.resolve(res.location.baseDir, entry.card));
+  // Decoder skips are exposed by editing the ONNX graph; a TF.js model has no graph to edit.
+  if (loaded.card.format !== 'onnx') {
+    throw new MedprobeError(`segmentation needs an ONNX backbone, and model ${loaded.card.name} is ${loaded.card.format} (${loaded.cardPath})`, {
+      file: loaded.cardPath,
+      hint: 'convert the model to ONNX for segmentation; TF.js backbones run the classification protocols',
+    });
+  }
+  return loaded;
 }
 
 /** The maps protocol `name` reads, deepest first. */

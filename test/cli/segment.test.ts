@@ -225,7 +225,14 @@ test('segment nifti: whole volumes in train/val/test, scored per volume; one pai
 });
 
 test('segment: bad inputs give one line and exit 1, no result files', async () => {
+  const tf = await import('@tensorflow/tfjs');
+  const { fileSystemHandler } = await import('../../src/models/tfjs/fs-handler.js');
+  await fs.mkdir(path.join(dir, 'tfjs-model'), { recursive: true });
+  await tf.sequential({ layers: [tf.layers.conv2d({ filters: 2, kernelSize: 1, inputShape: [32, 32, 3], name: 'f' })] }).save(fileSystemHandler(path.join(dir, 'tfjs-model')));
+  const tfjsCard = { name: 'tiny-tfjs', file: 'tfjs-model', format: 'tfjs-layers', input: { name: 'x', layout: 'NHWC', size: 32 }, outputs: { feature_map: 'f' } };
+  await fs.writeFile(path.join(dir, 'tfjs.json'), JSON.stringify(tfjsCard));
   const cases: [string[], RegExp][] = [
+    [['segment', 'drive', '--data', 'drive', ...TRAIN, '--model', 'tfjs.json', '--maps', 'feature_map'], /^medprobe: error: segmentation needs an ONNX backbone, and model tiny-tfjs is tfjs-layers/],
     [['segment', 'drive', '--data', 'nowhere', ...TRAIN], /^medprobe: error: .*nowhere/],
     [['segment', 'drive', '--data', 'drive', '--model', 'tiny.json', '--cache-dir', 'cache', '--out', 'bad'], /^medprobe: error: no default feature maps for model tiny-cnn/],
     [['segment', 'drive', '--data', 'drive', ...TRAIN, '--maps', 'feature_map,nope'], /^medprobe: error: .*has no tensor named 'nope'/],
