@@ -173,7 +173,8 @@ export function crossTaskRankFigure(lb: Leaderboard): Figure | SkippedFigure {
   const pts = [...cls.keys()].filter((m) => seg.has(m)).map((m) => ({ label: m, segmentation: seg.get(m)!, classification: cls.get(m)! }));
   if (pts.length === 0)
     return { id, title, skipped: `needs models with both ${CROSS_TASK_PROTOCOLS.classification} (classification) and ${CROSS_TASK_PROTOCOLS.segmentation} (segmentation) results` };
-  const max = Math.max(2, ...pts.flatMap((p) => [p.segmentation, p.classification]));
+  // Whole ranks bound the axes, so a mean rank of 2.5 sits under a tick of 3, not past the last one.
+  const max = Math.ceil(Math.max(2, ...pts.flatMap((p) => [p.segmentation, p.classification])));
   const alt =
     `Scatter of ${pts.length} model(s): x is the mean rank with the U-Net decoder over segmentation datasets, y the mean rank with the linear probe over classification datasets, 1 = best. ` +
     pts.map((p) => `${p.label}: segmentation ${p.segmentation.toFixed(2)}, classification ${p.classification.toFixed(2)}`).join('; ') + '.';
@@ -245,8 +246,17 @@ export function scalingFigure(lb: Leaderboard, cards: readonly SiteCatalogEntry[
   const alt =
     `Mean test score over each model's tasks against its number of ${what} (log scale), one line per protocol. ` +
     pts.map((p) => `${p.model}, ${p.protocol}: ${p.score.toFixed(3)} over ${p.tasks} task(s) at ${formatCount(p[by]!)}`).join('; ') + '.';
+  // x as log10 on a linear scale, ticked at the models' own values only (Plot's log axis adds
+  // unlabelled minor grid lines and 1-2-5 ticks between two models). Each model is named once,
+  // above its highest dot: a name per protocol piled several copies on nearby scores.
+  const drawn = pts.map((p) => ({ ...p, x: Math.log10(p[by]!) }));
+  const top = new Map<string, (typeof drawn)[number]>();
+  for (const p of drawn) {
+    const best = top.get(p.model);
+    if (!best || p.score > best.score) top.set(p.model, p);
+  }
   const labels = mergedLabels(
-    pts.map((p) => ({ ...p, label: p.model })),
+    [...top.values()].map((p) => ({ ...p, label: p.model })),
     (p) => `${p[by]}|${p.score.toFixed(3)}`,
   );
   return render(
@@ -265,13 +275,13 @@ export function scalingFigure(lb: Leaderboard, cards: readonly SiteCatalogEntry[
       insetRight: 90,
       insetTop: 24,
       insetBottom: 24,
-      x: { type: 'log', label: `${what[0].toUpperCase()}${what.slice(1)} (log) →`, tickFormat: (d: number) => formatCount(d), ticks: 4 },
+      x: log10Axis(xs, `${what[0].toUpperCase()}${what.slice(1)} (log) →`, formatCount),
       y: { label: '↑ Mean test score' },
       color: { type: 'categorical' },
       marks: [
-        Plot.line(pts, { x: by, y: 'score', z: 'protocol', stroke: 'protocol', strokeWidth: 2 }),
-        Plot.dot(pts, { x: by, y: 'score', fill: 'protocol', r: 5 }),
-        Plot.text(labels, { x: by, y: 'score', text: 'label', dy: -12, lineWidth: 14 }),
+        Plot.line(drawn, { x: 'x', y: 'score', z: 'protocol', stroke: 'protocol', strokeWidth: 2 }),
+        Plot.dot(drawn, { x: 'x', y: 'score', fill: 'protocol', r: 5 }),
+        Plot.text(labels, { x: 'x', y: 'score', text: 'label', dy: -12, lineWidth: 14 }),
       ],
     },
     'line',

@@ -61,6 +61,14 @@ test('buildSite: pages, figures, raw results and escaping, checked in Node', asy
     assert.match(cross, /rad-dino: segmentation 1\.00, classification 2\.00/);
     assert.match(cross, /alert\(1\)>: segmentation 2\.00, classification 2\.00/);
     assert.doesNotMatch(cross, /dinov2-small/);
+    // Score vs parameters: each model named once (not once per protocol line), the x axis ticked at
+    // the models' own parameter counts only.
+    const scaling = document.querySelector('#fig-scaling-params svg')!;
+    const names = [...scaling.querySelectorAll('g[aria-label="text"] text')].map((t) => t.textContent);
+    assert.deepEqual(names.sort(), ['dinov2-small', XSS_NAME].sort());
+    assert.ok(scaling.querySelectorAll('g[aria-label="dot"] circle').length > 2, 'one dot per model and protocol');
+    const ticks = [...scaling.querySelectorAll('g[aria-label="x-axis tick label"] text')].map((t) => t.textContent);
+    assert.deepEqual(ticks, ['22.0 M', '86.0 M']);
     for (const f of built.figures) {
       const svg = await fs.readFile(path.join(out, f), 'utf8');
       assert.match(svg, /^<svg xmlns="http:\/\/www\.w3\.org\/2000\/svg"/);
