@@ -27,6 +27,7 @@ import { pathToFileURL } from 'node:url';
 import vm from 'node:vm';
 import type * as TF from '@tensorflow/tfjs';
 import * as tar from 'tar';
+import { fileSystemHandler, weightBytesOf } from '../src/models/tfjs/fs-handler.js';
 import { download } from '../src/util/download.js';
 import { MedprobeError } from '../src/util/errors.js';
 import { defaultCacheDir } from '../src/util/paths.js';
@@ -84,17 +85,8 @@ export function evalUmdBundle(source: string, file: string): unknown {
 
 interface BundledModelJson {
   modelTopology: Record<string, unknown>;
-  weightsManifest: { paths: string[]; weights: { name: string; shape: number[]; dtype: string; quantization?: { dtype: string } }[] }[];
+  weightsManifest: { paths: string[]; weights: TF.io.WeightsManifestEntry[] }[];
   format?: string;
-}
-
-const QUANTIZED_BYTES: Record<string, number> = { uint8: 1, uint16: 2, float16: 2 };
-const DTYPE_BYTES: Record<string, number> = { float32: 4, int32: 4, bool: 1 };
-
-function manifestBytes(m: BundledModelJson): number {
-  return m.weightsManifest
-    .flatMap((g) => g.weights)
-    .reduce((s, w) => s + (w.quantization ? QUANTIZED_BYTES[w.quantization.dtype] : DTYPE_BYTES[w.dtype]) * w.shape.reduce((a, b) => a * b, 1), 0);
 }
 
 export interface UnpackedModel {
@@ -134,11 +126,11 @@ export async function unpackNsfwjsModel(pkgDir: string, outDir: string, spec: Ns
     shards.push(Buffer.from(b64, 'base64'));
   }
   const weights = Buffer.concat(shards);
-  const need = manifestBytes(json);
+  const specs = json.weightsManifest.flatMap((g) => g.weights);
+  const need = weightBytesOf(specs, jsonFile);
   if (weights.length !== need) {
     throw new MedprobeError(`nsfwjs ${spec.dir}: the weight shards hold ${weights.length} bytes but its manifest needs ${need}`, { file: jsonFile, hint: 'the package is damaged; download it again' });
   }
-  const specs = json.weightsManifest.flatMap((g) => g.weights);
   const modelJson = {
     format: 'layers-model',
     generatedBy: `${String(source.package ?? 'nsfwjs')} dist/models/${spec.dir}`,
@@ -177,6 +169,7 @@ export async function unpackNsfwjsModel(pkgDir: string, outDir: string, spec: Ns
   await fs.mkdir(parent, { recursive: true });
   const tmp = await fs.mkdtemp(path.join(parent, `.tmp-${path.basename(outDir)}-`));
   try {
+    await fs.chmod(tmp, 0o755); // mkdtemp makes it private; the folder is an ordinary cache entry
     const jsonText = JSON.stringify(modelJson);
     await fs.writeFile(path.join(tmp, 'model.json'), jsonText);
     await fs.writeFile(path.join(tmp, 'weights.bin'), weights);
@@ -233,7 +226,6 @@ async function check(pkgDir: string, cardFile: string, images: string[]): Promis
   const { openBackbone } = await import('../src/models/open.js');
   const { createPreparer } = await import('../src/features/prepare.js');
   const { loadCard } = await import('../src/models/card.js');
-  const { fileSystemHandler } = await import('../src/models/tfjs/fs-handler.js');
   const tf = await import('@tensorflow/tfjs');
   // nsfwjs requires @tensorflow/tfjs: give its dist a node_modules that resolves to medprobe's.
   const link = path.join(pkgDir, 'node_modules', '@tensorflow');

@@ -21,6 +21,21 @@ interface ModelJson {
   trainingConfig?: unknown;
 }
 
+/** Bytes the weight shards of a manifest must hold together; a dtype medprobe cannot load is an error naming `file`. */
+export function weightBytesOf(specs: readonly tf.io.WeightsManifestEntry[], file: string): number {
+  return specs.reduce((s, w) => {
+    const per = w.quantization ? QUANTIZED_BYTES[w.quantization.dtype] : DTYPE_BYTES[w.dtype];
+    if (per === undefined) {
+      const what = w.quantization ? `is quantized as ${w.quantization.dtype}` : `has dtype ${w.dtype}`;
+      throw new MedprobeError(`TF.js weight ${w.name} in ${file} ${what}, which medprobe does not load`, {
+        file,
+        hint: 're-export the model with float32 weights (or uint8/uint16/float16 quantization)',
+      });
+    }
+    return s + per * w.shape.reduce((a, b) => a * b, 1);
+  }, 0);
+}
+
 /** A model folder (or its model.json) → the model.json path. */
 export async function resolveModelJson(target: string): Promise<string> {
   let st;
@@ -81,17 +96,7 @@ export function fileSystemHandler(target: string): tf.io.IOHandler {
         }
       }
       const bytes = Buffer.concat(shards);
-      const expected = specs.reduce((s, w) => {
-        const per = w.quantization ? QUANTIZED_BYTES[w.quantization.dtype] : DTYPE_BYTES[w.dtype];
-        if (per === undefined) {
-          const what = w.quantization ? `is quantized as ${w.quantization.dtype}` : `has dtype ${w.dtype}`;
-          throw new MedprobeError(`TF.js weight ${w.name} in ${file} ${what}, which medprobe does not load`, {
-            file,
-            hint: 're-export the model with float32 weights (or uint8/uint16/float16 quantization)',
-          });
-        }
-        return s + per * w.shape.reduce((a, b) => a * b, 1);
-      }, 0);
+      const expected = weightBytesOf(specs, file);
       if (bytes.length !== expected) {
         throw new MedprobeError(`TF.js weights of ${file} hold ${bytes.length} bytes but the manifest needs ${expected}`, {
           file,
