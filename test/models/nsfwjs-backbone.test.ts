@@ -1,11 +1,13 @@
 import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { createHash } from 'node:crypto';
-import { promises as fs } from 'node:fs';
+import { existsSync, promises as fs } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import * as tf from '@tensorflow/tfjs';
-import { integrityOf, unpackNsfwjsModel, type NsfwjsModelSpec } from '../../scripts/nsfwjs-backbone.js';
+import * as tar from 'tar';
+import { INCEPTION_V3, NSFWJS_PACKAGE, integrityOf, unpackNsfwjsModel, type NsfwjsModelSpec } from '../../scripts/nsfwjs-backbone.js';
+import { defaultCacheDir } from '../../src/util/paths.js';
 import { openBackbone } from '../../src/models/open.js';
 import { tfjsBackend } from '../../src/models/tfjs/runtime.js';
 import { fileSystemHandler } from '../../src/models/tfjs/fs-handler.js';
@@ -147,5 +149,40 @@ describe('scripts/nsfwjs-backbone.ts on a generated package in nsfwjs layout', (
     const f = path.join(dir, 'blob');
     await fs.writeFile(f, 'nsfwjs');
     assert.equal(await integrityOf(f), `sha512-${createHash('sha512').update('nsfwjs').digest('base64')}`);
+  });
+});
+
+// The real package, when a copy is at hand (the script's download, or $MEDPROBE_NSFWJS_TARBALL); never downloaded here.
+const realTarball = process.env.MEDPROBE_NSFWJS_TARBALL ?? path.join(defaultCacheDir(), 'downloads', `nsfwjs-${NSFWJS_PACKAGE.version}.tgz`);
+const realSkip = existsSync(realTarball) ? false : `no nsfwjs ${NSFWJS_PACKAGE.version} tarball at ${realTarball} (node --import tsx scripts/nsfwjs-backbone.ts downloads it)`;
+
+describe('the real nsfwjs 4.4.0 tarball', { skip: realSkip }, () => {
+  it('has the registry integrity, unpacks to the known weight bytes, and the head on `pooled` is the full model', async () => {
+    assert.equal(await integrityOf(realTarball), NSFWJS_PACKAGE.integrity);
+    const work = await fs.mkdtemp(path.join(dir, 'real-'));
+    await tar.x({ file: realTarball, cwd: work, filter: (p) => p === 'package/LICENSE' || p.startsWith('package/dist/models/inception_v3/') });
+    const u = await unpackNsfwjsModel(path.join(work, 'package'), path.join(work, 'out'), INCEPTION_V3);
+    assert.equal(u.weights, 382);
+    assert.equal(u.sha256['weights.bin'], '8a457f3fdec7db18b16e44323454db0eaeb8f314eda0046b2e293e58a5bfabf4');
+    // One 299 px image (a smooth ramp, as [0,1] RGB): the head applied to medprobe's `pooled` row
+    // equals the whole Keras model's softmax, so `pooled` is exactly the classifier's input.
+    const S = INCEPTION_V3.size;
+    const nchw = new Float32Array(3 * S * S).map((_, i) => ((i % S) + Math.floor(i / S)) / (3 * S));
+    const nhwc = new Float32Array(nchw.length);
+    for (let p = 0; p < S * S; p++) for (let c = 0; c < 3; c++) nhwc[p * 3 + c] = nchw[c * S * S + p];
+    const bb = await openBackbone({ card: u.card });
+    const full = await tf.loadLayersModel(fileSystemHandler(u.dir));
+    try {
+      const pooled = (await bb.run(nchw, 1, ['pooled'])).pooled;
+      assert.equal(pooled.cols, 2048);
+      const head = ['dense_1', 'dense_2', 'dense_3'].map((n) => full.getLayer(n));
+      const viaHead = head.reduce((t, l) => l.apply(t) as tf.Tensor, tf.tensor2d(pooled.data, [1, 2048]) as tf.Tensor).dataSync();
+      const whole = Array.from((full.predict(tf.tensor4d(nhwc, [1, S, S, 3])) as tf.Tensor).dataSync());
+      assert.ok(Math.abs(whole.reduce((a, b) => a + b, 0) - 1) < 1e-5);
+      for (let k = 0; k < 5; k++) assert.ok(Math.abs(viaHead[k] - whole[k]) < 1e-5, `class ${k}: ${viaHead[k]} vs ${whole[k]}`);
+    } finally {
+      await bb.dispose();
+      full.dispose();
+    }
   });
 });
