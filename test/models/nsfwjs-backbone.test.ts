@@ -13,6 +13,7 @@ import { tfjsBackend } from '../../src/models/tfjs/runtime.js';
 import { fileSystemHandler } from '../../src/models/tfjs/fs-handler.js';
 import { MedprobeError } from '../../src/util/errors.js';
 import { createRng } from '../../src/util/random.js';
+import { quantizeUint8 } from './quantize-uint8.js';
 
 // A tiny package in nsfwjs's layout, generated here: dist/models/tiny/model.min.js (a UMD bundle
 // whose export is the model.json object) and group1-shard{1,2}of2.min.js (UMD bundles exporting the
@@ -40,19 +41,7 @@ async function writePackage(root: string, shardText?: (i: number, b64: string) =
   const flat = tf.layers.flatten({ name: 'flatten_1' }).apply(pooled) as tf.SymbolicTensor;
   const out = tf.layers.dense({ units: 3, activation: 'softmax', name: 'dense_3', biasInitializer: 'randomNormal' }).apply(flat) as tf.SymbolicTensor;
   const model = tf.model({ inputs: input, outputs: out, name: 'model_1' });
-  const specs: tf.io.WeightsManifestEntry[] = [];
-  const bytes: number[] = [];
-  const dequantized: tf.Tensor[] = [];
-  for (const lv of model.weights) {
-    const w = lv.read();
-    const v = w.dataSync();
-    const min = Math.min(...v);
-    const scale = (Math.max(...v) - min) / 255;
-    const q = Array.from(v, (x) => Math.round((x - min) / scale));
-    bytes.push(...q);
-    specs.push({ name: lv.originalName, shape: w.shape, dtype: 'float32', quantization: { dtype: 'uint8', min, scale } });
-    dequantized.push(tf.tensor(q.map((k) => k * scale + min), w.shape));
-  }
+  const { bytes, specs, dequantized } = quantizeUint8(model);
   model.setWeights(dequantized);
   const all = Buffer.from(bytes);
   const shards = [all.subarray(0, 50), all.subarray(50)];

@@ -9,6 +9,7 @@ import { tfjsBackend } from '../../src/models/tfjs/runtime.js';
 import { fileSystemHandler } from '../../src/models/tfjs/fs-handler.js';
 import { MedprobeError } from '../../src/util/errors.js';
 import { createRng } from '../../src/util/random.js';
+import { quantizeUint8 } from './quantize-uint8.js';
 
 // A Teachable-Machine-shaped model built here: Sequential[ Sequential[pre, inner(functional)], GAP, Dense head ],
 // with the backbone feature at inner/feat. Saved through tf.io.withSaveHandler and written as two weight shards.
@@ -129,20 +130,8 @@ describe('TfjsBackbone on a nested layers model', () => {
     const m = tf.sequential({ layers: [tf.layers.dense({ units: 3, inputShape: [4], biasInitializer: 'randomNormal', name: 'd' })] });
     const folder = path.join(dir, 'quantized');
     await fs.mkdir(folder);
-    const specs: tf.io.WeightsManifestEntry[] = [];
-    const bytes: number[] = [];
-    const dequantized: tf.Tensor[] = [];
-    for (const lv of m.weights) {
-      const w = lv.read();
-      const v = w.dataSync();
-      const min = Math.min(...v);
-      const scale = (Math.max(...v) - min) / 255;
-      const q = Array.from(v, (x) => Math.round((x - min) / scale));
-      bytes.push(...q);
-      specs.push({ name: lv.originalName, shape: w.shape, dtype: 'float32', quantization: { dtype: 'uint8', min, scale } });
-      dequantized.push(tf.tensor(q.map((k) => k * scale + min), w.shape));
-    }
-    await fs.writeFile(path.join(folder, 'weights.bin'), Uint8Array.from(bytes));
+    const { bytes, specs, dequantized } = quantizeUint8(m);
+    await fs.writeFile(path.join(folder, 'weights.bin'), bytes);
     await fs.writeFile(path.join(folder, 'model.json'), JSON.stringify({ modelTopology: JSON.parse(m.toJSON() as string), weightsManifest: [{ paths: ['weights.bin'], weights: specs }] }));
     const back = await tf.loadLayersModel(fileSystemHandler(folder));
     m.setWeights(dequantized);
