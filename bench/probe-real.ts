@@ -48,7 +48,7 @@ console.log(`kNN protocol: val ${JSON.stringify(knn.candidates.map((c) => [c.par
 
 for (const epochs of [20, 100]) {
   t = performance.now();
-  const lin = await runLinearProbe({ dataset: ds.name, train: split('train'), val: split('val'), test: split('test'), task, epochs, seed: 0 });
+  const lin = await runLinearProbe({ dataset: ds.name, train: split('train'), val: split('val'), test: split('test'), task, epochs, minSteps: 0, seed: 0 });
   console.log(`linear probe (8 lrs, ${epochs} epochs, refit train+val): val ${JSON.stringify(lin.candidates.map((c) => [c.params.lr, c.score?.toFixed(4)]))} → lr=${lin.chosen.lr}; test ${fmt(evaluateClassification(task, split('test').labels, lin.testScores))} [${((performance.now() - t) / 1000).toFixed(2)} s]`);
 }
 

@@ -79,6 +79,7 @@ try {
         lrGrid: linear.lr,
         weightDecayGrid: wd,
         epochs: linear.epochs,
+        minSteps: linear.minSteps,
         batchSize: linear.batchSize,
         seed: loaded.suite.seed,
         onProgress: () => {},

@@ -83,8 +83,30 @@ function buildPredict(activation: HeadActivation, C: number): Uint8Array {
   return g.toBytes();
 }
 
-function session(kind: 'step' | 'predict', activation: HeadActivation, C: number): Promise<ort.InferenceSession> {
-  return engineSession(`heads/${kind}/${activation}/${C}`, () => (kind === 'step' ? buildStep(activation, C) : buildPredict(activation, C)));
+/** Σ over rows and outputs of each head's cross-entropy: [H] per block of rows. */
+function buildLoss(activation: HeadActivation, C: number): Uint8Array {
+  const g = new GraphBuilder(`medprobe_heads_loss_${activation}`);
+  const x = g.input('x', ['N', 'D']);
+  const y = g.input('y', ['N', C]);
+  const mean = g.input('mean', [1, 'D']);
+  const invStd = g.input('inv_std', [1, 'D']);
+  const w = g.input('w', ['D', 'HC']);
+  const b = g.input('b', [1, 'HC']);
+  const xs = g.op1('Mul', [g.op1('Sub', [x, mean]), invStd]);
+  const z = g.op1('Reshape', [g.op1('Gemm', [xs, w, b]), g.constInt64([0, -1, C])]);
+  const y3 = g.op1('Reshape', [y, g.constInt64([0, 1, C])]);
+  // Stable forms: sigmoid CE = softplus(z) − y·z; softmax CE = −Σ_c y·logsoftmax(z).
+  const perOutput =
+    activation === 'softmax' ? g.op1('Neg', [g.op1('Mul', [y3, g.op1('LogSoftmax', [z], { axis: -1 })])]) : g.op1('Sub', [g.op1('Softplus', [z]), g.op1('Mul', [y3, z])]);
+  g.op1('ReduceSum', [perOutput, g.constInt64([0, 2])], { keepdims: 0 }, 'loss');
+  g.output('loss', ['H']);
+  return g.toBytes();
+}
+
+const BUILDERS = { step: buildStep, predict: buildPredict, loss: buildLoss };
+
+function session(kind: keyof typeof BUILDERS, activation: HeadActivation, C: number): Promise<ort.InferenceSession> {
+  return engineSession(`heads/${kind}/${activation}/${C}`, () => BUILDERS[kind](activation, C));
 }
 
 /**
@@ -303,6 +325,36 @@ export async function predictHeads(bank: HeadBank, src: RowSource, blockRows = 4
     out.set(r.probs.data as Float32Array, s * HC);
   }
   return out;
+}
+
+/**
+ * Each head's training objective on `src`: mean cross-entropy over the rows + wd/2·‖W‖² (the bias
+ * is not decayed): exactly what its SGD steps descend (gW = xsᵀ(P − Y)/B + wd·W). Rows are scored in
+ * blocks in ORT; block sums and the weight norms accumulate in float64.
+ */
+export async function headObjectives(bank: HeadBank, src: RowSource, targets: Float32Array, weightDecay: readonly number[], blockRows = 4096): Promise<Float64Array> {
+  const { dim: D, heads: H, classes: C } = bank;
+  if (src.cols !== D) throw new RangeError(`heads expect ${D}-d features, got ${src.cols}-d`);
+  if (targets.length !== src.rows * C) throw new RangeError(`targets hold ${targets.length} values, expected ${src.rows}×${C}`);
+  if (weightDecay.length !== H) throw new RangeError(`${weightDecay.length} weight decays for ${H} heads`);
+  const sess = await session('loss', bank.activation, C);
+  const scratch = new Float32Array(Math.min(blockRows, Math.max(1, src.rows)) * D);
+  const common = {
+    mean: floatTensor(bank.mean, [1, D]),
+    inv_std: floatTensor(bank.invStd, [1, D]),
+    w: floatTensor(bank.w, [D, H * C]),
+    b: floatTensor(bank.b, [1, H * C]),
+  };
+  const loss = new Float64Array(H);
+  for (let s = 0; s < src.rows; s += blockRows) {
+    const e = Math.min(src.rows, s + blockRows);
+    const r = await sess.run({ ...common, x: floatTensor(src.block(s, e, scratch), [e - s, D]), y: floatTensor(targets.subarray(s * C, e * C), [e - s, C]) });
+    const part = r.loss.data as Float32Array;
+    for (let h = 0; h < H; h++) loss[h] += part[h];
+  }
+  const wSq = new Float64Array(H);
+  for (let d = 0; d < D; d++) for (let j = 0; j < H * C; j++) wSq[(j / C) | 0] += bank.w[d * H * C + j] ** 2;
+  return loss.map((l, h) => l / src.rows + 0.5 * weightDecay[h] * wSq[h]);
 }
 
 /** Head h's columns out of a [rows × H·C] block. */

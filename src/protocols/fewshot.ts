@@ -179,6 +179,8 @@ export async function runFewShot(opts: FewShotRunOptions): Promise<FewShotCurve>
                 lrGrid: opts.linear?.lrGrid ?? FEWSHOT_DEFAULTS.lr,
                 weightDecayGrid: opts.linear?.weightDecayGrid,
                 epochs: opts.linear?.epochs ?? DEFAULT_FEWSHOT_EPOCHS,
+                // The few-shot schema sets its own training length (one step per epoch at these sizes).
+                minSteps: 0,
                 batchSize: opts.linear?.batchSize,
                 seed: drawSeed,
                 refit: 'none',

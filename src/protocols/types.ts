@@ -19,6 +19,8 @@ export interface ProtocolContext {
 export interface Candidate {
   params: Record<string, unknown>;
   score: number | null;
+  /** The head's final training objective, where the protocol chooses its lr by it (linear probe). */
+  trainLoss?: number;
 }
 
 /** What every classification protocol returns; maps onto results/schema.ts `selection` + `predictions`. */

@@ -68,7 +68,7 @@ export const ResultSchema = z.object({
     /** Hyperparameters of the chosen configuration. */
     chosen: z.record(z.string(), z.unknown()),
     /** Every candidate's validation score, so the grid can be plotted. */
-    candidates: z.array(z.object({ params: z.record(z.string(), z.unknown()), score: MetricValue })),
+    candidates: z.array(z.object({ params: z.record(z.string(), z.unknown()), score: MetricValue, trainLoss: z.number().optional() })),
   }),
   /** Test metrics of the chosen configuration (refit on train+val where the protocol says so). */
   metrics: z.record(z.string(), MetricValue),

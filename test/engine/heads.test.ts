@@ -1,6 +1,6 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { columnStats, headColumns, predictHeads, trainHeads } from '../../src/engine/heads.js';
+import { columnStats, headColumns, headObjectives, predictHeads, trainHeads } from '../../src/engine/heads.js';
 import { matrixRows } from '../../src/engine/rows.js';
 import { evaluateClassification } from '../../src/metrics/evaluate-classification.js';
 import { probeTargets } from '../../src/protocols/linear/probe.js';
@@ -98,4 +98,37 @@ test('headColumns picks one head out of the concatenated block', () => {
   // 2 rows × (3 heads × 2 classes)
   const all = Float32Array.from([0, 1, 2, 3, 4, 5, 10, 11, 12, 13, 14, 15]);
   assert.deepEqual(Array.from(headColumns(all, 2, 3, 2, 1)), [2, 3, 12, 13]);
+});
+
+test('headObjectives: mean cross-entropy + wd/2·‖W‖² per head, equal to a float64 reference from the predicted probabilities (sigmoid, multi-label, softmax; many blocks)', async () => {
+  const { features, labels } = synth(50, 5, 3, 1.0, 3);
+  const cases: { task: TaskInfo; C: number; activation: 'sigmoid' | 'softmax'; labels: Int32Array }[] = [
+    { task: { type: 'binary', labels: ['n', 'p'] }, C: 1, activation: 'sigmoid', labels: labels.map((l) => (l === 2 ? 1 : 0)) },
+    { task: { type: 'multi-label', labels: ['x', 'y'] }, C: 2, activation: 'sigmoid', labels: Int32Array.from(Array.from(labels).flatMap((l) => [l & 1, l >> 1])) },
+    { task: { type: 'multi-class', labels: ['a', 'b', 'c'] }, C: 3, activation: 'softmax', labels },
+  ];
+  const hypers = [{ lr: 0.3, weightDecay: 0 }, { lr: 0.1, weightDecay: 0.05 }, { lr: 0.01, weightDecay: 1 }];
+  for (const c of cases) {
+    const targets = probeTargets(c.task, c.labels);
+    const src = matrixRows(features);
+    const [bank] = await trainHeads({ sources: [src], heads: [hypers], targets, classes: c.C, activation: c.activation, epochs: 4, batchSize: 16, seed: 2 });
+    const got = await headObjectives(bank, src, targets, hypers.map((h) => h.weightDecay), 7);
+    const p = await predictHeads(bank, src);
+    const H = hypers.length;
+    hypers.forEach((h, hi) => {
+      let ce = 0;
+      for (let i = 0; i < 50; i++) {
+        for (let k = 0; k < c.C; k++) {
+          const q = p[i * H * c.C + hi * c.C + k];
+          const y = targets[i * c.C + k];
+          ce -= c.activation === 'softmax' ? y * Math.log(q) : y * Math.log(q) + (1 - y) * Math.log(1 - q);
+        }
+      }
+      let w2 = 0;
+      for (let d = 0; d < 5; d++) for (let k = 0; k < c.C; k++) w2 += bank.w[d * H * c.C + hi * c.C + k] ** 2;
+      const want = ce / 50 + 0.5 * h.weightDecay * w2;
+      assert.ok(Math.abs(got[hi] - want) < 1e-5 * Math.max(1, want), `${c.task.type} head ${hi}: ${got[hi]} vs ${want}`);
+    });
+    assert.ok(got[2] > got[0], 'the heavily decayed, slowly trained head sits higher on its objective');
+  }
 });

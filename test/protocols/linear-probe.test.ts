@@ -30,6 +30,52 @@ test('separable data: test accuracy 1, every head scored, winner refit on train+
   for (let i = 0; i < 60; i++) assert.ok(Math.abs(out.testScores[i * 3] + out.testScores[i * 3 + 1] + out.testScores[i * 3 + 2] - 1) < 1e-5);
 });
 
+test('small datasets train at least minSteps steps: epochs rise, the result says so, and the refit runs as many epochs', async () => {
+  // 90 train rows at batch 32 = 3 steps per epoch: 5 epochs are 15 steps, the floor of 100 makes it ceil(100 / 3) = 34 epochs.
+  const steps = (minSteps?: number) => {
+    const totals: Record<string, number> = {};
+    const run = runLinearProbe({ train: separable(90, 3, 0), val: separable(30, 3, 500), test: separable(30, 3, 900), task: three, grid: { lr: [0.1], weightDecay: [0] }, epochs: 5, batchSize: 32, minSteps, onProgress: (p, _d, t) => (totals[p] = t) });
+    return run.then((out) => ({ out, totals }));
+  };
+  const floor = await steps(100);
+  assert.equal(floor.out.config.epochs, 34);
+  assert.equal(floor.out.config.requestedEpochs, 5);
+  assert.deepEqual(floor.totals, { grid: 34 * 3, refit: 34 * 4 }, 'refit: 120 rows = 4 steps per epoch, same epochs');
+  const exact = await steps(0);
+  assert.equal(exact.out.config.epochs, 5);
+  assert.equal(exact.out.config.requestedEpochs, undefined, 'nothing to report when the floor does not bite');
+  assert.deepEqual(exact.totals, { grid: 15, refit: 20 });
+  // The default floor (5000 steps) is the shipped one.
+  assert.equal((await steps()).out.config.epochs, Math.ceil(5000 / 3));
+  await assert.rejects(steps(-1), /minSteps must be a non-negative integer/);
+});
+
+test('lr chosen by training objective: per feature set × weight decay the lowest-loss lr, val picks among those; the study rule lets every head compete', async () => {
+  const split = (n: number, off: number) => {
+    const s = synth(n, 8, 2, 1.5, off);
+    return { features: { a: s.features, b: synth(n, 5, 2, 1.5, off + 31).features }, labels: s.labels };
+  };
+  const task: TaskInfo = { type: 'binary', labels: ['n', 'p'] };
+  const base = { train: split(120, 0), val: split(40, 400), test: split(40, 800), task, grid: { lr: [0.5, 0.05, 1e-3, 1e-5], weightDecay: [0, 0.1, 1] }, epochs: 3, minSteps: 0, batchSize: 16, seed: 3 };
+  const byLoss = await runLinearProbe(base);
+  assert.equal(byLoss.config.lrSelection, 'train-loss');
+  assert.ok(byLoss.candidates.every((c) => Number.isFinite(c.trainLoss)));
+  const group = (c: { params: Record<string, unknown> }) => `${c.params.features}/${c.params.weightDecay}`;
+  const lowest = new Map<string, (typeof byLoss.candidates)[number]>();
+  for (const c of byLoss.candidates) if (!lowest.has(group(c)) || c.trainLoss! < lowest.get(group(c))!.trainLoss!) lowest.set(group(c), c);
+  assert.equal(lowest.size, 2 * 3);
+  const chosen = byLoss.candidates.find((c) => JSON.stringify(c.params) === JSON.stringify(byLoss.chosen))!;
+  assert.equal(lowest.get(group(chosen)), chosen, 'the chosen head has the lowest objective of its feature set and weight decay');
+  assert.equal(chosen.score, Math.max(...[...lowest.values()].map((c) => c.score!)), 'and the best val score among those');
+  assert.notEqual(byLoss.chosen.lr, 1e-5, 'a barely trained head never has the lowest objective');
+
+  const study = await runLinearProbe({ ...base, lrSelection: 'val' });
+  assert.ok(study.candidates.every((c) => c.trainLoss === undefined));
+  assert.equal(study.candidates.find((c) => JSON.stringify(c.params) === JSON.stringify(study.chosen))!.score, Math.max(...study.candidates.map((c) => c.score!)));
+  assert.deepEqual(study.candidates.map((c) => c.score), byLoss.candidates.map((c) => c.score), 'same heads, same val scores: only the rule differs');
+  await assert.rejects(runLinearProbe({ ...base, lrSelection: 'best' as never }), /lrSelection must be 'train-loss' or 'val'/);
+});
+
 test('named feature sets: one head per (set, lr), selection across sets, deterministic under the seed', async () => {
   const good = (n: number, off: number) => separable(n, 2, off);
   // 'last1/cls' carries the signal; 'last4/cls' is pure noise-like structure without it.

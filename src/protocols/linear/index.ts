@@ -50,6 +50,8 @@ export const linearProtocol = defineProtocol({
         lrGrid: input.config.lr,
         weightDecayGrid: input.config.weightDecay,
         epochs: input.config.epochs,
+        minSteps: input.config.minSteps,
+        lrSelection: input.config.lrSelection,
         batchSize: input.config.batchSize,
         seed,
         selectMetric: input.selectionMetric,

@@ -1,5 +1,5 @@
 import { labelWidth, type TaskInfo } from '../../data/types.js';
-import { headColumns, predictHeads, trainHeads, type HeadActivation, type HeadHyper } from '../../engine/heads.js';
+import { headColumns, headObjectives, predictHeads, trainHeads, type HeadActivation, type HeadHyper } from '../../engine/heads.js';
 import { matrixRows, stackedRows, type RowSource } from '../../engine/rows.js';
 import { MedprobeError } from '../../util/errors.js';
 import type { Matrix } from '../../util/matrix.js';
@@ -14,6 +14,8 @@ import { LINEAR_DEFAULTS } from './options.js';
 export const DEFAULT_LR_GRID: readonly number[] = LINEAR_DEFAULTS.lr;
 export const DEFAULT_WEIGHT_DECAY_GRID: readonly number[] = LINEAR_DEFAULTS.weightDecay;
 export const DEFAULT_PROBE_EPOCHS = LINEAR_DEFAULTS.epochs;
+export const DEFAULT_PROBE_MIN_STEPS = LINEAR_DEFAULTS.minSteps;
+export type LrSelection = typeof LINEAR_DEFAULTS.lrSelection;
 export const DEFAULT_PROBE_BATCH = LINEAR_DEFAULTS.batchSize;
 
 /**
@@ -48,10 +50,14 @@ export interface LinearProbeOptions extends ProtocolContext {
   /** Same as grid.weightDecay. */
   weightDecayGrid?: readonly number[];
   epochs?: number;
+  /** Train at least this many steps (epochs rise on small datasets; see LinearOptionsSchema). */
+  minSteps?: number;
   batchSize?: number;
   momentum?: number;
   seed?: number;
   selectMetric?: SelectionMetric;
+  /** 'train-loss' (default) or 'val' (the reference study's): see LinearOptionsSchema. */
+  lrSelection?: LrSelection;
   /**
    * 'train+val' (default): retrain the winner on train+val before scoring test. 'none': score
    * test with the grid head itself — few-shot runs need this, or val labels would leak in.
@@ -116,6 +122,28 @@ export function probeTargets(task: TaskInfo, labels: Int32Array): Float32Array {
   return out;
 }
 
+/**
+ * The val-best among the heads that, per feature set × weight decay, reached the lowest training
+ * objective (ties: first in grid order). Candidates keep their grid positions and val scores.
+ */
+function bestOfLowestLoss(candidates: readonly Candidate[], where: string, metric: string): number {
+  const lowest = new Map<string, number>();
+  candidates.forEach((c, i) => {
+    if (c.trainLoss === undefined || !Number.isFinite(c.trainLoss)) return;
+    const group = `${c.params.features}\u0000${c.params.weightDecay}`;
+    const j = lowest.get(group);
+    if (j === undefined || c.trainLoss < candidates[j].trainLoss!) lowest.set(group, i);
+  });
+  const pool = [...lowest.values()].sort((a, b) => a - b);
+  if (pool.length === 0) return bestCandidate(candidates, where, metric); // every head diverged: its error says so
+  return pool[bestCandidate(pool.map((i) => candidates[i]), where, metric)];
+}
+
+/** Epochs the probe trains on `rows` fitting rows: the requested ones, raised until they make at least minSteps steps. */
+export function probeEpochs(rows: number, batchSize: number, epochs: number = DEFAULT_PROBE_EPOCHS, minSteps: number = DEFAULT_PROBE_MIN_STEPS): number {
+  return Math.max(epochs, Math.ceil(minSteps / Math.ceil(rows / batchSize)));
+}
+
 function checkGrid(name: string, values: readonly number[], allowZero: boolean): void {
   if (values.length === 0) throw new MedprobeError(`linear probe ${name} grid is empty`, { hint: `list at least one ${name}` });
   for (const v of values) {
@@ -127,7 +155,8 @@ function checkGrid(name: string, values: readonly number[], allowZero: boolean):
 
 /**
  * Logistic-regression probe over a grid (feature set × lr × weight decay), all heads trained
- * together in ONNX Runtime (engine/heads.ts). Each head is scored on val; the winner is
+ * together in ONNX Runtime (engine/heads.ts). Each head is scored on val; by default only the
+ * lowest-objective lr of each feature set × weight decay competes there (lrSelection). The winner is
  * retrained from scratch on train+val (same epochs, schedule and seed scheme; standardisation
  * statistics recomputed on train+val, since they belong to the fitting data) and scores test.
  */
@@ -135,14 +164,18 @@ export async function runLinearProbe(opts: LinearProbeOptions): Promise<Protocol
   const { task } = opts;
   const lrs = [...(opts.grid?.lr ?? opts.lrGrid ?? DEFAULT_LR_GRID)];
   const wds = [...(opts.grid?.weightDecay ?? opts.weightDecayGrid ?? DEFAULT_WEIGHT_DECAY_GRID)];
-  const epochs = opts.epochs ?? DEFAULT_PROBE_EPOCHS;
+  const requestedEpochs = opts.epochs ?? DEFAULT_PROBE_EPOCHS;
+  const minSteps = opts.minSteps ?? DEFAULT_PROBE_MIN_STEPS;
   const batchSize = opts.batchSize ?? DEFAULT_PROBE_BATCH;
   const momentum = opts.momentum ?? 0.9;
   const seed = opts.seed ?? 0;
   const metric = opts.selectMetric ?? DEFAULT_SELECTION_METRIC;
+  const lrSelection = opts.lrSelection ?? LINEAR_DEFAULTS.lrSelection;
   checkGrid('lr', lrs, false);
   checkGrid('weight decay', wds, true);
-  if (!Number.isInteger(epochs) || epochs < 1) throw new MedprobeError(`linear probe epochs must be a positive integer, got ${epochs}`, { hint: 'fix epochs in the suite file' });
+  if (!Number.isInteger(requestedEpochs) || requestedEpochs < 1) throw new MedprobeError(`linear probe epochs must be a positive integer, got ${requestedEpochs}`, { hint: 'fix epochs in the suite file' });
+  if (lrSelection !== 'train-loss' && lrSelection !== 'val') throw new MedprobeError(`linear probe lrSelection must be 'train-loss' or 'val', got '${lrSelection}'`, { hint: 'fix lrSelection in the suite file' });
+  if (!Number.isInteger(minSteps) || minSteps < 0) throw new MedprobeError(`linear probe minSteps must be a non-negative integer, got ${minSteps}`, { hint: 'fix minSteps in the suite file' });
   if (!Number.isInteger(batchSize) || batchSize < 1) throw new MedprobeError(`linear probe batch size must be a positive integer, got ${batchSize}`, { hint: 'fix batchSize in the suite file' });
 
   const where = (s: string) => splitLabel(opts.dataset, s);
@@ -165,15 +198,18 @@ export async function runLinearProbe(opts: LinearProbeOptions): Promise<Protocol
   assertBothOutcomes(task, opts.train.labels, where('train'));
   assertBothOutcomes(task, opts.val.labels, where('val'));
 
+  // Fixed from the grid's fitting rows and reused by the refit, which therefore runs at least as many steps.
+  const epochs = probeEpochs(sets.train.get(names[0])!.rows, batchSize, requestedEpochs, minSteps);
   const C = scoreWidth(task);
   const activation = headActivation(task);
+  const targets = probeTargets(task, opts.train.labels);
   const hypers: HeadHyper[] = [];
   for (const weightDecay of wds) for (const lr of lrs) hypers.push({ lr, weightDecay });
 
   const banks = await trainHeads({
     sources: names.map((n) => sets.train.get(n)!),
     heads: names.map(() => hypers),
-    targets: probeTargets(task, opts.train.labels),
+    targets,
     classes: C,
     activation,
     epochs,
@@ -187,16 +223,17 @@ export async function runLinearProbe(opts: LinearProbeOptions): Promise<Protocol
   for (let si = 0; si < names.length; si++) {
     const valSrc = sets.val.get(names[si])!;
     const probs = await predictHeads(banks[si], valSrc);
+    const trainLoss = lrSelection === 'train-loss' ? await headObjectives(banks[si], sets.train.get(names[si])!, targets, hypers.map((h) => h.weightDecay)) : undefined;
     hypers.forEach((h, hi) => {
       const scores = headColumns(probs, valSrc.rows, hypers.length, C, hi);
       const params = { features: names[si], lr: h.lr, weightDecay: h.weightDecay };
       // A head whose weights overflowed (absurd lr) yields NaN probabilities: it scores null and
       // says so, instead of failing the other heads of the grid.
       if (!scores.every(Number.isFinite)) candidates.push({ params: { ...params, diverged: true }, score: null });
-      else candidates.push({ params, score: selectionScore(metric, task, opts.val.labels, scores) });
+      else candidates.push({ params, score: selectionScore(metric, task, opts.val.labels, scores), ...(trainLoss ? { trainLoss: trainLoss[hi] } : {}) });
     });
   }
-  const best = bestCandidate(candidates, where('val'), metric);
+  const best = lrSelection === 'val' ? bestCandidate(candidates, where('val'), metric) : bestOfLowestLoss(candidates, where('val'), metric);
   const chosen = candidates[best].params as { features: string; lr: number; weightDecay: number };
   const failed = candidates.filter((c) => c.params.diverged).length;
 
@@ -236,6 +273,7 @@ export async function runLinearProbe(opts: LinearProbeOptions): Promise<Protocol
       lrGrid: lrs,
       weightDecayGrid: wds,
       epochs,
+      ...(epochs !== requestedEpochs ? { requestedEpochs, minSteps } : {}),
       batchSize,
       optimizer: { name: 'sgd', momentum, schedule: 'cosine per step', init: 'zeros' },
       loss: activation === 'softmax' ? 'softmax cross-entropy' : 'sigmoid cross-entropy',
@@ -243,6 +281,7 @@ export async function runLinearProbe(opts: LinearProbeOptions): Promise<Protocol
       refit: refitMode,
       seed,
       selectMetric: metric,
+      lrSelection,
       ...(failed > 0 ? { divergedHeads: failed } : {}),
     },
     selection: { metric, split: 'val' },
