@@ -11,26 +11,20 @@ change against the first (same draws, so sklearn's noise cancels).
 import json, sys
 import numpy as np
 from joblib import Parallel, delayed
-from sklearn.linear_model import LogisticRegression
 from sklearn.metrics import roc_auc_score
-from sklearn.preprocessing import StandardScaler
+from sklearn_peer import C_GRID as C_grid, fit
 
 d, out = sys.argv[1], sys.argv[2]
 load = lambda s: np.load(f"{d}/{s}.npy")
 xtr, xva, xte = (load(f"{s}_x").astype(np.float64) for s in ("train", "val", "test"))
 ytr, yva, yte = (load(f"{s}_y").ravel() for s in ("train", "val", "test"))
 xall, yall = np.vstack([xtr, xva]), np.concatenate([ytr, yva])
-C_grid = [float(c) for c in np.logspace(-4, 4, 17)]
 
 
-def fit(x, y, C):
-    sc = StandardScaler().fit(x)
-    m = LogisticRegression(C=C, max_iter=5000, tol=1e-6).fit(sc.transform(x), y)
-    return lambda z: m.predict_proba(sc.transform(z))[:, 1]
 
 
 jobs = Parallel(n_jobs=2, max_nbytes=None)  # no /dev/shm memmaps: their resource tracker fails at exit
-refit_test = jobs(delayed(lambda C: roc_auc_score(yte, fit(xall, yall, C)(xte)))(C) for C in C_grid)
+refit_test = jobs(delayed(lambda C: roc_auc_score(yte, fit(xall, yall, C)(xte)[:, 1]))(C) for C in C_grid)
 draws = [json.loads(line) for line in sys.stdin if line.strip()]
 grids = {str(r["weightDecayGrid"]) for r in draws[0]["runs"]}
 names = [f"min {r['minSteps']} steps, lr by {r['lrSelection']}" + (f", wd {r['weightDecayGrid']}" if len(grids) > 1 else "") for r in draws[0]["runs"]]
@@ -40,7 +34,7 @@ gaps, aurocs = [], []
 for p in draws:
     val = np.load(f"{out}/val_idx_{p['draw']}.npy")
     train = np.setdiff1d(np.arange(len(yall)), val)
-    val_auc = jobs(delayed(lambda C: roc_auc_score(yall[val], fit(xall[train], yall[train], C)(xall[val])))(C) for C in C_grid)
+    val_auc = jobs(delayed(lambda C: roc_auc_score(yall[val], fit(xall[train], yall[train], C)(xall[val])[:, 1]))(C) for C in C_grid)
     c = int(np.argmax(val_auc))
     cells = []
     for r in p["runs"]:

@@ -8,9 +8,8 @@ Run with Debian's python (sklearn): /usr/bin/python3 scripts/probe-vs-sklearn.py
 import json, sys
 import numpy as np
 import sklearn
-from sklearn.linear_model import LogisticRegression
 from sklearn.metrics import roc_auc_score
-from sklearn.preprocessing import StandardScaler
+from sklearn_peer import C_GRID as grid, fit
 
 d = sys.argv[1]
 # Optional: C values to score on test as well (medprobe's chosen weight decay as C = 1/(wd·n)).
@@ -22,12 +21,7 @@ multi = len(np.unique(np.concatenate([ytr, yva, yte]))) > 2
 def auroc(y, p):
     return float(roc_auc_score(y, p, multi_class="ovr", average="macro") if multi else roc_auc_score(y, p[:, 1]))
 
-def fit(x, y, C):
-    sc = StandardScaler().fit(x)
-    m = LogisticRegression(C=C, max_iter=5000, tol=1e-6).fit(sc.transform(x), y)
-    return lambda z: m.predict_proba(sc.transform(z))
 
-grid = [float(c) for c in np.logspace(-4, 4, 17)]
 val = [auroc(yva, fit(xtr, ytr, C)(xva)) for C in grid]
 best = grid[int(np.argmax(val))]
 test_refit = auroc(yte, fit(np.vstack([xtr, xva]), np.concatenate([ytr, yva]), best)(xte))

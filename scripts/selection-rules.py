@@ -19,9 +19,8 @@ Prints one Markdown row per rule.
 """
 import json, sys
 import numpy as np
-from sklearn.linear_model import LogisticRegression
 from sklearn.metrics import roc_auc_score
-from sklearn.preprocessing import StandardScaler
+from sklearn_peer import C_GRID as C_grid, fit
 
 d, heads = sys.argv[1], json.loads(sys.argv[2])
 load = lambda s: np.load(f"{d}/{s}.npy")
@@ -59,18 +58,13 @@ def choose(val_p, strength):
     }
 
 
-def sk_fit(x, y, C):
-    sc = StandardScaler().fit(x)
-    m = LogisticRegression(C=C, max_iter=5000, tol=1e-6).fit(sc.transform(x), y)
-    return lambda z: m.predict_proba(sc.transform(z))[:, 1]
 
 
 probe_pick = choose(load("probe_val_p").astype(np.float64), np.array([h["weightDecay"] for h in heads]))
 probe_test = load("probe_test_p").astype(np.float64)
-C_grid = [float(c) for c in np.logspace(-4, 4, 17)]
-sk_pick = choose(np.stack([sk_fit(xtr, ytr, C)(xva) for C in C_grid], 1), -np.array(C_grid))
+sk_pick = choose(np.stack([fit(xtr, ytr, C)(xva)[:, 1] for C in C_grid], 1), -np.array(C_grid))
 xall, yall = np.vstack([xtr, xva]), np.concatenate([ytr, yva])
-sk_test = {i: roc_auc_score(yte, sk_fit(xall, yall, C_grid[i])(xte)) for i in set(sk_pick.values())}
+sk_test = {i: roc_auc_score(yte, fit(xall, yall, C_grid[i])(xte)[:, 1]) for i in set(sk_pick.values())}
 sk_auroc_rule = sk_test[sk_pick["val AUROC"]]
 
 print("| rule | medprobe test AUROC (lr, wd) | sklearn, same rule: test AUROC (C) | Δ | Δ vs sklearn's val-AUROC C |")
