@@ -188,6 +188,8 @@ export interface GridPoint {
   params: Record<string, unknown>;
   lr: number;
   score: number;
+  /** The candidate the protocol chose (`selection.chosen`): not always the highest val score. */
+  chosen?: true;
 }
 
 /** Candidates that have a numeric learning rate and a score; others cannot be placed on the lr axis. */
@@ -199,7 +201,8 @@ export function gridPointsOf(r: Result): GridPoint[] {
     const lr = c.params[lrKey] as number;
     if (!(lr > 0)) continue;
     const params = Object.fromEntries(Object.keys(c.params).filter((k) => k !== lrKey).sort().map((k) => [k, c.params[k]]));
-    out.push({ family: formatParams(params) || 'all', params, lr, score: c.score });
+    const chosen = Object.keys(r.selection.chosen).length > 0 && Object.entries(r.selection.chosen).every(([k, v]) => JSON.stringify(c.params[k]) === JSON.stringify(v));
+    out.push({ family: formatParams(params) || 'all', params, lr, score: c.score, ...(chosen ? { chosen: true as const } : {}) });
   }
   return out;
 }

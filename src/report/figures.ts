@@ -340,8 +340,12 @@ export function fewShotFigure(id: string, dataset: string, curves: readonly FewS
   );
 }
 
-/** Linear-probe grid for one result: validation score vs learning rate (log), one line per head family. */
-export function gridFigure(id: string, model: string, dataset: string, selectionKey: string, points: readonly GridPoint[]): Figure {
+/**
+ * Linear-probe grid for one result: validation score vs learning rate (log), one line per head
+ * family. The circle marks the chosen candidate (the highest point when none is marked);
+ * `rule` says why the chosen head may sit below the highest point.
+ */
+export function gridFigure(id: string, model: string, dataset: string, selectionKey: string, points: readonly GridPoint[], rule?: string): Figure {
   const selectionMetric = metricLabel(selectionKey);
   // Parameters shared by every candidate name no line; they go to the caption once.
   const keys = [...new Set(points.flatMap((p) => Object.keys(p.params)))].sort();
@@ -367,13 +371,16 @@ export function gridFigure(id: string, model: string, dataset: string, selection
   const lrs = [...new Set(rows.map((r) => r.lr))].sort((a, b) => a - b);
   const title = `Linear-probe grid: ${model} on ${dataset}`;
   const best = rows.reduce((a, b) => (b.score > a.score ? b : a));
+  const marked = points.find((p) => p.chosen);
+  const chosen = marked ? { ...marked, family: formatParams(pick(marked.params, lineKeys)) || 'every candidate', logLr: Math.log10(marked.lr) } : best;
+  const belowBest = chosen.score < best.score ? `; not the highest point, because ${rule ?? 'the protocol did not choose on this score alone'}` : '';
   const alt =
     `Validation ${selectionMetric} against learning rate (log scale) for ${families.length} head famil${families.length === 1 ? 'y' : 'ies'} (${families.join('; ')}); ` +
-    `${rows.length} candidates, best ${best.score.toFixed(3)} at lr ${formatParamValue(best.lr)} with ${best.family}.`;
+    `${rows.length} candidates, best ${best.score.toFixed(3)} at lr ${formatParamValue(best.lr)} with ${best.family}; chosen ${chosen.score.toFixed(3)} at lr ${formatParamValue(chosen.lr)} with ${chosen.family}.`;
   return render(
     id,
     title,
-    `Validation ${selectionMetric} of every candidate head against its learning rate (log scale)${families.length > 1 ? ', one line per head family' : ''}${collapsedNote}${shared ? `; every candidate: ${shared}` : ''}. Circled: the chosen head, ${best.score.toFixed(3)} at lr ${formatParamValue(best.lr)}${collapsed.length ? ` (${formatParams(pick(best.params, collapsed))})` : ''}.`,
+    `Validation ${selectionMetric} of every candidate head against its learning rate (log scale)${families.length > 1 ? ', one line per head family' : ''}${collapsedNote}${shared ? `; every candidate: ${shared}` : ''}. Circled: the chosen head, ${chosen.score.toFixed(3)} at lr ${formatParamValue(chosen.lr)}${collapsed.length ? ` (${formatParams(pick(chosen.params, collapsed))})` : ''}${belowBest}.`,
     alt,
     {
       height: 360,
@@ -388,7 +395,7 @@ export function gridFigure(id: string, model: string, dataset: string, selection
       marks: [
         Plot.line(rows, { x: 'logLr', y: 'score', z: 'family', stroke: 'family', strokeWidth: 2 }),
         Plot.dot(rows, { x: 'logLr', y: 'score', fill: 'family', r: 3.5, title: (d: GridPoint) => `${d.family}\nlr ${formatParamValue(d.lr)}: ${d.score.toFixed(4)}` }),
-        Plot.dot([best], { x: 'logLr', y: 'score', r: 7, stroke: 'currentColor', strokeWidth: 1.5 }),
+        Plot.dot([chosen], { x: 'logLr', y: 'score', r: 7, stroke: 'currentColor', strokeWidth: 1.5 }),
       ],
     },
     families.length > 1 ? 'line' : undefined,

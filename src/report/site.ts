@@ -242,7 +242,9 @@ export async function buildSite(resultsDir: string, outDir: string, opts: BuildS
     const grids: (Figure | SkippedFigure)[] = [];
     for (const s of mine) {
       const pts = gridPointsOf(s.result);
-      if (pts.length) grids.push(await emit(gridFigure(`grid-${slug}-${datasetSlugs.get(s.result.dataset.name)}-${slugify(s.result.protocol.name)}`, name, s.result.dataset.name, s.result.selection.metric, pts)));
+      // The linear probe's default keeps, per weight decay, only its lowest-objective lr for val (src/protocols/linear/options.ts).
+      const rule = s.result.protocol.config.lrSelection === 'train-loss' ? 'the lr is chosen per weight decay by training objective and val picks among those heads' : undefined;
+      if (pts.length) grids.push(await emit(gridFigure(`grid-${slug}-${datasetSlugs.get(s.result.dataset.name)}-${slugify(s.result.protocol.name)}`, name, s.result.dataset.name, s.result.selection.metric, pts, rule)));
     }
     const pca: { src: string; caption: string }[] = [];
     for (const [i, img] of (pcaOf.get(name) ?? []).entries()) {

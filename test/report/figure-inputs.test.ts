@@ -90,3 +90,24 @@ test('probe-grid figure: 4 feature sets × 5 weight decays draw 4 lines, each po
   assert.match(fig.caption, /Circled: the chosen head, 0\.71\d at lr 0\.1 \(weight decay 0\.1\)/);
   assert.match(fig.alt, /for 4 head families/);
 });
+
+test('probe-grid figure circles the chosen head, which the train-loss rule may place below the highest point, and says why', async () => {
+  const { gridFigure } = await import('../../src/report/figures.js');
+  const r = makeResult({
+    ...base,
+    candidates: [
+      { params: { features: 'pooled', lr: 0.1, weightDecay: 1 }, score: 0.82 },
+      { params: { features: 'pooled', lr: 1e-4, weightDecay: 1 }, score: 0.85 },
+      { params: { features: 'pooled', lr: 0.1, weightDecay: 0 }, score: 0.8 },
+    ],
+  });
+  r.selection.chosen = { features: 'pooled', lr: 0.1, weightDecay: 1 };
+  const pts = gridPointsOf(r);
+  assert.deepEqual(pts.map((p) => p.chosen ?? false), [true, false, false]);
+  const fig = gridFigure('g', 'm', 'd', 'auroc', pts, 'the lr is chosen per weight decay by training objective');
+  assert.match(fig.caption, /Circled: the chosen head, 0\.820 at lr 0\.1; not the highest point, because the lr is chosen per weight decay by training objective\./);
+  assert.match(fig.alt, /best 0\.850 at lr 1e-4 .*; chosen 0\.820 at lr 0\.1/);
+  // Chosen = highest: no explanation needed.
+  r.selection.chosen = { features: 'pooled', lr: 1e-4, weightDecay: 1 };
+  assert.match(gridFigure('g', 'm', 'd', 'auroc', gridPointsOf(r), 'x').caption, /Circled: the chosen head, 0\.850 at lr 1e-4\.$/);
+});
