@@ -35,25 +35,36 @@ export interface HeadBank {
   b: Float32Array;
 }
 
-function buildStep(activation: HeadActivation, C: number): Uint8Array {
-  const g = new GraphBuilder(`medprobe_heads_step_${activation}`);
-  const x = g.input('x', ['B', 'D']);
-  const y = g.input('y', ['B', C]);
+/**
+ * The front every heads graph shares: inputs x [rows × D], mean, inv_std, w, b; the rows
+ * standardised in the graph (xs) and every head's logits as [rows, H, C] (z).
+ */
+function headLogits(g: GraphBuilder, rows: string, C: number): { xs: string; w: string; b: string; z: string } {
+  const x = g.input('x', [rows, 'D']);
   const mean = g.input('mean', [1, 'D']);
   const invStd = g.input('inv_std', [1, 'D']);
   const w = g.input('w', ['D', 'HC']);
   const b = g.input('b', [1, 'HC']);
+  const xs = g.op1('Mul', [g.op1('Sub', [x, mean]), invStd]);
+  const z = g.op1('Reshape', [g.op1('Gemm', [xs, w, b]), g.constInt64([0, -1, C])]);
+  return { xs, w, b, z };
+}
+
+function headProbs(g: GraphBuilder, activation: HeadActivation, z: string): string {
+  return activation === 'softmax' ? g.op1('Softmax', [z], { axis: -1 }) : g.op1('Sigmoid', [z]);
+}
+
+function buildStep(activation: HeadActivation, C: number): Uint8Array {
+  const g = new GraphBuilder(`medprobe_heads_step_${activation}`);
+  const { xs, w, b, z } = headLogits(g, 'B', C);
+  const y = g.input('y', ['B', C]);
   const v = g.input('v', ['D', 'HC']);
   const vb = g.input('vb', [1, 'HC']);
   const lr = g.input('lr', [1, 'HC']);
   const wd = g.input('wd', [1, 'HC']);
   const invB = g.input('inv_batch', [1]);
   const mom = g.input('momentum', [1]);
-  const xs = g.op1('Mul', [g.op1('Sub', [x, mean]), invStd]);
-  const logits = g.op1('Gemm', [xs, w, b]);
-  const perHead = g.op1('Reshape', [logits, g.constInt64([0, -1, C])]);
-  const p = activation === 'softmax' ? g.op1('Softmax', [perHead], { axis: -1 }) : g.op1('Sigmoid', [perHead]);
-  const diff = g.op1('Sub', [p, g.op1('Reshape', [y, g.constInt64([0, 1, C])])]);
+  const diff = g.op1('Sub', [headProbs(g, activation, z), g.op1('Reshape', [y, g.constInt64([0, 1, C])])]);
   const delta = g.op1('Mul', [g.op1('Reshape', [diff, g.constInt64([0, -1])]), invB]);
   const gw = g.op1('Gemm', [xs, delta, g.op1('Mul', [w, wd])], { transA: 1 });
   const gb = g.op1('ReduceSum', [delta, g.constInt64([0])], { keepdims: 1 });
@@ -70,15 +81,8 @@ function buildStep(activation: HeadActivation, C: number): Uint8Array {
 
 function buildPredict(activation: HeadActivation, C: number): Uint8Array {
   const g = new GraphBuilder(`medprobe_heads_predict_${activation}`);
-  const x = g.input('x', ['N', 'D']);
-  const mean = g.input('mean', [1, 'D']);
-  const invStd = g.input('inv_std', [1, 'D']);
-  const w = g.input('w', ['D', 'HC']);
-  const b = g.input('b', [1, 'HC']);
-  const xs = g.op1('Mul', [g.op1('Sub', [x, mean]), invStd]);
-  const perHead = g.op1('Reshape', [g.op1('Gemm', [xs, w, b]), g.constInt64([0, -1, C])]);
-  const p = activation === 'softmax' ? g.op1('Softmax', [perHead], { axis: -1 }) : g.op1('Sigmoid', [perHead]);
-  g.op1('Reshape', [p, g.constInt64([0, -1])], {}, 'probs');
+  const { z } = headLogits(g, 'N', C);
+  g.op1('Reshape', [headProbs(g, activation, z), g.constInt64([0, -1])], {}, 'probs');
   g.output('probs', ['N', 'HC']);
   return g.toBytes();
 }
@@ -86,15 +90,8 @@ function buildPredict(activation: HeadActivation, C: number): Uint8Array {
 /** Σ over rows and outputs of each head's cross-entropy: [H] per block of rows. */
 function buildLoss(activation: HeadActivation, C: number): Uint8Array {
   const g = new GraphBuilder(`medprobe_heads_loss_${activation}`);
-  const x = g.input('x', ['N', 'D']);
-  const y = g.input('y', ['N', C]);
-  const mean = g.input('mean', [1, 'D']);
-  const invStd = g.input('inv_std', [1, 'D']);
-  const w = g.input('w', ['D', 'HC']);
-  const b = g.input('b', [1, 'HC']);
-  const xs = g.op1('Mul', [g.op1('Sub', [x, mean]), invStd]);
-  const z = g.op1('Reshape', [g.op1('Gemm', [xs, w, b]), g.constInt64([0, -1, C])]);
-  const y3 = g.op1('Reshape', [y, g.constInt64([0, 1, C])]);
+  const { z } = headLogits(g, 'N', C);
+  const y3 = g.op1('Reshape', [g.input('y', ['N', C]), g.constInt64([0, 1, C])]);
   // Stable forms: sigmoid CE = softplus(z) − y·z; softmax CE = −Σ_c y·logsoftmax(z).
   const perOutput =
     activation === 'softmax' ? g.op1('Neg', [g.op1('Mul', [y3, g.op1('LogSoftmax', [z], { axis: -1 })])]) : g.op1('Sub', [g.op1('Softplus', [z]), g.op1('Mul', [y3, z])]);
